@@ -1,0 +1,178 @@
+//! Judging one photo: measure, then fuse the measurements into explained reasons and a verdict.
+//!
+//! Every detector works on the upright analysis preview and reports numbers a person can check;
+//! [`fuse`] turns them into [`Reason`]s whose messages cite those numbers.
+
+mod contrast;
+mod exposure;
+mod flare;
+mod fuse;
+mod jpeg;
+mod noise;
+mod planes;
+mod sharpness;
+
+use serde::{Deserialize, Serialize};
+
+pub use contrast::ContrastStats;
+pub use exposure::ExposureStats;
+pub use flare::FlareStats;
+pub use fuse::fuse;
+pub use jpeg::JpegStats;
+pub use noise::NoiseStats;
+pub use planes::{Planes, TileGrid};
+pub use sharpness::SharpnessStats;
+
+use crate::media::Preview;
+
+/// The stable reason codes. Later detectors (faces, duplicates) add codes; none is ever renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonCode {
+    Blur,
+    MotionBlur,
+    Underexposed,
+    Overexposed,
+    Noise,
+    JpegArtifacts,
+    LensFlare,
+    LowContrast,
+}
+
+impl ReasonCode {
+    pub const ALL: [ReasonCode; 8] = [
+        Self::Blur,
+        Self::MotionBlur,
+        Self::Underexposed,
+        Self::Overexposed,
+        Self::Noise,
+        Self::JpegArtifacts,
+        Self::LensFlare,
+        Self::LowContrast,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Blur => "blur",
+            Self::MotionBlur => "motion_blur",
+            Self::Underexposed => "underexposed",
+            Self::Overexposed => "overexposed",
+            Self::Noise => "noise",
+            Self::JpegArtifacts => "jpeg_artifacts",
+            Self::LensFlare => "lens_flare",
+            Self::LowContrast => "low_contrast",
+        }
+    }
+}
+
+impl std::fmt::Display for ReasonCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found in a photo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    pub code: ReasonCode,
+    /// How bad it is: 0 = not at all, 1 = the photo is ruined by it.
+    pub severity: f32,
+    /// How sure the measurement is.
+    pub confidence: f32,
+    /// Plain words that cite the measurement.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Keep,
+    Review,
+    Reject,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Keep => "keep",
+            Self::Review => "review",
+            Self::Reject => "reject",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Judgement {
+    /// 0–100; 100 means no problem was measured.
+    pub score: f32,
+    pub verdict: Verdict,
+    pub reasons: Vec<Reason>,
+}
+
+/// Everything measured on one photo: what `cull explain` prints and the app's loupe shows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Measurements {
+    pub analysed_width: u32,
+    pub analysed_height: u32,
+    /// Photo pixels per analysis pixel along each side.
+    pub downscale: u32,
+    pub exposure: ExposureStats,
+    pub contrast: ContrastStats,
+    pub sharpness: SharpnessStats,
+    pub noise: NoiseStats,
+    pub jpeg: JpegStats,
+    pub flare: FlareStats,
+}
+
+/// Runs every detector on a preview.
+pub fn measure(preview: &Preview) -> Measurements {
+    let planes = Planes::from_rgb(&preview.image);
+    let grid = TileGrid::for_size(planes.width, planes.height);
+    let sharpness = sharpness::measure(&planes, &grid);
+    Measurements {
+        analysed_width: planes.width,
+        analysed_height: planes.height,
+        downscale: preview.downscale,
+        exposure: exposure::measure(&preview.image, &planes),
+        contrast: contrast::measure(&planes),
+        noise: noise::measure(&planes, &grid),
+        jpeg: jpeg::measure(&planes, preview.jpeg_quality, preview.downscale),
+        flare: flare::measure(&planes, &grid, &sharpness),
+        sharpness,
+    }
+}
+
+/// Measures and judges a preview.
+pub fn judge(preview: &Preview) -> (Judgement, Measurements) {
+    let measurements = measure(preview);
+    (fuse(&measurements), measurements)
+}
+
+/// 0 at `from`, 1 at `to`, linear between, clamped; `from > to` gives a falling ramp.
+pub(crate) fn ramp(value: f32, from: f32, to: f32) -> f32 {
+    if (to - from).abs() < f32::EPSILON {
+        return if value >= to { 1.0 } else { 0.0 };
+    }
+    ((value - from) / (to - from)).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ramp_rises_falls_and_clamps() {
+        assert_eq!(ramp(0.5, 0.0, 1.0), 0.5);
+        assert_eq!(ramp(2.0, 0.0, 1.0), 1.0);
+        assert_eq!(ramp(0.25, 0.5, 0.0), 0.5);
+        assert_eq!(ramp(-1.0, 0.5, 0.0), 1.0);
+    }
+
+    #[test]
+    fn reason_codes_serialise_to_their_stable_names() {
+        for code in ReasonCode::ALL {
+            let json = serde_json::to_string(&code).expect("serialise");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Sensor noise, estimated where the scene itself is flat. Immerkær's (1996) operator — the
+//! difference of two Laplacians, [1 −2 1; −2 4 −2; 1 −2 1] — cancels smooth shading and straight
+//! edges and leaves mostly noise; its mean magnitude times √(π/2)/6 estimates σ. The estimate is
+//! taken in the flattest tiles of the frame, where texture cannot pass for grain.
+
+use serde::{Deserialize, Serialize};
+
+use super::planes::{percentile, Planes, TileGrid};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NoiseStats {
+    /// Noise standard deviation in 8-bit levels (0–255) at analysis size, in the flattest tiles.
+    pub sigma: f32,
+    /// The same per tile, row by row.
+    pub tiles: Vec<f32>,
+}
+
+pub(crate) fn measure(planes: &Planes, grid: &TileGrid) -> NoiseStats {
+    let tiles: Vec<f32> = (0..grid.len())
+        .map(|i| tile_sigma(planes, grid.rect(i)))
+        .collect();
+    NoiseStats {
+        sigma: percentile(&tiles, 0.15),
+        tiles,
+    }
+}
+
+fn tile_sigma(planes: &Planes, rect: super::planes::TileRect) -> f32 {
+    let x0 = rect.x0.max(1);
+    let y0 = rect.y0.max(1);
+    let x1 = rect.x1.min(planes.width.saturating_sub(1));
+    let y1 = rect.y1.min(planes.height.saturating_sub(1));
+    if x1 <= x0 || y1 <= y0 {
+        return 0.0;
+    }
+    let mut total = 0f64;
+    let mut n = 0u64;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let p = |dx: i32, dy: i32| {
+                planes.at(x.saturating_add_signed(dx), y.saturating_add_signed(dy))
+            };
+            let response = p(-1, -1) - 2.0 * p(0, -1) + p(1, -1) - 2.0 * p(-1, 0) + 4.0 * p(0, 0)
+                - 2.0 * p(1, 0)
+                + p(-1, 1)
+                - 2.0 * p(0, 1)
+                + p(1, 1);
+            total += f64::from(response.abs());
+            n += 1;
+        }
+    }
+    let mean = total / n as f64;
+    ((std::f64::consts::FRAC_PI_2).sqrt() * mean / 6.0 * 255.0) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::RgbImage;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn recovers_the_sigma_of_added_gaussian_noise() {
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        let img = RgbImage::from_fn(300, 200, |x, _| {
+            // A smooth ramp plus Gaussian-ish noise (sum of uniforms), σ ≈ 8 levels.
+            let noise: f32 = (0..12).map(|_| rng.gen::<f32>()).sum::<f32>() - 6.0;
+            let v = 60.0 + x as f32 * 0.4 + noise * 8.0;
+            image::Rgb([v.clamp(0.0, 255.0) as u8; 3])
+        });
+        let planes = Planes::from_rgb(&img);
+        let stats = measure(&planes, &TileGrid::for_size(300, 200));
+        assert!((stats.sigma - 8.0).abs() < 1.5, "{}", stats.sigma);
+    }
+
+    #[test]
+    fn clean_ramp_has_almost_no_noise() {
+        let img = RgbImage::from_fn(300, 200, |x, _| image::Rgb([(x / 2) as u8; 3]));
+        let planes = Planes::from_rgb(&img);
+        assert!(measure(&planes, &TileGrid::for_size(300, 200)).sigma < 0.6);
+    }
+}

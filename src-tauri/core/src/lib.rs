@@ -1,0 +1,24 @@
+//! `cull-core` is Cull's engine, free of any UI: it walks photo folders, groups RAW+JPEG pairs into
+//! shots, decodes just enough of each photo (a scaled JPEG decode or a RAW's embedded preview), reads
+//! its EXIF, measures what a photographer would complain about (focus, shake, exposure, noise, JPEG
+//! damage, flare, flat contrast), turns the measurements into explained reasons and a verdict, and
+//! caches every verdict in SQLite. The `cull` CLI and the desktop app both drive [`scan::scan`].
+
+pub mod error;
+pub mod judge;
+pub mod library;
+pub mod media;
+pub mod progress;
+pub mod scan;
+pub mod store;
+pub mod trash;
+
+pub use error::{Error, FileError, FileErrorKind, Result};
+pub use judge::{Judgement, Reason, ReasonCode, Verdict};
+pub use progress::{CancelToken, Progress, ProgressSink, Stage};
+pub use scan::{judge_file, scan, JudgedShot, Outcome, ScanOptions, ScanSummary, ShotReport};
+pub use store::{Decision, Store};
+
+/// Bumped whenever a change to decoding or judging would change a verdict: cached verdicts made by
+/// another version are judged again.
+pub const ANALYSER_VERSION: &str = "measure-1";

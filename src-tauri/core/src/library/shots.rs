@@ -1,0 +1,142 @@
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::walk::FileKind;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShotFile {
+    pub path: PathBuf,
+    #[serde(skip)]
+    pub kind: FileKind,
+}
+
+/// One capture: a single file, or the RAW and JPEG (or HEIF) the camera wrote for the same frame.
+/// A shot is judged once and kept or trashed as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shot {
+    /// Stable identity: folder + lower-cased file stem.
+    pub key: String,
+    /// The file that is judged: the rendered JPEG/HEIF/PNG when there is one, else the RAW.
+    pub primary: ShotFile,
+    /// The other files of the shot.
+    pub companions: Vec<ShotFile>,
+}
+
+impl Shot {
+    pub fn files(&self) -> impl Iterator<Item = &ShotFile> {
+        std::iter::once(&self.primary).chain(self.companions.iter())
+    }
+}
+
+fn shot_key(path: &Path) -> String {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    format!("{}/{}", dir.display(), stem)
+}
+
+/// The judged file of a pair is the one the camera rendered: JPEG beats HEIF beats the other
+/// rendered formats, and any of them beats the RAW's small embedded preview.
+fn rank(kind: FileKind) -> u8 {
+    match kind {
+        FileKind::Jpeg => 0,
+        FileKind::Heif => 1,
+        FileKind::Png | FileKind::Webp | FileKind::Tiff => 2,
+        FileKind::Raw => 3,
+    }
+}
+
+/// Groups files that share a folder and a stem. Only a RAW with rendered siblings is merged:
+/// `a.png` next to `a.jpg` are two different pictures that happen to share a name.
+pub fn group_into_shots(files: Vec<(PathBuf, FileKind)>) -> Vec<Shot> {
+    let mut by_key: BTreeMap<String, Vec<ShotFile>> = BTreeMap::new();
+    for (path, kind) in files {
+        by_key
+            .entry(shot_key(&path))
+            .or_default()
+            .push(ShotFile { path, kind });
+    }
+    let mut shots = Vec::new();
+    for (key, mut group) in by_key {
+        group.sort_by(|a, b| rank(a.kind).cmp(&rank(b.kind)).then(a.path.cmp(&b.path)));
+        let (raws, rendered): (Vec<_>, Vec<_>) =
+            group.into_iter().partition(|f| f.kind == FileKind::Raw);
+        let mut rendered = rendered.into_iter();
+        match rendered.next() {
+            Some(primary) => {
+                shots.push(Shot {
+                    key: key.clone(),
+                    primary,
+                    companions: raws,
+                });
+                // Unrelated rendered files with the same stem stay shots of their own.
+                for other in rendered {
+                    shots.push(Shot {
+                        key: format!("{key}#{}", other.path.display()),
+                        primary: other,
+                        companions: Vec::new(),
+                    });
+                }
+            }
+            None => {
+                let mut raws = raws.into_iter();
+                if let Some(primary) = raws.next() {
+                    shots.push(Shot {
+                        key: key.clone(),
+                        primary,
+                        companions: raws.collect(),
+                    });
+                }
+            }
+        }
+    }
+    shots
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str) -> (PathBuf, FileKind) {
+        let path = PathBuf::from(path);
+        let kind = FileKind::from_path(&path).expect("known extension");
+        (path, kind)
+    }
+
+    #[test]
+    fn raw_and_jpeg_with_same_stem_form_one_shot_judged_from_the_jpeg() {
+        let shots = group_into_shots(vec![
+            file("/p/IMG_1.CR2"),
+            file("/p/IMG_1.JPG"),
+            file("/p/IMG_2.jpg"),
+        ]);
+        assert_eq!(shots.len(), 2);
+        let pair = &shots[0];
+        assert_eq!(pair.primary.path, PathBuf::from("/p/IMG_1.JPG"));
+        assert_eq!(pair.companions.len(), 1);
+        assert_eq!(pair.companions[0].path, PathBuf::from("/p/IMG_1.CR2"));
+    }
+
+    #[test]
+    fn same_stem_in_different_folders_is_not_a_pair() {
+        let shots = group_into_shots(vec![file("/a/IMG_1.NEF"), file("/b/IMG_1.jpg")]);
+        assert_eq!(shots.len(), 2);
+        assert!(shots.iter().all(|s| s.companions.is_empty()));
+    }
+
+    #[test]
+    fn raw_alone_is_its_own_primary() {
+        let shots = group_into_shots(vec![file("/a/DSC_9.ARW")]);
+        assert_eq!(shots[0].primary.kind, FileKind::Raw);
+    }
+
+    #[test]
+    fn png_and_jpeg_with_same_stem_stay_separate() {
+        let shots = group_into_shots(vec![file("/a/x.png"), file("/a/x.jpg")]);
+        assert_eq!(shots.len(), 2);
+    }
+}

@@ -1,0 +1,13 @@
+//! Turning a file into what the judges look at: a modest-size, upright RGB preview plus EXIF and
+//! the facts a JPEG's headers give away for free (quantisation tables, true size).
+
+mod decode;
+mod exif;
+mod jpeg;
+mod raw;
+mod sniff;
+
+pub use decode::{decode_preview, Preview, ANALYSIS_LONG_SIDE, MAX_FILE_BYTES, MAX_PIXELS};
+pub use exif::{read_exif, ExifInfo};
+pub use jpeg::{estimate_quality, JpegHeader};
+pub use sniff::{sniff, Container};

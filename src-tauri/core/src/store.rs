@@ -1,0 +1,310 @@
+//! The SQLite cache of verdicts, the user's own decisions, and the log of clean-ups that makes
+//! every move to the trash undoable.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+use crate::scan::ShotReport;
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS shots (
+    key         TEXT PRIMARY KEY,
+    path        TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    verdict     TEXT,
+    score       REAL,
+    report      TEXT NOT NULL,
+    judged_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shots_by_verdict ON shots(verdict);
+CREATE TABLE IF NOT EXISTS decisions (
+    key        TEXT PRIMARY KEY,
+    decision   TEXT NOT NULL CHECK (decision IN ('keep', 'reject')),
+    decided_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cleanups (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at INTEGER NOT NULL,
+    undone_at  INTEGER
+);
+CREATE TABLE IF NOT EXISTS trashed (
+    cleanup_id INTEGER NOT NULL REFERENCES cleanups(id),
+    path       TEXT NOT NULL,
+    bytes      INTEGER NOT NULL,
+    restored   INTEGER NOT NULL DEFAULT 0
+);
+";
+
+/// A user's call on a shot; it always wins over Cull's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Keep,
+    Reject,
+}
+
+impl Decision {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Keep => "keep",
+            Self::Reject => "reject",
+        }
+    }
+}
+
+/// One clean-up as recorded.
+#[derive(Debug, Clone)]
+pub struct CleanupRecord {
+    pub id: i64,
+    pub created_at: i64,
+    pub files: Vec<(PathBuf, u64)>,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+pub(crate) fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, in WAL mode so the app can read while a
+    /// scan writes.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Self::init(conn)
+    }
+
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self> {
+        conn.execute_batch(SCHEMA)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version < SCHEMA_VERSION {
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        }
+        Ok(Self { conn })
+    }
+
+    /// The cached report for a shot, if its files and the analyser are unchanged.
+    pub fn cached(&self, key: &str, fingerprint: &str) -> Result<Option<ShotReport>> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT report FROM shots WHERE key = ?1 AND fingerprint = ?2",
+                params![key, fingerprint],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
+    }
+
+    /// Saves reports in one transaction.
+    pub fn save(&mut self, reports: &[(String, String, ShotReport)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO shots (key, path, fingerprint, verdict, score, report, judged_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(key) DO UPDATE SET path = excluded.path,
+                   fingerprint = excluded.fingerprint, verdict = excluded.verdict,
+                   score = excluded.score, report = excluded.report, judged_at = excluded.judged_at",
+            )?;
+            let now = now_secs();
+            for (key, fingerprint, report) in reports {
+                let judged = report.judged();
+                insert.execute(params![
+                    key,
+                    report.path.to_string_lossy(),
+                    fingerprint,
+                    judged.map(|j| j.verdict.as_str()),
+                    judged.map(|j| f64::from(j.score)),
+                    serde_json::to_string(report)?,
+                    now
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn set_decision(&self, key: &str, decision: Option<Decision>) -> Result<()> {
+        match decision {
+            Some(d) => self.conn.execute(
+                "INSERT INTO decisions (key, decision, decided_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(key) DO UPDATE SET decision = excluded.decision,
+                   decided_at = excluded.decided_at",
+                params![key, d.as_str(), now_secs()],
+            )?,
+            None => self
+                .conn
+                .execute("DELETE FROM decisions WHERE key = ?1", params![key])?,
+        };
+        Ok(())
+    }
+
+    pub fn decision(&self, key: &str) -> Result<Option<Decision>> {
+        let text: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT decision FROM decisions WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(text.and_then(|t| match t.as_str() {
+            "keep" => Some(Decision::Keep),
+            "reject" => Some(Decision::Reject),
+            _ => None,
+        }))
+    }
+
+    /// Records files that were moved to the trash as one clean-up; returns its id.
+    pub fn record_cleanup(&mut self, files: &[(PathBuf, u64)]) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO cleanups (created_at) VALUES (?1)",
+            params![now_secs()],
+        )?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO trashed (cleanup_id, path, bytes) VALUES (?1, ?2, ?3)",
+            )?;
+            for (path, bytes) in files {
+                insert.execute(params![
+                    id,
+                    path.to_string_lossy(),
+                    i64::try_from(*bytes).unwrap_or(i64::MAX)
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The newest clean-up not yet undone.
+    pub fn last_cleanup(&self) -> Result<Option<CleanupRecord>> {
+        let head: Option<(i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT id, created_at FROM cleanups WHERE undone_at IS NULL
+                 ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((id, created_at)) = head else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT path, bytes FROM trashed WHERE cleanup_id = ?1 AND restored = 0 ORDER BY rowid",
+        )?;
+        let files = stmt
+            .query_map(params![id], |r| {
+                let path: String = r.get(0)?;
+                let bytes: i64 = r.get(1)?;
+                Ok((PathBuf::from(path), u64::try_from(bytes).unwrap_or(0)))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(CleanupRecord {
+            id,
+            created_at,
+            files,
+        }))
+    }
+
+    /// Marks files of a clean-up as restored, and the clean-up as undone once none is left.
+    pub fn mark_restored(&mut self, cleanup_id: i64, restored: &[PathBuf]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for path in restored {
+            tx.execute(
+                "UPDATE trashed SET restored = 1 WHERE cleanup_id = ?1 AND path = ?2",
+                params![cleanup_id, path.to_string_lossy()],
+            )?;
+        }
+        let left: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM trashed WHERE cleanup_id = ?1 AND restored = 0",
+            params![cleanup_id],
+            |r| r.get(0),
+        )?;
+        if left == 0 {
+            tx.execute(
+                "UPDATE cleanups SET undone_at = ?2 WHERE id = ?1",
+                params![cleanup_id, now_secs()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_can_be_set_changed_and_cleared() {
+        let store = Store::open_in_memory().expect("store");
+        assert_eq!(store.decision("k").expect("read"), None);
+        store
+            .set_decision("k", Some(Decision::Reject))
+            .expect("set");
+        store
+            .set_decision("k", Some(Decision::Keep))
+            .expect("change");
+        assert_eq!(store.decision("k").expect("read"), Some(Decision::Keep));
+        store.set_decision("k", None).expect("clear");
+        assert_eq!(store.decision("k").expect("read"), None);
+    }
+
+    #[test]
+    fn cleanup_is_undone_only_when_every_file_is_restored() {
+        let mut store = Store::open_in_memory().expect("store");
+        let files = vec![
+            (PathBuf::from("/a/1.jpg"), 10),
+            (PathBuf::from("/a/1.cr2"), 20),
+        ];
+        let id = store.record_cleanup(&files).expect("record");
+        store
+            .mark_restored(id, &[PathBuf::from("/a/1.jpg")])
+            .expect("partial");
+        let left = store.last_cleanup().expect("read").expect("still open");
+        assert_eq!(left.files, vec![(PathBuf::from("/a/1.cr2"), 20)]);
+        store
+            .mark_restored(id, &[PathBuf::from("/a/1.cr2")])
+            .expect("rest");
+        assert!(store.last_cleanup().expect("read").is_none());
+    }
+
+    #[test]
+    fn reopening_a_database_file_keeps_its_data() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sub/cull.db");
+        Store::open(&path)
+            .expect("create")
+            .set_decision("k", Some(Decision::Reject))
+            .expect("set");
+        let again = Store::open(&path).expect("reopen");
+        assert_eq!(again.decision("k").expect("read"), Some(Decision::Reject));
+    }
+}

@@ -1,0 +1,166 @@
+//! Clean-up: rejected shots go to the operating system's trash — never deleted — and every move is
+//! logged so that the last clean-up can be put back.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::judge::Verdict;
+use crate::scan::ShotReport;
+use crate::store::{Decision, Store};
+
+/// The shots a clean-up would move, with their files and sizes.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CleanupPlan {
+    pub shots: Vec<PlannedShot>,
+    pub total_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedShot {
+    pub key: String,
+    pub files: Vec<(PathBuf, u64)>,
+}
+
+/// What a clean-up did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CleanupOutcome {
+    pub cleanup_id: Option<i64>,
+    pub moved: Vec<(PathBuf, u64)>,
+    pub failed: Vec<(PathBuf, String)>,
+}
+
+/// What an undo did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UndoOutcome {
+    pub restored: Vec<PathBuf>,
+    pub failed: Vec<(PathBuf, String)>,
+}
+
+/// Picks the shots to move: Cull's `reject` verdicts, overridden both ways by the user's own
+/// decisions. Files that vanished since the scan are left out.
+pub fn plan_cleanup(store: &Store, reports: &[(String, ShotReport)]) -> Result<CleanupPlan> {
+    let mut plan = CleanupPlan::default();
+    for (key, report) in reports {
+        let cull_rejects = report.judged().map(|j| j.verdict) == Some(Verdict::Reject);
+        let rejected = match store.decision(key)? {
+            Some(Decision::Reject) => true,
+            Some(Decision::Keep) => false,
+            None => cull_rejects,
+        };
+        if !rejected {
+            continue;
+        }
+        let files: Vec<(PathBuf, u64)> = report
+            .files
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok().map(|m| (p.clone(), m.len())))
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        plan.total_bytes += files.iter().map(|(_, b)| b).sum::<u64>();
+        plan.shots.push(PlannedShot {
+            key: key.clone(),
+            files,
+        });
+    }
+    Ok(plan)
+}
+
+/// Moves every file of the plan to the OS trash and logs the moves as one clean-up.
+pub fn execute_cleanup(store: &mut Store, plan: &CleanupPlan) -> Result<CleanupOutcome> {
+    let mut outcome = CleanupOutcome::default();
+    for shot in &plan.shots {
+        for (path, bytes) in &shot.files {
+            match ::trash::delete(path) {
+                Ok(()) => outcome.moved.push((path.clone(), *bytes)),
+                Err(err) => outcome.failed.push((path.clone(), err.to_string())),
+            }
+        }
+    }
+    if !outcome.moved.is_empty() {
+        outcome.cleanup_id = Some(store.record_cleanup(&outcome.moved)?);
+    }
+    Ok(outcome)
+}
+
+/// Puts the files of the newest clean-up back where they were.
+pub fn undo_last_cleanup(store: &mut Store) -> Result<UndoOutcome> {
+    let record = store
+        .last_cleanup()?
+        .ok_or_else(|| Error::Undo("nothing to undo: no clean-up is recorded".into()))?;
+    let wanted: Vec<PathBuf> = record.files.iter().map(|(p, _)| p.clone()).collect();
+    let outcome = restore(&wanted)?;
+    store.mark_restored(record.id, &outcome.restored)?;
+    Ok(outcome)
+}
+
+#[cfg(any(
+    target_os = "windows",
+    all(
+        unix,
+        not(target_os = "macos"),
+        not(target_os = "ios"),
+        not(target_os = "android")
+    )
+))]
+fn restore(wanted: &[PathBuf]) -> Result<UndoOutcome> {
+    use std::collections::HashMap;
+    use trash::os_limited;
+
+    let items = os_limited::list().map_err(|e| Error::Trash(e.to_string()))?;
+    // The same path may have been trashed more than once; the newest copy is ours.
+    let mut newest: HashMap<PathBuf, trash::TrashItem> = HashMap::new();
+    for item in items {
+        let original = item.original_path();
+        if !wanted.contains(&original) {
+            continue;
+        }
+        let newer = newest
+            .get(&original)
+            .is_none_or(|seen| item.time_deleted > seen.time_deleted);
+        if newer {
+            newest.insert(original, item);
+        }
+    }
+    let mut outcome = UndoOutcome::default();
+    for path in wanted {
+        let Some(item) = newest.remove(path) else {
+            outcome
+                .failed
+                .push((path.clone(), "no longer in the trash".into()));
+            continue;
+        };
+        if path.exists() {
+            outcome.failed.push((
+                path.clone(),
+                "a file of that name exists there again; left in the trash".into(),
+            ));
+            continue;
+        }
+        match os_limited::restore_all([item]) {
+            Ok(()) => outcome.restored.push(path.clone()),
+            Err(err) => outcome.failed.push((path.clone(), err.to_string())),
+        }
+    }
+    Ok(outcome)
+}
+
+#[cfg(not(any(
+    target_os = "windows",
+    all(
+        unix,
+        not(target_os = "macos"),
+        not(target_os = "ios"),
+        not(target_os = "android")
+    )
+)))]
+fn restore(_wanted: &[PathBuf]) -> Result<UndoOutcome> {
+    Err(Error::Undo(
+        "undo from the trash is not available on this system yet: the files are in the Trash, \
+         use its Put Back"
+            .into(),
+    ))
+}
