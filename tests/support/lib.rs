@@ -25,6 +25,7 @@
 
 pub mod degrade;
 pub mod fixtures;
+pub mod library;
 pub mod linear;
 pub mod metrics;
 
@@ -37,6 +38,7 @@ pub use fixtures::{
     cached_fixture, cached_fixtures, decode_image, encode_jpeg, fixture_cache_dir, fixture_photos,
     fixture_photos_dir, load_photo, manifest_dir, write_jpeg,
 };
+pub use library::{expected_code, labelled_library, Labelled, REAL_DEFECTS};
 pub use linear::LinearImage;
 
 /// An axis-aligned pixel rectangle (e.g. the subject of [`shallow_dof`]).

@@ -100,7 +100,7 @@ impl LinearImage {
 
     /// Decode an 8-bit sRGB image to linear light.
     pub fn from_srgb(img: &RgbImage) -> Self {
-        let data = img.as_raw().iter().map(|&c| decode_u8(c)).collect();
+        let data = img.as_raw().par_iter().map(|&c| decode_u8(c)).collect();
         LinearImage {
             width: img.width(),
             height: img.height(),
