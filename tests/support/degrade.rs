@@ -985,8 +985,9 @@ mod tests {
         assert_eq!(out.dimensions(), (1500, 1000));
         let out = upscale_to(&img, 1000, 1000); // crops the sides
         assert_eq!(out.dimensions(), (1000, 1000));
-        assert_eq!(upscale_to(&img, 300, 200).dimensions(), (300, 200)); // shrink path
-                                                                         // same result as image's bilinear (Triangle) resize when no crop is needed
+        // shrink path
+        assert_eq!(upscale_to(&img, 300, 200).dimensions(), (300, 200));
+        // same result as image's bilinear (Triangle) resize when no crop is needed
         let a = upscale_to(&img, 1200, 800);
         let b = image::imageops::resize(&img, 1200, 800, FilterType::Triangle);
         let max = a
