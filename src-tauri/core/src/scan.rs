@@ -46,6 +46,9 @@ pub enum Outcome {
 /// One line of scan output: a shot and what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShotReport {
+    /// The shot's identity in the store (not part of the printed contract).
+    #[serde(skip)]
+    pub key: String,
     /// The judged file.
     pub path: PathBuf,
     /// Every file of the shot, the judged one first (RAW+JPEG pairs list both).
@@ -69,8 +72,9 @@ impl ShotReport {
         }
     }
 
-    fn failed(path: PathBuf, files: Vec<PathBuf>, error: FileError) -> Self {
+    fn failed(key: String, path: PathBuf, files: Vec<PathBuf>, error: FileError) -> Self {
         Self {
+            key,
             path,
             files,
             outcome: Outcome::Failed { error },
@@ -140,7 +144,8 @@ pub fn scan(
         match entry {
             WalkEntry::File { path, kind } => files.push((path, kind)),
             WalkEntry::Error { path, error } => {
-                let report = ShotReport::failed(path.clone(), vec![path], error);
+                let report =
+                    ShotReport::failed(path.display().to_string(), path.clone(), vec![path], error);
                 summary.count(&report);
                 on_report(&report);
             }
@@ -166,6 +171,7 @@ pub fn scan(
             },
             Err(error) => {
                 let report = ShotReport::failed(
+                    shot.key.clone(),
                     shot.primary.path.clone(),
                     shot.files().map(|f| f.path.clone()).collect(),
                     error,
@@ -279,6 +285,7 @@ fn judge_shot(shot: &Shot) -> (ShotReport, bool) {
         match judge_path(&file.path, file.kind) {
             Ok((judged, _)) => {
                 let report = ShotReport {
+                    key: shot.key.clone(),
                     path: file.path.clone(),
                     files,
                     outcome: Outcome::Judged(judged),
@@ -294,7 +301,7 @@ fn judge_shot(shot: &Shot) -> (ShotReport, bool) {
         .unwrap_or_else(|| FileError::new(FileErrorKind::Internal, "shot without files"));
     let cacheable = error.kind != FileErrorKind::Unreadable;
     (
-        ShotReport::failed(shot.primary.path.clone(), files, error),
+        ShotReport::failed(shot.key.clone(), shot.primary.path.clone(), files, error),
         cacheable,
     )
 }

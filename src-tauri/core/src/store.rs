@@ -115,7 +115,11 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
+        let report: Option<ShotReport> = json.map(|j| serde_json::from_str(&j)).transpose()?;
+        Ok(report.map(|r| ShotReport {
+            key: key.to_string(),
+            ..r
+        }))
     }
 
     /// Saves reports in one transaction.

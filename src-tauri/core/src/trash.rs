@@ -40,9 +40,10 @@ pub struct UndoOutcome {
 
 /// Picks the shots to move: Cull's `reject` verdicts, overridden both ways by the user's own
 /// decisions. Files that vanished since the scan are left out.
-pub fn plan_cleanup(store: &Store, reports: &[(String, ShotReport)]) -> Result<CleanupPlan> {
+pub fn plan_cleanup(store: &Store, reports: &[ShotReport]) -> Result<CleanupPlan> {
     let mut plan = CleanupPlan::default();
-    for (key, report) in reports {
+    for report in reports {
+        let key = &report.key;
         let cull_rejects = report.judged().map(|j| j.verdict) == Some(Verdict::Reject);
         let rejected = match store.decision(key)? {
             Some(Decision::Reject) => true,

@@ -18,6 +18,8 @@ pub struct ExposureStats {
     pub dark_fraction: f32,
     /// Share of pixels with any channel at 250 or above.
     pub clipped_fraction: f32,
+    /// Share of pixels blown to white (every channel at 250 or above): detail that is gone.
+    pub white_fraction: f32,
     /// Brightness (sRGB-encoded, 0–1) below which 99.5 % of the frame lies.
     pub highlight_brightness: f32,
     /// Brightness below which 2 % of the frame lies.
@@ -48,17 +50,18 @@ pub(crate) fn measure(image: &RgbImage, planes: &Planes) -> ExposureStats {
     };
     let dark_limit = srgb_level_to_linear(0.03);
     let dark = planes.linear.iter().filter(|&&y| y < dark_limit).count();
-    let clipped = image
-        .as_raw()
-        .chunks_exact(3)
-        .filter(|p| p[0].max(p[1]).max(p[2]) >= 250)
-        .count();
+    let (mut clipped, mut white) = (0usize, 0usize);
+    for p in image.as_raw().chunks_exact(3) {
+        clipped += usize::from(p[0].max(p[1]).max(p[2]) >= 250);
+        white += usize::from(p[0].min(p[1]).min(p[2]) >= 250);
+    }
     let mean = (sum / count as f64) as f32;
     let highlight = quantile(0.995);
     ExposureStats {
         mean_ev: (mean.max(1e-5) / 0.18).log2(),
         dark_fraction: dark as f32 / count as f32,
         clipped_fraction: clipped as f32 / count as f32,
+        white_fraction: white as f32 / count as f32,
         highlight_brightness: linear_to_srgb(highlight),
         shadow_brightness: linear_to_srgb(quantile(0.02)),
         highlight_headroom_stops: (0.75 / highlight.max(1e-4)).log2().max(0.0),

@@ -80,7 +80,9 @@ pub(crate) fn measure(planes: &Planes, grid: &TileGrid, sharpness: &SharpnessSta
             ..none
         };
     }
-    let near_shadow = percentile(&near, 0.5);
+    // A veil lifts even the darkest detail near the source; a bright object merely has bright
+    // neighbours, with dark detail among them.
+    let near_shadow = percentile(&near, 0.25);
     let far_shadow = percentile(&far, 0.5);
     FlareStats {
         source_found: true,

@@ -13,7 +13,7 @@ const REVIEW_IMPACT: f32 = 0.22;
 fn weight(code: ReasonCode) -> f32 {
     match code {
         // Fixable in an editor, so it alone rarely condemns a shot.
-        ReasonCode::LowContrast => 0.7,
+        ReasonCode::LowContrast => 0.8,
         ReasonCode::Noise | ReasonCode::LensFlare => 0.85,
         _ => 1.0,
     }
@@ -89,14 +89,17 @@ fn exposure_under(m: &Measurements) -> Option<Reason> {
 
 fn exposure_over(m: &Measurements) -> Option<Reason> {
     let e = &m.exposure;
-    let severity =
-        ramp(e.clipped_fraction, 0.04, 0.30) * (0.4 + 0.6 * ramp(e.shadow_brightness, 0.05, 0.25));
+    // Blown white is lost detail; a single clipped colour channel (a saturated flower, a bright
+    // high-key frame) costs far less.
+    let clip = e.white_fraction + 0.25 * (e.clipped_fraction - e.white_fraction).max(0.0);
+    let severity = ramp(clip, 0.04, 0.25) * (0.4 + 0.6 * ramp(e.shadow_brightness, 0.05, 0.25));
     reason(
         ReasonCode::Overexposed,
         severity,
         0.9,
         format!(
-            "{} % of the frame is clipped to white and the darkest 2 % sits at {} % brightness",
+            "{} % of the frame is blown to white ({} % has a clipped channel) and the darkest 2 % sits at {} % brightness",
+            pct(e.white_fraction),
             pct(e.clipped_fraction),
             pct(e.shadow_brightness)
         ),
@@ -105,22 +108,23 @@ fn exposure_over(m: &Measurements) -> Option<Reason> {
 
 fn focus(m: &Measurements) -> Option<Reason> {
     let s = &m.sharpness;
-    let best = s.best?;
+    s.best?;
     // Few detailed tiles means little evidence either way.
     let confidence = 0.5 + 0.4 * ramp(s.informative_tiles as f32, 2.0, 12.0);
-    let weakest = s.directional.iter().copied().fold(f32::INFINITY, f32::min);
-    let shake = ramp(weakest, 0.42, 0.22) * ramp(s.anisotropy, 0.2, 0.4);
-    let defocus = ramp(best, 0.5, 0.3);
-    if shake >= SHOW_SEVERITY && shake >= defocus * 0.8 {
+    let widths = s.edge_width_px;
+    let narrowest = widths.iter().copied().fold(f32::INFINITY, f32::min);
+    let widest = widths.iter().copied().fold(0.0, f32::max);
+    let defocus = ramp(narrowest, 4.3, 6.0);
+    let shake = ramp(widest, 4.8, 6.5) * ramp(s.anisotropy, 0.25, 0.4);
+    if shake >= SHOW_SEVERITY && shake >= defocus {
         return reason(
             ReasonCode::MotionBlur,
-            shake.max(defocus),
+            shake,
             confidence,
             format!(
-                "even the sharpest region is smeared along {:.0}°: its edges keep {:.0} % of their crispness along that direction but {:.0} % across it",
+                "camera shake: in the sharpest region edges are smeared over {widest:.1} px along {:.0}° but only {narrowest:.1} px across it (sharp photos stay under 4 px at {} px wide)",
                 s.softest_direction_deg,
-                pct(weakest),
-                pct(s.directional.iter().copied().fold(0.0, f32::max))
+                s.focus_long_side
             ),
         );
     }
@@ -129,8 +133,8 @@ fn focus(m: &Measurements) -> Option<Reason> {
         defocus,
         confidence,
         format!(
-            "out of focus: even the sharpest region keeps only {:.0} % edge crispness (sharp photos measure above 50 %); {} of {} tiles hold enough detail to judge",
-            pct(best),
+            "out of focus: even the sharpest region has edges {narrowest:.1} px wide in every direction (sharp photos stay under 4 px at {} px wide); {} of {} tiles hold enough detail to judge",
+            s.focus_long_side,
             s.informative_tiles,
             s.tiles.len()
         ),
@@ -141,7 +145,7 @@ fn noise(m: &Measurements) -> Option<Reason> {
     let sigma = m.noise.sigma;
     reason(
         ReasonCode::Noise,
-        ramp(sigma, 3.5, 9.0),
+        ramp(sigma, 4.8, 8.0),
         0.75,
         format!(
             "grain of σ ≈ {sigma:.1} levels (of 255) in the flattest areas at {}×{}",
@@ -153,7 +157,12 @@ fn noise(m: &Measurements) -> Option<Reason> {
 fn jpeg(m: &Measurements) -> Option<Reason> {
     let j = &m.jpeg;
     let from_tables = j.quality.map_or(0.0, |q| ramp(q, 50.0, 15.0));
-    let from_grid = j.blockiness.map_or(0.0, |b| ramp(b, 1.25, 2.0));
+    // The grid must be both out of proportion with the detail inside blocks and big enough in
+    // absolute terms to be seen.
+    let from_grid = match (j.blockiness, j.block_excess_levels) {
+        (Some(ratio), Some(excess)) => ramp(ratio, 1.25, 2.0).min(ramp(excess, 0.6, 2.0)),
+        _ => 0.0,
+    };
     let severity = from_tables.max(from_grid);
     let agree = from_tables >= SHOW_SEVERITY && from_grid >= SHOW_SEVERITY;
     let mut parts = Vec::new();
@@ -185,8 +194,8 @@ fn flare(m: &Measurements) -> Option<Reason> {
     }
     reason(
         ReasonCode::LensFlare,
-        ramp(f.lift, 0.12, 0.35),
-        0.6,
+        ramp(f.lift, 0.08, 0.22),
+        0.7,
         format!(
             "shadows near the bright light source are lifted to {} % brightness against {} % elsewhere (veiling glare)",
             pct(f.near_shadow),
@@ -197,9 +206,14 @@ fn flare(m: &Measurements) -> Option<Reason> {
 
 fn contrast(m: &Measurements) -> Option<Reason> {
     let c = &m.contrast;
+    // Washed out means no deep shadow and no bright highlight: a high-key frame keeps its whites
+    // and a low-key one its blacks, so neither counts however narrow its range.
+    let narrow = ramp(c.range_stops, 2.7, 1.9);
+    let no_whites = ramp(c.high_brightness, 0.92, 0.8);
+    let no_blacks = ramp(c.low_brightness, 0.08, 0.18);
     reason(
         ReasonCode::LowContrast,
-        ramp(c.range_stops, 3.5, 1.8),
+        narrow * no_whites * no_blacks,
         0.8,
         format!(
             "flat and washed out: the tones span only {:.1} stops, from {} % to {} % brightness (typical photos span 5 or more)",

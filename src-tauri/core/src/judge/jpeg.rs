@@ -12,6 +12,10 @@ pub struct JpegStats {
     /// Mean luma step across block boundaries over the mean step inside blocks; 1 means no grid.
     /// Only measured where the decode scale keeps block boundaries on whole pixels.
     pub blockiness: Option<f32>,
+    /// How much larger, in 8-bit levels, the mean step across block boundaries is than inside
+    /// blocks. In smooth areas a faint grid gives a high ratio but is invisible; this says
+    /// whether the grid is big enough to see.
+    pub block_excess_levels: Option<f32>,
 }
 
 pub(crate) fn measure(planes: &Planes, quality: Option<f32>, downscale: u32) -> JpegStats {
@@ -21,25 +25,42 @@ pub(crate) fn measure(planes: &Planes, quality: Option<f32>, downscale: u32) -> 
         2 => Some(4),
         _ => None,
     };
-    let blockiness = period.and_then(|p| {
+    let grid = period.and_then(|p| {
         if quality.is_some() {
-            grid_ratio(planes, p, 0)
+            grid_steps(planes, p, 0)
         } else {
             // Pixels from a PNG or TIFF may carry an old JPEG grid at any offset.
             (0..p)
-                .filter_map(|phase| grid_ratio(planes, p, phase))
-                .reduce(f32::max)
+                .filter_map(|phase| grid_steps(planes, p, phase))
+                .max_by(|a, b| a.excess().total_cmp(&b.excess()))
         }
     });
     JpegStats {
         quality,
-        blockiness,
+        blockiness: grid.and_then(|g| g.ratio()),
+        block_excess_levels: grid.map(|g| g.excess()),
+    }
+}
+
+/// Mean absolute luma steps (0–1) across block boundaries and inside blocks.
+#[derive(Debug, Clone, Copy)]
+struct GridSteps {
+    boundary: f32,
+    inside: f32,
+}
+
+impl GridSteps {
+    fn ratio(self) -> Option<f32> {
+        (self.inside > f32::EPSILON).then(|| self.boundary / self.inside)
+    }
+    fn excess(self) -> f32 {
+        (self.boundary - self.inside) * 255.0
     }
 }
 
 /// Compares steps at positions `x ≡ phase (mod period)` (between pixel x−1 and x) with the rest,
 /// across both axes.
-fn grid_ratio(planes: &Planes, period: u32, phase: u32) -> Option<f32> {
+fn grid_steps(planes: &Planes, period: u32, phase: u32) -> Option<GridSteps> {
     let (w, h) = (planes.width, planes.height);
     if w < period * 4 || h < period * 4 {
         return None;
@@ -65,10 +86,13 @@ fn grid_ratio(planes: &Planes, period: u32, phase: u32) -> Option<f32> {
             add(y, planes.at(x, y) - planes.at(x, y - 1));
         }
     }
-    if boundary.1 == 0 || inside.1 == 0 || inside.0 <= f64::EPSILON {
+    if boundary.1 == 0 || inside.1 == 0 {
         return None;
     }
-    Some(((boundary.0 / boundary.1 as f64) / (inside.0 / inside.1 as f64)) as f32)
+    Some(GridSteps {
+        boundary: (boundary.0 / boundary.1 as f64) as f32,
+        inside: (inside.0 / inside.1 as f64) as f32,
+    })
 }
 
 #[cfg(test)]
@@ -87,6 +111,7 @@ mod tests {
         let b = measure(&Planes::from_rgb(&blocky), Some(90.0), 1);
         assert!(s.blockiness.expect("measured") < 1.2);
         assert!(b.blockiness.expect("measured") > 3.0);
+        assert!(b.block_excess_levels.expect("measured") > 5.0);
     }
 
     #[test]

@@ -16,6 +16,13 @@ use super::planes::{percentile, Planes, TileGrid, TileRect};
 /// Directions as (dx, dy): 0°, 45°, 90°, 135°.
 const DIRECTIONS: [(i32, i32); 4] = [(1, 0), (1, 1), (0, 1), (-1, 1)];
 pub const DIRECTION_DEGREES: [f32; 4] = [0.0, 45.0, 90.0, 135.0];
+/// Length in pixels of the 9-tap box along each direction.
+const BOX_LENGTH: [f32; 4] = [
+    9.0,
+    9.0 * std::f32::consts::SQRT_2,
+    9.0,
+    9.0 * std::f32::consts::SQRT_2,
+];
 /// Tiles flatter than this (luma standard deviation) show too little to judge focus: sky, walls,
 /// smooth bokeh.
 const MIN_TILE_STD: f32 = 0.035;
@@ -32,10 +39,15 @@ pub struct SharpnessStats {
     pub median: Option<f32>,
     /// Sharpness of the sharpest tiles along 0°, 45°, 90°, 135°.
     pub directional: [f32; 4],
-    /// 1 − weakest / strongest direction: near 0 for defocus, high for shake.
+    /// The same as mean edge width in pixels at the focus scale (`(1 − s) × box length`, the box
+    /// being √2 longer along diagonals), which makes directions comparable.
+    pub edge_width_px: [f32; 4],
+    /// 1 − narrowest / widest edge width: near 0 for defocus, high for shake.
     pub anisotropy: f32,
-    /// Direction (degrees) along which the sharpest tiles are softest: the motion direction.
+    /// Direction (degrees, image x axis, clockwise) along which edges are widest: the smear.
     pub softest_direction_deg: f32,
+    /// Long side, in pixels, of the image the widths were measured on.
+    pub focus_long_side: u32,
     /// Where the sharpest tile is, for showing at 100 %.
     pub sharpest_tile: Option<TileRect>,
 }
@@ -59,10 +71,31 @@ impl TileSums {
     }
 }
 
+/// Focus is judged at about this long side whatever the photo's size, so that "sharp" means
+/// the same for a 2560 px wallpaper and a 1500 px preview of a 24 MP frame.
+const FOCUS_LONG_SIDE: u32 = 1200;
+
 pub(crate) fn measure(planes: &Planes, grid: &TileGrid) -> SharpnessStats {
-    let smoothed = smooth3(planes);
+    let factor =
+        ((planes.width.max(planes.height) as f32 / FOCUS_LONG_SIDE as f32).round() as u32).max(1);
+    let (luma, width, height) = if factor > 1 {
+        box_shrink(&planes.luma, planes.width, planes.height, factor)
+    } else {
+        (planes.luma.clone(), planes.width, planes.height)
+    };
+    let smoothed = smooth3(&luma, width, height);
+    // The grid stays in analysis pixels (other detectors share it); tiles map down by `factor`.
     let sums: Vec<TileSums> = (0..grid.len())
-        .map(|i| tile_sums(&smoothed, planes.width, planes.height, grid.rect(i)))
+        .map(|i| {
+            let r = grid.rect(i);
+            let scaled = TileRect {
+                x0: r.x0 / factor,
+                y0: r.y0 / factor,
+                x1: (r.x1 / factor).min(width),
+                y1: (r.y1 / factor).min(height),
+            };
+            tile_sums(&smoothed, width, height, scaled)
+        })
         .collect();
     let tiles: Vec<Option<f32>> = sums
         .iter()
@@ -83,8 +116,10 @@ pub(crate) fn measure(planes: &Planes, grid: &TileGrid) -> SharpnessStats {
             best: None,
             median: None,
             directional: [0.0; 4],
+            edge_width_px: [0.0; 4],
             anisotropy: 0.0,
             softest_direction_deg: 0.0,
+            focus_long_side: width.max(height),
             sharpest_tile: None,
         };
     }
@@ -107,12 +142,13 @@ pub(crate) fn measure(planes: &Planes, grid: &TileGrid) -> SharpnessStats {
             0.0
         }
     });
-    let (softest, weakest) = directional
+    let edge_width_px: [f32; 4] = std::array::from_fn(|d| (1.0 - directional[d]) * BOX_LENGTH[d]);
+    let (softest, widest) = edge_width_px
         .iter()
         .enumerate()
-        .min_by(|a, b| a.1.total_cmp(b.1))
+        .max_by(|a, b| a.1.total_cmp(b.1))
         .map_or((0, 0.0), |(d, v)| (d, *v));
-    let strongest = directional.iter().copied().fold(0.0f32, f32::max);
+    let narrowest = edge_width_px.iter().copied().fold(f32::INFINITY, f32::min);
     SharpnessStats {
         grid: *grid,
         tiles,
@@ -120,21 +156,22 @@ pub(crate) fn measure(planes: &Planes, grid: &TileGrid) -> SharpnessStats {
         best: Some(best),
         median: Some(percentile(&values, 0.5)),
         directional,
-        anisotropy: if strongest > 0.0 {
-            1.0 - weakest / strongest
+        edge_width_px,
+        anisotropy: if widest > 0.0 {
+            1.0 - narrowest / widest
         } else {
             0.0
         },
         softest_direction_deg: DIRECTION_DEGREES[softest],
+        focus_long_side: width.max(height),
         sharpest_tile: Some(grid.rect(ranked[0].0)),
     }
 }
 
 /// A 3×3 box blur: it costs sharp edges about one pixel of width but takes two thirds of the
 /// sensor noise away, which would otherwise read as fine detail.
-fn smooth3(planes: &Planes) -> Vec<f32> {
-    let (w, h) = (planes.width as usize, planes.height as usize);
-    let src = &planes.luma;
+fn smooth3(src: &[f32], width: u32, height: u32) -> Vec<f32> {
+    let (w, h) = (width as usize, height as usize);
     let mut horizontal = vec![0f32; w * h];
     for y in 0..h {
         let row = &src[y * w..(y + 1) * w];
@@ -154,6 +191,26 @@ fn smooth3(planes: &Planes) -> Vec<f32> {
         }
     }
     out
+}
+
+/// Averages `factor`×`factor` blocks.
+fn box_shrink(src: &[f32], width: u32, height: u32, factor: u32) -> (Vec<f32>, u32, u32) {
+    let (w, h) = ((width / factor).max(1), (height / factor).max(1));
+    let mut out = vec![0f32; (w * h) as usize];
+    let area = (factor * factor) as f32;
+    for y in 0..h {
+        for x in 0..w {
+            let mut sum = 0f32;
+            for dy in 0..factor {
+                let row = ((y * factor + dy).min(height - 1) * width) as usize;
+                for dx in 0..factor {
+                    sum += src[row + (x * factor + dx).min(width - 1) as usize];
+                }
+            }
+            out[(y * w + x) as usize] = sum / area;
+        }
+    }
+    (out, w, h)
 }
 
 fn tile_sums(luma: &[f32], width: u32, height: u32, rect: TileRect) -> TileSums {
