@@ -114,12 +114,15 @@ fn focus(m: &Measurements) -> Option<Reason> {
     let widths = s.edge_width_px;
     let narrowest = widths.iter().copied().fold(f32::INFINITY, f32::min);
     let widest = widths.iter().copied().fold(0.0, f32::max);
-    let defocus = ramp(narrowest, 4.3, 6.0);
+    let defocus = ramp(narrowest, 5.0, 6.6);
     let shake = ramp(widest, 4.8, 6.5) * ramp(s.anisotropy, 0.25, 0.4);
-    if shake >= SHOW_SEVERITY && shake >= defocus {
+    // Defocus widens every direction; shake one. A clearly one-sided smear is shake even when
+    // the other directions are soft too.
+    let is_shake = shake >= SHOW_SEVERITY && (defocus < SHOW_SEVERITY || s.anisotropy >= 0.4);
+    if is_shake {
         return reason(
             ReasonCode::MotionBlur,
-            shake,
+            shake.max(defocus),
             confidence,
             format!(
                 "camera shake: in the sharpest region edges are smeared over {widest:.1} px along {:.0}° but only {narrowest:.1} px across it (sharp photos stay under 4 px at {} px wide)",
@@ -130,7 +133,7 @@ fn focus(m: &Measurements) -> Option<Reason> {
     }
     reason(
         ReasonCode::Blur,
-        defocus,
+        defocus.max(shake),
         confidence,
         format!(
             "out of focus: even the sharpest region has edges {narrowest:.1} px wide in every direction (sharp photos stay under 4 px at {} px wide); {} of {} tiles hold enough detail to judge",

@@ -68,7 +68,7 @@ pub fn decode_preview(path: &Path, kind: FileKind) -> Result<Preview, FileError>
 fn decode_bytes(bytes: Vec<u8>, kind: FileKind) -> Result<Preview, FileError> {
     match sniff(&bytes) {
         Container::Jpeg => {
-            let decoded = decode_jpeg(&bytes)?;
+            let decoded = decode_jpeg(&bytes, true)?;
             Ok(decoded.into_preview(None, false))
         }
         Container::Png => decode_with_image(&bytes, image::ImageFormat::Png),
@@ -124,7 +124,9 @@ impl DecodedJpeg {
     }
 }
 
-fn decode_jpeg(bytes: &[u8]) -> Result<DecodedJpeg, FileError> {
+/// `whole_file`: the JPEG is the entire file, so a missing end marker means truncation. An
+/// embedded preview's end is not known in advance and is not checked.
+fn decode_jpeg(bytes: &[u8], whole_file: bool) -> Result<DecodedJpeg, FileError> {
     let header = parse_header(bytes)
         .ok_or_else(|| FileError::new(FileErrorKind::Corrupt, "the JPEG headers are damaged"))?;
     if !header.decodable_kind {
@@ -134,7 +136,7 @@ fn decode_jpeg(bytes: &[u8]) -> Result<DecodedJpeg, FileError> {
         ));
     }
     check_pixel_count(header.width, header.height)?;
-    if !header.has_end_marker {
+    if whole_file && !header.has_end_marker {
         return Err(FileError::new(
             FileErrorKind::Truncated,
             "the file stops before the image does (no end-of-image marker)",
@@ -285,7 +287,7 @@ fn decode_raw_preview(bytes: Vec<u8>, tiff_exif: bool) -> Result<Preview, FileEr
             "RAW file without an embedded JPEG preview",
         ));
     };
-    let decoded = decode_jpeg(&bytes[offset..])?;
+    let decoded = decode_jpeg(&bytes[offset..], false)?;
     let raw_exif = tiff_exif.then(|| read_exif(bytes));
     Ok(decoded.into_preview(raw_exif, true))
 }
