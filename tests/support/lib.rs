@@ -23,12 +23,14 @@
 //! # Ok::<(), image::ImageError>(())
 //! ```
 
+pub mod cli;
 pub mod degrade;
 pub mod fixtures;
 pub mod library;
 pub mod linear;
 pub mod metrics;
 
+pub use cli::{cull, cull_bin, scan_json, ScanRun};
 pub use degrade::{
     decode_jpeg, default_subject, defocus, exposure, fog, high_key, jpeg_artifacts, jpeg_roundtrip,
     lens_flare, line_kernel, low_contrast, low_key, low_key_around, motion_blur, noise, overexpose,

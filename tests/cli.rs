@@ -1,0 +1,338 @@
+//! Black-box tests of the `cull` command line: the JSON contract, bad input, the cache, RAW+JPEG
+//! pairs, orientation, and clean-up with undo through the real OS trash.
+
+use std::path::{Path, PathBuf};
+
+use cull_tests::{cull, defocus, encode_jpeg, load_photo, scan_json, underexpose, write_jpeg};
+
+struct Sandbox {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    library: PathBuf,
+    db: PathBuf,
+    data_home: PathBuf,
+}
+
+fn sandbox() -> Sandbox {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_path_buf();
+    let library = root.join("library");
+    std::fs::create_dir_all(&library).expect("mkdir");
+    Sandbox {
+        db: root.join("cull.db"),
+        data_home: root.join("data"),
+        library,
+        root,
+        _dir: dir,
+    }
+}
+
+/// A JPEG with an APP1 EXIF block holding only the orientation tag, inserted after SOI.
+fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    tiff.extend(1u16.to_le_bytes()); // one IFD entry
+    tiff.extend(0x0112u16.to_le_bytes()); // Orientation
+    tiff.extend(3u16.to_le_bytes()); // SHORT
+    tiff.extend(1u32.to_le_bytes());
+    tiff.extend(orientation.to_le_bytes());
+    tiff.extend([0, 0]);
+    tiff.extend(0u32.to_le_bytes()); // no next IFD
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(u16::try_from(app1.len() + 2).expect("small").to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+/// A stand-in RAW file: a TIFF header, fake sensor bytes, then the camera's JPEG preview.
+fn fake_raw(preview: &[u8]) -> Vec<u8> {
+    let mut raw = b"II*\0\x08\0\0\0".to_vec();
+    raw.extend(vec![0x5Au8; 4096]);
+    raw.extend(preview);
+    raw.extend(vec![0u8; 512]);
+    raw
+}
+
+/// A valid small JPEG whose frame header claims 60000×60000 pixels.
+fn jpeg_bomb() -> Vec<u8> {
+    let mut bytes = encode_jpeg(&load_photo("chelsea_cat"), 80).expect("encode");
+    let sof = bytes
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("baseline frame");
+    bytes[sof + 5..sof + 7].copy_from_slice(&60000u16.to_be_bytes());
+    bytes[sof + 7..sof + 9].copy_from_slice(&60000u16.to_be_bytes());
+    bytes
+}
+
+#[test]
+fn scan_json_prints_one_line_per_photo_with_the_documented_fields() {
+    let s = sandbox();
+    let img = load_photo("astronaut");
+    write_jpeg(&s.library.join("sharp.jpg"), &img, 92).expect("write");
+    write_jpeg(&s.library.join("soft.jpg"), &defocus(&img, 8.0), 92).expect("write");
+    let run = scan_json(&s.db, &s.data_home, &[&s.library]);
+    assert!(run.output.status.success(), "{}", run.stderr);
+    assert_eq!(run.lines.len(), 2);
+    for line in &run.lines {
+        for field in [
+            "path", "score", "verdict", "reasons", "exif", "width", "height",
+        ] {
+            assert!(line.get(field).is_some(), "{field} missing in {line}");
+        }
+        for reason in line["reasons"].as_array().expect("array") {
+            for field in ["code", "severity", "confidence", "message"] {
+                assert!(reason.get(field).is_some(), "{field} missing in {reason}");
+            }
+        }
+    }
+    assert_eq!(run.line("sharp.jpg")["verdict"], "keep");
+    assert_eq!(run.codes("soft.jpg"), vec!["blur"]);
+    let message = run.line("soft.jpg")["reasons"][0]["message"]
+        .as_str()
+        .expect("message")
+        .to_string();
+    assert!(
+        message.contains("px"),
+        "the message cites the measurement: {message}"
+    );
+    assert!(
+        run.stderr.contains("2 shots"),
+        "summary line: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_files_each_get_an_error_line_and_the_scan_goes_on() {
+    let s = sandbox();
+    let lib = &s.library;
+    let good = encode_jpeg(&load_photo("coffee_cup"), 90).expect("encode");
+    std::fs::write(lib.join("good.jpg"), &good).expect("write");
+    std::fs::write(lib.join("zero.jpg"), b"").expect("write");
+    std::fs::write(lib.join("truncated.jpg"), &good[..good.len() / 3]).expect("write");
+    std::fs::write(lib.join("garbage.jpg"), vec![0x42u8; 5000]).expect("write");
+    std::fs::write(lib.join("notes.png"), b"this is text, not a PNG").expect("write");
+    std::fs::write(lib.join("bomb.jpg"), jpeg_bomb()).expect("write");
+    // Mislabelled but real: a JPEG named .png is judged by its content.
+    std::fs::write(lib.join("really_jpeg.png"), &good).expect("write");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(lib, lib.join("loop")).expect("symlink");
+
+    let run = scan_json(&s.db, &s.data_home, &[lib]);
+    assert!(
+        run.output.status.success(),
+        "exit 0 despite bad files: {}",
+        run.stderr
+    );
+    let kind = |name: &str| run.line(name)["error"]["kind"].as_str().map(str::to_string);
+    assert_eq!(kind("zero.jpg").as_deref(), Some("empty"));
+    assert_eq!(kind("truncated.jpg").as_deref(), Some("truncated"));
+    assert_eq!(kind("garbage.jpg").as_deref(), Some("corrupt"));
+    assert_eq!(kind("notes.png").as_deref(), Some("corrupt"));
+    assert_eq!(kind("bomb.jpg").as_deref(), Some("too_large"));
+    #[cfg(unix)]
+    assert_eq!(kind("loop").as_deref(), Some("symlink_loop"));
+    for name in ["zero.jpg", "truncated.jpg", "garbage.jpg", "bomb.jpg"] {
+        let message = run.line(name)["error"]["message"].as_str().unwrap_or("");
+        assert!(!message.is_empty(), "{name} has a message for people");
+    }
+    assert!(run.line("good.jpg")["verdict"].is_string());
+    assert!(run.line("really_jpeg.png")["verdict"].is_string());
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_reported_not_fatal() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = sandbox();
+    let path = s.library.join("locked.jpg");
+    write_jpeg(&path, &load_photo("chelsea_cat"), 90).expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    if std::fs::read(&path).is_ok() {
+        // Running as root: permissions do not apply, so there is nothing to observe.
+        eprintln!("skipped: this user can read a mode-000 file");
+        return;
+    }
+    let run = scan_json(&s.db, &s.data_home, &[&s.library]);
+    assert!(run.output.status.success());
+    assert_eq!(run.line("locked.jpg")["error"]["kind"], "unreadable");
+}
+
+#[test]
+fn second_scan_of_an_unchanged_library_decodes_nothing() {
+    let s = sandbox();
+    for name in ["astronaut", "chelsea_cat", "coffee_cup"] {
+        write_jpeg(
+            &s.library.join(format!("{name}.jpg")),
+            &load_photo(name),
+            90,
+        )
+        .expect("write");
+    }
+    let first = scan_json(&s.db, &s.data_home, &[&s.library]);
+    assert!(
+        first.stderr.contains("0 from cache, 3 judged"),
+        "{}",
+        first.stderr
+    );
+    let second = scan_json(&s.db, &s.data_home, &[&s.library]);
+    assert!(
+        second.stderr.contains("3 from cache, 0 judged"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(first.lines.len(), second.lines.len());
+    for line in &first.lines {
+        let path = line["path"].as_str().expect("path");
+        let again = second.line(path);
+        assert_eq!(line, again, "cached verdict equals the fresh one");
+    }
+}
+
+#[test]
+fn raw_and_jpeg_pair_is_one_shot_and_exif_orientation_is_applied() {
+    let s = sandbox();
+    let img = load_photo("astronaut"); // 512×512: crop to landscape so rotation shows
+    let landscape = image::imageops::crop_imm(&img, 0, 0, 512, 320).to_image();
+    let jpeg = encode_jpeg(&landscape, 92).expect("encode");
+    std::fs::write(s.library.join("IMG_0001.JPG"), with_orientation(&jpeg, 6)).expect("write");
+    std::fs::write(s.library.join("IMG_0001.CR2"), fake_raw(&jpeg)).expect("write");
+    std::fs::write(s.library.join("IMG_0002.NEF"), fake_raw(&jpeg)).expect("write");
+    let run = scan_json(&s.db, &s.data_home, &[&s.library]);
+    assert_eq!(run.lines.len(), 2, "{:#?}", run.lines);
+    let pair = run.line("IMG_0001.JPG");
+    assert_eq!(pair["files"].as_array().expect("files").len(), 2);
+    assert_eq!(pair["exif"]["orientation"], 6);
+    assert_eq!(
+        (pair["width"].as_u64(), pair["height"].as_u64()),
+        (Some(320), Some(512))
+    );
+    let raw_only = run.line("IMG_0002.NEF");
+    assert_eq!(
+        raw_only["width"].as_u64(),
+        Some(512),
+        "judged from its preview"
+    );
+}
+
+#[test]
+fn explain_shows_the_verdict_and_the_measurements_behind_it() {
+    let s = sandbox();
+    let path = s.library.join("dark.jpg");
+    write_jpeg(&path, &underexpose(&load_photo("coffee_cup"), 3.0), 92).expect("write");
+    let output = cull(&s.db, &s.data_home)
+        .arg("explain")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    assert!(text.contains("underexposed"), "{text}");
+    for section in [
+        "exposure:",
+        "contrast:",
+        "sharpness:",
+        "noise:",
+        "jpeg:",
+        "flare:",
+        "EXIF:",
+    ] {
+        assert!(text.contains(section), "missing {section} in {text}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_non_zero() {
+    let s = sandbox();
+    let status = cull(&s.db, &s.data_home)
+        .arg("scan")
+        .status()
+        .expect("runs");
+    assert!(!status.success());
+    let status = cull(&s.db, &s.data_home)
+        .args(["scan", "/definitely/not/here"])
+        .status()
+        .expect("runs");
+    assert!(!status.success());
+}
+
+fn trash_files(data_home: &Path) -> Vec<String> {
+    let dir = data_home.join("Trash").join("files");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+#[test]
+fn clean_moves_rejected_pairs_to_the_trash_and_undo_puts_them_back() {
+    let s = sandbox();
+    let img = load_photo("chelsea_cat");
+    let dark = encode_jpeg(&underexpose(&img, 3.5), 92).expect("encode");
+    std::fs::write(s.library.join("DSC_1.JPG"), &dark).expect("write");
+    std::fs::write(s.library.join("DSC_1.ARW"), fake_raw(&dark)).expect("write");
+    write_jpeg(&s.library.join("DSC_2.JPG"), &img, 92).expect("write");
+
+    let dry = cull(&s.db, &s.data_home)
+        .args(["clean", "--dry-run"])
+        .arg(&s.library)
+        .output()
+        .expect("runs");
+    assert!(dry.status.success());
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("would move"));
+    assert!(
+        s.library.join("DSC_1.JPG").exists(),
+        "dry run moves nothing"
+    );
+
+    let clean = cull(&s.db, &s.data_home)
+        .arg("clean")
+        .arg(&s.library)
+        .output()
+        .expect("runs");
+    let out = String::from_utf8_lossy(&clean.stdout);
+    assert!(
+        clean.status.success(),
+        "{out} {}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    assert!(!s.library.join("DSC_1.JPG").exists(), "{out}");
+    assert!(
+        !s.library.join("DSC_1.ARW").exists(),
+        "the pair moves together: {out}"
+    );
+    assert!(s.library.join("DSC_2.JPG").exists(), "the good shot stays");
+    assert_eq!(trash_files(&s.data_home), vec!["DSC_1.ARW", "DSC_1.JPG"]);
+
+    let undo = cull(&s.db, &s.data_home)
+        .arg("undo")
+        .output()
+        .expect("runs");
+    assert!(
+        undo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&undo.stderr)
+    );
+    assert_eq!(
+        std::fs::read(s.library.join("DSC_1.JPG")).expect("back"),
+        dark
+    );
+    assert!(s.library.join("DSC_1.ARW").exists());
+    assert!(trash_files(&s.data_home).is_empty());
+
+    let again = cull(&s.db, &s.data_home)
+        .arg("undo")
+        .output()
+        .expect("runs");
+    assert!(!again.status.success(), "nothing left to undo");
+    let _ = &s.root;
+}

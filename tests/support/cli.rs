@@ -1,0 +1,83 @@
+//! Running the real `cull` binary from black-box tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The `cull` binary of this build (`cargo build -p cull-cli` puts it next to the test
+/// executables' `deps/` folder).
+pub fn cull_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executable lives in <target>/<profile>/deps");
+    let bin = profile_dir.join(format!("cull{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first with `cargo build -p cull-cli` (the README's test command does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A `cull` command with its cache in `db` and the trash under `data_home` kept away from the
+/// user's own.
+pub fn cull(db: &Path, data_home: &Path) -> Command {
+    let mut cmd = Command::new(cull_bin());
+    cmd.arg("--db")
+        .arg(db)
+        .env("XDG_DATA_HOME", data_home)
+        .env_remove("CULL_DB");
+    cmd
+}
+
+/// Output of `cull scan --json`: the parsed lines and the stderr summary.
+#[derive(Debug)]
+pub struct ScanRun {
+    pub lines: Vec<Value>,
+    pub stderr: String,
+    pub output: Output,
+}
+
+impl ScanRun {
+    /// The line whose `path` ends with `name`.
+    pub fn line(&self, name: &str) -> &Value {
+        self.lines
+            .iter()
+            .find(|l| l["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .unwrap_or_else(|| panic!("no scan line for {name}: {:#?}", self.lines))
+    }
+
+    /// Reason codes of a judged line.
+    pub fn codes(&self, name: &str) -> Vec<String> {
+        self.line(name)["reasons"]
+            .as_array()
+            .map(|rs| {
+                rs.iter()
+                    .filter_map(|r| r["code"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub fn scan_json(db: &Path, data_home: &Path, paths: &[&Path]) -> ScanRun {
+    let output = cull(db, data_home)
+        .arg("scan")
+        .arg("--json")
+        .args(paths)
+        .output()
+        .expect("cull runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect();
+    ScanRun {
+        lines,
+        stderr: String::from_utf8_lossy(&output.stderr).to_string(),
+        output,
+    }
+}
