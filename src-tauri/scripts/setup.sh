@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Everything Cull needs on a fresh machine, idempotent (a second run takes about a second):
+#  - ONNX Runtime (for the learned model, which ort loads at run time) from the PyPI wheel
+#    `onnxruntime`, unpacked into Cull's data folder where the app and the CLI look for it:
+#    Linux  ~/.local/share/cull/onnxruntime/   macOS ~/Library/Application Support/cull/onnxruntime/
+#    A failed download is reported and does not stop the set-up: judging works without it.
+#  - a release build of the `cull` binary.
+# Needs: a Rust toolchain (rustup), python3 with pip, unzip.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+ORT_VERSION="1.32.0"
+case "$(uname -s)" in
+  Darwin) DATA="${XDG_DATA_HOME:-$HOME/Library/Application Support}/cull"; PLATFORM="macosx_13_0_universal2"; LIB="libonnxruntime.${ORT_VERSION}.dylib" ;;
+  *)      DATA="${XDG_DATA_HOME:-$HOME/.local/share}/cull";               PLATFORM="manylinux_2_28_$(uname -m)"; LIB="libonnxruntime.so.${ORT_VERSION}" ;;
+esac
+ORT_DIR="$DATA/onnxruntime"
+
+if [ ! -f "$ORT_DIR/$LIB" ]; then
+  echo "setup: fetching ONNX Runtime $ORT_VERSION from PyPI into $ORT_DIR" >&2
+  tmp="$(mktemp -d)"
+  if python3 -m pip download --quiet --no-deps --only-binary=:all: --platform "$PLATFORM" \
+       --python-version 3.11 "onnxruntime==$ORT_VERSION" -d "$tmp" >&2; then
+    mkdir -p "$ORT_DIR"
+    unzip -q -j -o "$tmp"/onnxruntime-*.whl "onnxruntime/capi/$LIB" -d "$ORT_DIR"
+    ln -sf "$LIB" "$ORT_DIR/$( [ "$(uname -s)" = Darwin ] && echo libonnxruntime.dylib || echo libonnxruntime.so )"
+  else
+    echo "setup: could not download ONNX Runtime; the learned model will be unavailable" >&2
+  fi
+  rm -rf "$tmp"
+fi
+
+cargo build --release --locked -p cull-cli >&2
