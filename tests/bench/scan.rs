@@ -213,12 +213,9 @@ fn best_and_median(times: &[Duration]) -> (Duration, Duration) {
     let mut sorted = times.to_vec();
     sorted.sort();
     let best = sorted[0];
-    let mid = sorted.len() / 2;
-    let median = if sorted.len() % 2 == 0 {
-        (sorted[mid - 1] + sorted[mid]) / 2
-    } else {
-        sorted[mid]
-    };
+    // The two middle elements (the same one when the count is odd).
+    let len = sorted.len();
+    let median = (sorted[(len - 1) / 2] + sorted[len / 2]) / 2;
     (best, median)
 }
 
