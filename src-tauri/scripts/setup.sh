@@ -5,9 +5,22 @@
 #    Linux  ~/.local/share/cull/onnxruntime/   macOS ~/Library/Application Support/cull/onnxruntime/
 #    A failed download is reported and does not stop the set-up: judging works without it.
 #  - a release build of the `cull` binary.
+#  - cmake and nasm, which build the bundled libjpeg-turbo (the fast JPEG decoder); installed with
+#    apt-get on Debian/Ubuntu when missing (Homebrew or the installers elsewhere).
 # Needs: a Rust toolchain (rustup), python3 with pip, unzip.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+if ! command -v cmake >/dev/null || ! command -v nasm >/dev/null; then
+  if command -v apt-get >/dev/null; then
+    sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    echo "setup: installing cmake and nasm (build tools for libjpeg-turbo)" >&2
+    $sudo_cmd apt-get install -y -q cmake nasm >&2 || { $sudo_cmd apt-get update -q >&2 && $sudo_cmd apt-get install -y -q cmake nasm >&2; }
+  else
+    echo "setup: please install cmake and nasm (e.g. 'brew install cmake nasm'), then run again" >&2
+    exit 1
+  fi
+fi
 
 ORT_VERSION="1.32.0"
 case "$(uname -s)" in

@@ -31,10 +31,17 @@ pub struct ExposureStats {
 pub(crate) fn measure(image: &RgbImage, planes: &Planes) -> ExposureStats {
     let mut histogram = vec![0u32; BINS];
     let mut sum = 0f64;
-    for &y in &planes.linear {
-        sum += f64::from(y);
-        let bin = ((y.clamp(0.0, 1.0) * (BINS - 1) as f32) as usize).min(BINS - 1);
-        histogram[bin] += 1;
+    let dark_limit = srgb_level_to_linear(0.03);
+    let mut dark = 0usize;
+    for row in planes.linear.chunks(4096) {
+        let mut row_sum = 0f32;
+        for &y in row {
+            row_sum += y;
+            dark += usize::from(y < dark_limit);
+            let bin = ((y.clamp(0.0, 1.0) * (BINS - 1) as f32) as usize).min(BINS - 1);
+            histogram[bin] += 1;
+        }
+        sum += f64::from(row_sum);
     }
     let count = planes.linear.len().max(1);
     let quantile = |fraction: f64| -> f32 {
@@ -48,8 +55,6 @@ pub(crate) fn measure(image: &RgbImage, planes: &Planes) -> ExposureStats {
         }
         1.0
     };
-    let dark_limit = srgb_level_to_linear(0.03);
-    let dark = planes.linear.iter().filter(|&&y| y < dark_limit).count();
     let (mut clipped, mut white) = (0usize, 0usize);
     for p in image.as_raw().chunks_exact(3) {
         clipped += usize::from(p[0].max(p[1]).max(p[2]) >= 250);

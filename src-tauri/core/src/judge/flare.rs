@@ -8,6 +8,20 @@ use serde::{Deserialize, Serialize};
 use super::planes::{percentile, Planes, TileGrid};
 use super::sharpness::SharpnessStats;
 
+/// The level (0–1) below which `fraction` of a 256-bin histogram lies.
+fn histogram_quantile(histogram: &[u32; 256], fraction: f32) -> f32 {
+    let total: u32 = histogram.iter().sum();
+    let target = (total as f32 * fraction) as u32;
+    let mut seen = 0u32;
+    for (level, &n) in histogram.iter().enumerate() {
+        seen += n;
+        if seen > target {
+            return level as f32 / 255.0;
+        }
+    }
+    1.0
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FlareStats {
     /// Whether a bright, clipped light source is in the frame.
@@ -36,17 +50,15 @@ pub(crate) fn measure(planes: &Planes, grid: &TileGrid, sharpness: &SharpnessSta
         .enumerate()
     {
         let rect = grid.rect(i);
-        let mut tile = Vec::with_capacity(((rect.x1 - rect.x0) * (rect.y1 - rect.y0)) as usize);
-        for y in rect.y0..rect.y1 {
-            for x in rect.x0..rect.x1 {
-                let v = planes.at(x, y);
-                if v >= SOURCE_LEVEL {
-                    *count += 1;
-                }
-                tile.push(v);
+        let mut histogram = [0u32; 256];
+        let w = planes.width as usize;
+        for y in rect.y0 as usize..rect.y1 as usize {
+            for &v in &planes.luma[y * w + rect.x0 as usize..y * w + rect.x1 as usize] {
+                *count += usize::from(v >= SOURCE_LEVEL);
+                histogram[((v * 255.0) as usize).min(255)] += 1;
             }
         }
-        *shadow = percentile(&tile, 0.05);
+        *shadow = histogram_quantile(&histogram, 0.05);
     }
     let total_bright: usize = bright_per_tile.iter().sum();
     let pixels = (planes.width * planes.height) as usize;

@@ -38,17 +38,24 @@ pub(crate) fn srgb_level_to_linear(v: f32) -> f32 {
 
 impl Planes {
     pub fn from_rgb(image: &RgbImage) -> Self {
-        let lut: Vec<f32> = (0..256u16)
-            .map(|v| srgb_to_linear(f32::from(v) / 255.0))
+        // An array, not a Vec: indexing by a u8 then needs no bounds check.
+        let lut: [f32; 256] = std::array::from_fn(|v| srgb_to_linear(v as f32 / 255.0));
+        let raw = image.as_raw();
+        let luma = raw
+            .chunks_exact(3)
+            .map(|px| {
+                (0.2126 * f32::from(px[0]) + 0.7152 * f32::from(px[1]) + 0.0722 * f32::from(px[2]))
+                    * (1.0 / 255.0)
+            })
             .collect();
-        let pixel_count = image.as_raw().len() / 3;
-        let mut luma = Vec::with_capacity(pixel_count);
-        let mut linear = Vec::with_capacity(pixel_count);
-        for px in image.as_raw().chunks_exact(3) {
-            let [r, g, b] = [px[0], px[1], px[2]].map(usize::from);
-            luma.push((0.2126 * r as f32 + 0.7152 * g as f32 + 0.0722 * b as f32) / 255.0);
-            linear.push(0.2126 * lut[r] + 0.7152 * lut[g] + 0.0722 * lut[b]);
-        }
+        let linear = raw
+            .chunks_exact(3)
+            .map(|px| {
+                0.2126 * lut[usize::from(px[0])]
+                    + 0.7152 * lut[usize::from(px[1])]
+                    + 0.0722 * lut[usize::from(px[2])]
+            })
+            .collect();
         Self {
             width: image.width(),
             height: image.height(),

@@ -173,21 +173,20 @@ pub(crate) fn measure(planes: &Planes, grid: &TileGrid) -> SharpnessStats {
 fn smooth3(src: &[f32], width: u32, height: u32) -> Vec<f32> {
     let (w, h) = (width as usize, height as usize);
     let mut horizontal = vec![0f32; w * h];
-    for y in 0..h {
-        let row = &src[y * w..(y + 1) * w];
-        for x in 0..w {
-            let l = row[x.saturating_sub(1)];
-            let r = row[(x + 1).min(w - 1)];
-            horizontal[y * w + x] = (l + row[x] + r) / 3.0;
+    for (row, out) in src.chunks_exact(w).zip(horizontal.chunks_exact_mut(w)) {
+        out[0] = (2.0 * row[0] + row[w.min(2) - 1]) / 3.0;
+        out[w - 1] = (2.0 * row[w - 1] + row[w.saturating_sub(2)]) / 3.0;
+        for (o, win) in out[1..].iter_mut().zip(row.windows(3)) {
+            *o = (win[0] + win[1] + win[2]) * (1.0 / 3.0);
         }
     }
     let mut out = vec![0f32; w * h];
     for y in 0..h {
-        let up = y.saturating_sub(1) * w;
-        let down = (y + 1).min(h - 1) * w;
-        for x in 0..w {
-            out[y * w + x] =
-                (horizontal[up + x] + horizontal[y * w + x] + horizontal[down + x]) / 3.0;
+        let up = &horizontal[y.saturating_sub(1) * w..][..w];
+        let mid = &horizontal[y * w..][..w];
+        let down = &horizontal[(y + 1).min(h - 1) * w..][..w];
+        for (((o, a), b), c) in out[y * w..][..w].iter_mut().zip(up).zip(mid).zip(down) {
+            *o = (a + b + c) * (1.0 / 3.0);
         }
     }
     out
@@ -214,40 +213,75 @@ fn box_shrink(src: &[f32], width: u32, height: u32, factor: u32) -> (Vec<f32>, u
 }
 
 fn tile_sums(luma: &[f32], width: u32, height: u32, rect: TileRect) -> TileSums {
-    let w = width as i64;
-    let h = height as i64;
-    let at = |x: i64, y: i64| luma[(y.clamp(0, h - 1) * w + x.clamp(0, w - 1)) as usize];
-    let mut edge = [0f64; 4];
-    let mut kept = [0f64; 4];
-    let (mut sum, mut sum_sq, mut n) = (0f64, 0f64, 0f64);
-    // Margins keep the 10-pixel reach of the blurred difference inside the frame.
-    let margin = 5i64;
-    let x0 = i64::from(rect.x0).max(margin);
-    let x1 = i64::from(rect.x1).min(w - margin);
-    let y0 = i64::from(rect.y0).max(margin);
-    let y1 = i64::from(rect.y1).min(h - margin);
+    let w = width as usize;
+    let mut edge = [0f32; 4];
+    let mut kept = [0f32; 4];
+    let (mut sum, mut sum_sq, mut n) = (0f64, 0f64, 0usize);
+    // Margins keep the 10-pixel reach of the blurred difference inside the frame, so the inner
+    // loop needs no bounds clamping.
+    let margin = 5u32;
+    let x0 = rect.x0.max(margin) as usize;
+    let x1 = rect.x1.min(width.saturating_sub(margin)) as usize;
+    let y0 = rect.y0.max(margin) as usize;
+    let y1 = rect.y1.min(height.saturating_sub(margin)) as usize;
+    if x1 <= x0 || y1 <= y0 {
+        return TileSums {
+            edge: [0.0; 4],
+            kept: [0.0; 4],
+            std: 0.0,
+        };
+    }
+    // Offsets of one step along each direction, in the flat buffer.
+    let steps: [isize; 4] = DIRECTIONS.map(|(dx, dy)| dx as isize + dy as isize * w as isize);
+    let len = x1 - x0;
     for y in y0..y1 {
-        for x in x0..x1 {
-            let v = at(x, y);
-            sum += f64::from(v);
-            sum_sq += f64::from(v * v);
-            n += 1.0;
-            for (d, (dx, dy)) in DIRECTIONS.iter().enumerate() {
-                let (dx, dy) = (i64::from(*dx), i64::from(*dy));
-                let diff = (v - at(x - dx, y - dy)).abs();
-                let blurred = (at(x + 4 * dx, y + 4 * dy) - at(x - 5 * dx, y - 5 * dy)).abs() / 9.0;
-                edge[d] += f64::from(diff);
-                kept[d] += f64::from((diff - blurred).max(0.0));
+        let start = y * w + x0;
+        let here = &luma[start..start + len];
+        let shifted = |k: isize| {
+            let from = start.wrapping_add_signed(k);
+            &luma[from..from + len]
+        };
+        sum += f64::from(here.iter().sum::<f32>());
+        sum_sq += f64::from(here.iter().map(|v| v * v).sum::<f32>());
+        n += len;
+        // Same-length slices zipped together: no per-pixel bounds checks, and the loops vectorise.
+        for (d, &step) in steps.iter().enumerate() {
+            // Eight independent lanes let the compiler keep the sums in vector registers.
+            const LANES: usize = 8;
+            let (mut lane_edge, mut lane_kept) = ([0f32; LANES], [0f32; LANES]);
+            let (back1, fwd4, back5) = (shifted(-step), shifted(4 * step), shifted(-5 * step));
+            let chunks = here
+                .chunks_exact(LANES)
+                .zip(back1.chunks_exact(LANES))
+                .zip(fwd4.chunks_exact(LANES))
+                .zip(back5.chunks_exact(LANES));
+            for (((v, b1), f4), b5) in chunks {
+                for i in 0..LANES {
+                    let diff = (v[i] - b1[i]).abs();
+                    let blurred = (f4[i] - b5[i]).abs() * (1.0 / 9.0);
+                    lane_edge[i] += diff;
+                    lane_kept[i] += (diff - blurred).max(0.0);
+                }
             }
+            let tail = len - len % LANES;
+            for i in tail..len {
+                let diff = (here[i] - back1[i]).abs();
+                let blurred = (fwd4[i] - back5[i]).abs() * (1.0 / 9.0);
+                lane_edge[0] += diff;
+                lane_kept[0] += (diff - blurred).max(0.0);
+            }
+            edge[d] += lane_edge.iter().sum::<f32>();
+            kept[d] += lane_kept.iter().sum::<f32>();
         }
     }
-    let std = if n > 1.0 {
-        let mean = sum / n;
-        ((sum_sq / n - mean * mean).max(0.0)).sqrt() as f32
-    } else {
-        0.0
-    };
-    TileSums { edge, kept, std }
+    let n = n as f64;
+    let mean = sum / n;
+    let std = ((sum_sq / n - mean * mean).max(0.0)).sqrt() as f32;
+    TileSums {
+        edge: edge.map(f64::from),
+        kept: kept.map(f64::from),
+        std,
+    }
 }
 
 #[cfg(test)]

@@ -147,18 +147,8 @@ fn decode_jpeg(bytes: &[u8], whole_file: bool) -> Result<DecodedJpeg, FileError>
     while downscale < 8 && long_side / (downscale * 2) >= ANALYSIS_LONG_SIDE {
         downscale *= 2;
     }
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder.set_max_decoding_buffer_size(usize::try_from(MAX_DECODE_ALLOC).unwrap_or(usize::MAX));
-    decoder.read_info().map_err(jpeg_error)?;
-    let requested = |side: u32| u16::try_from(side.div_ceil(downscale)).unwrap_or(u16::MAX);
-    let (w, h) = decoder
-        .scale(requested(header.width), requested(header.height))
-        .map_err(jpeg_error)?;
-    let pixels = decoder.decode().map_err(jpeg_error)?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| FileError::new(FileErrorKind::Corrupt, "no frame in the JPEG"))?;
-    let image = to_rgb(pixels, u32::from(w), u32::from(h), info.pixel_format)?;
+    let image = decode_scaled_turbo(bytes, downscale)
+        .or_else(|_| decode_scaled_pure(bytes, header.width, header.height, downscale))?;
     Ok(DecodedJpeg {
         image,
         width: header.width,
@@ -167,6 +157,72 @@ fn decode_jpeg(bytes: &[u8], whole_file: bool) -> Result<DecodedJpeg, FileError>
         exif: header.exif.map(read_exif).unwrap_or_default(),
         quality: header.luma_quant.as_ref().map(estimate_quality),
     })
+}
+
+thread_local! {
+    /// libjpeg-turbo handles are costly to create; each worker thread keeps one.
+    static TURBO: std::cell::RefCell<Option<turbojpeg::Decompressor>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// libjpeg-turbo with DCT scaling: the fast path.
+fn decode_scaled_turbo(bytes: &[u8], downscale: u32) -> Result<RgbImage, FileError> {
+    let turbo_error = |e: turbojpeg::Error| {
+        FileError::new(FileErrorKind::Corrupt, format!("damaged JPEG data: {e}"))
+    };
+    TURBO.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let decompressor = match slot.as_mut() {
+            Some(d) => d,
+            None => slot.insert(turbojpeg::Decompressor::new().map_err(turbo_error)?),
+        };
+        let factor = turbojpeg::ScalingFactor::new(1, downscale as usize);
+        decompressor
+            .set_scaling_factor(factor)
+            .map_err(turbo_error)?;
+        let header = decompressor
+            .read_header(bytes)
+            .map_err(turbo_error)?
+            .scaled(factor);
+        let mut pixels = vec![0u8; header.width * header.height * 3];
+        let output = turbojpeg::Image {
+            pixels: pixels.as_mut_slice(),
+            width: header.width,
+            pitch: header.width * 3,
+            height: header.height,
+            format: turbojpeg::PixelFormat::RGB,
+        };
+        decompressor
+            .decompress(bytes, output)
+            .map_err(turbo_error)?;
+        let (w, h) = (
+            u32::try_from(header.width).unwrap_or(u32::MAX),
+            u32::try_from(header.height).unwrap_or(u32::MAX),
+        );
+        RgbImage::from_raw(w, h, pixels)
+            .ok_or_else(|| FileError::new(FileErrorKind::Corrupt, "decoded size does not match"))
+    })
+}
+
+/// The pure-Rust decoder, for what libjpeg-turbo refuses (CMYK to RGB, some damaged files).
+fn decode_scaled_pure(
+    bytes: &[u8],
+    width: u32,
+    height: u32,
+    downscale: u32,
+) -> Result<RgbImage, FileError> {
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    decoder.set_max_decoding_buffer_size(usize::try_from(MAX_DECODE_ALLOC).unwrap_or(usize::MAX));
+    decoder.read_info().map_err(jpeg_error)?;
+    let requested = |side: u32| u16::try_from(side.div_ceil(downscale)).unwrap_or(u16::MAX);
+    let (w, h) = decoder
+        .scale(requested(width), requested(height))
+        .map_err(jpeg_error)?;
+    let pixels = decoder.decode().map_err(jpeg_error)?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| FileError::new(FileErrorKind::Corrupt, "no frame in the JPEG"))?;
+    to_rgb(pixels, u32::from(w), u32::from(h), info.pixel_format)
 }
 
 fn jpeg_error(err: jpeg_decoder::Error) -> FileError {
