@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { keyAction } from "./keys";
+
+describe("keyAction", () => {
+  it("maps the culling keys", () => {
+    expect(keyAction({ key: "p" })).toEqual({ type: "decide", decision: "keep" });
+    expect(keyAction({ key: "P" })).toEqual({ type: "decide", decision: "keep" });
+    expect(keyAction({ key: "x" })).toEqual({ type: "decide", decision: "reject" });
+    expect(keyAction({ key: "u" })).toEqual({ type: "decide", decision: null });
+    expect(keyAction({ key: "z" })).toEqual({ type: "loupe" });
+    expect(keyAction({ key: "Enter" })).toEqual({ type: "loupe", open: true });
+    expect(keyAction({ key: "Escape" })).toEqual({ type: "escape" });
+  });
+
+  it("maps arrows, with shift extending", () => {
+    expect(keyAction({ key: "ArrowLeft" })).toEqual({ type: "move", dx: -1, dy: 0, extend: false });
+    expect(keyAction({ key: "ArrowDown", shiftKey: true })).toEqual({ type: "move", dx: 0, dy: 1, extend: true });
+    expect(keyAction({ key: "End", shiftKey: true })).toEqual({ type: "edge", end: true, extend: true });
+  });
+
+  it("undoes with Ctrl+Z, or Cmd+Z on a Mac", () => {
+    expect(keyAction({ key: "z", ctrlKey: true })).toEqual({ type: "undo" });
+    expect(keyAction({ key: "Z", ctrlKey: true })).toEqual({ type: "undo" });
+    expect(keyAction({ key: "z", metaKey: true }, true)).toEqual({ type: "undo" });
+    expect(keyAction({ key: "z", ctrlKey: true }, true)).toBeNull();
+    expect(keyAction({ key: "z", ctrlKey: true, shiftKey: true })).toBeNull();
+    expect(keyAction({ key: "a", ctrlKey: true })).toEqual({ type: "selectAll" });
+  });
+
+  it("leaves other combinations alone", () => {
+    expect(keyAction({ key: "p", ctrlKey: true })).toBeNull();
+    expect(keyAction({ key: "p", altKey: true })).toBeNull();
+    expect(keyAction({ key: "q" })).toBeNull();
+    expect(keyAction({ key: "X", shiftKey: true })).toBeNull();
+  });
+});
