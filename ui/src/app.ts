@@ -1,0 +1,704 @@
+// The app controller: owns the state, talks to the Rust side, wires the views together.
+import { api, errorMessage, pickFolders } from "./api";
+import type { AppInfo, CleanupPlanView, Decision, ScanEvent, Settings, ShotView } from "./api/types";
+import { formatBytes, formatCount, plural } from "./lib/format";
+import { DecisionHistory, planChange, restoreCalls, type DecisionChange } from "./lib/history";
+import { isEditableTarget, isMac, keyAction, type Action } from "./lib/keys";
+import {
+  Library,
+  countShots,
+  filterOrder,
+  positions,
+  sortOrder,
+  type Filter,
+  type SortDir,
+  type SortKey,
+} from "./lib/library";
+import { ProgressEstimator } from "./lib/progress";
+import { DECISION_LABEL } from "./lib/reasons";
+import {
+  EMPTY,
+  click,
+  move,
+  moveTo,
+  only,
+  reconcile,
+  selectAll,
+  selectedInOrder,
+  type OrderView,
+  type Selection,
+} from "./lib/selection";
+import { CleanupDialog } from "./ui/cleanup";
+import { h, rafThrottle, setText } from "./ui/dom";
+import { Banner, Toast } from "./ui/feedback";
+import { Grid } from "./ui/grid";
+import { Loupe } from "./ui/loupe";
+import { ScanBar } from "./ui/scanbar";
+import { SettingsPanel } from "./ui/settings";
+import { Sidebar } from "./ui/sidebar";
+import { Welcome } from "./ui/welcome";
+
+type Mode = "loading" | "welcome" | "library";
+
+export class App {
+  // --- state
+  private mode: Mode = "loading";
+  private info: AppInfo | null = null;
+  private lib = new Library();
+  private sortKey: SortKey = "date";
+  private sortDir: SortDir = "asc";
+  private filter: Filter = { verdict: "all", reason: null };
+  private order: Int32Array = new Int32Array(0);
+  private view: Int32Array = new Int32Array(0);
+  private pos: Int32Array = new Int32Array(0);
+  private counts = countShots([]);
+  private sel: Selection = EMPTY;
+  private lastLeadPos = -1;
+  private history = new DecisionHistory();
+  private plan: CleanupPlanView | null = null;
+  private scanning = false;
+  private cancelling = false;
+  private est = new ProgressEstimator();
+  private pendingBatches: ShotView[][] = [];
+  private batchTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastSortMs = 0;
+  /** Decisions made while a scan runs win over the scan's (older) copies of those shots. */
+  private localDecisions = new Map<number, Decision | null>();
+  /** Per-shot counter of local decision changes, so late `decide` answers never undo newer ones. */
+  private versions = new Map<number, number>();
+  private decideQueue: Promise<void> = Promise.resolve();
+  private planTimer: ReturnType<typeof setTimeout> | undefined;
+  private loupeOpen = false;
+  private readonly mac = isMac(navigator.platform || navigator.userAgent);
+
+  // --- views
+  readonly el: HTMLElement;
+  private grid: Grid;
+  private loupe: Loupe;
+  private sidebar: Sidebar;
+  private banner = new Banner();
+  private toast = new Toast();
+  private scanbar: ScanBar;
+  private cleanupDialog = new CleanupDialog();
+  private settings: SettingsPanel;
+  private welcome: Welcome;
+  private stage: HTMLDivElement;
+  private statusText: HTMLSpanElement;
+  private rescanBtn: HTMLButtonElement;
+  private headerInfo: HTMLSpanElement;
+  private loading: HTMLDivElement;
+
+  /** The current view as the selection logic sees it. */
+  private readonly ov: OrderView;
+
+  private readonly scheduleProgress = rafThrottle(() => this.scanbar.showProgress(this.est.current, this.cancelling));
+  private readonly scheduleRefilter = rafThrottle(() => this.refilter());
+
+  constructor() {
+    const self = this;
+    this.ov = {
+      get length() {
+        return self.view.length;
+      },
+      idAt: (p) => this.lib.shots[this.view[p]].id,
+      posOf: (id) => {
+        const i = this.lib.indexOf(id);
+        return i < 0 || i >= this.pos.length ? -1 : this.pos[i];
+      },
+    };
+    this.grid = new Grid({
+      onCellClick: (id, e) => {
+        const toggle = e.ctrlKey || e.metaKey;
+        this.select(click(this.sel, this.ov, id, { shift: e.shiftKey, toggle }), false);
+      },
+      onCellOpen: (id) => {
+        this.select(only(id), false);
+        this.openLoupe();
+      },
+    });
+    this.loupe = new Loupe({
+      fetchDetail: (id) => api.shotDetail(id),
+      onClose: () => this.closeLoupe(),
+      onDecide: (d) => this.decide(d),
+      onError: (m) => this.showError(m),
+      position: (id) => ({ pos: this.ov.posOf(id) + 1, total: this.view.length }),
+    });
+    this.sidebar = new Sidebar({
+      setVerdictFilter: (v) => this.setFilter({ ...this.filter, verdict: v }),
+      setReasonFilter: (r) => this.setFilter({ ...this.filter, reason: r }),
+      setSort: (k, d) => this.setSort(k, d),
+      openCleanup: () => void this.openCleanup(),
+    });
+    this.sidebar.setSort(this.sortKey, this.sortDir);
+    this.scanbar = new ScanBar(
+      () => this.cancelScan(),
+      () => void this.startScan(),
+    );
+    this.settings = new SettingsPanel({
+      addFolders: () => this.addFolders(),
+      removeFolder: (p) => this.removeFolder(p),
+      save: (s) => this.saveSettings(s),
+      onClose: () => this.settings.hide(),
+    });
+    this.welcome = new Welcome({
+      chooseFolders: () => void this.chooseFolders(),
+      openSample: () => void this.openSample(),
+    });
+
+    this.rescanBtn = h("button", { class: "btn small", "data-testid": "rescan", title: "Look for new and changed photos", onclick: () => void this.startScan() }, "Rescan");
+    this.headerInfo = h("span", { class: "muted small header-info" });
+    const header = h(
+      "header",
+      { class: "topbar" },
+      h("span", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Cull"),
+      this.headerInfo,
+      h("span", { class: "spacer" }),
+      this.rescanBtn,
+      h("button", { class: "btn small", "data-testid": "open-settings", title: "Settings", onclick: () => this.openSettings() }, "⚙ Settings"),
+    );
+
+    this.loading = h("div", { class: "loading" }, "Loading your library…");
+    this.stage = h("div", { class: "stage" }, this.grid.el, this.loupe.el, this.welcome.el, this.loading);
+    this.statusText = h("span", { class: "status-text", "data-testid": "status" });
+    const mod = this.mac ? "⌘" : "Ctrl+";
+    const footer = h(
+      "footer",
+      { class: "statusbar" },
+      this.statusText,
+      h("span", { class: "spacer" }),
+      h("button", { class: "btn small", title: "Pick (P)", onclick: () => this.decide("keep") }, "✓ Pick ", h("kbd", null, "P")),
+      h("button", { class: "btn small", title: "Reject (X)", onclick: () => this.decide("reject") }, "✕ Reject ", h("kbd", null, "X")),
+      h("button", { class: "btn small", title: "Clear your decision (U)", onclick: () => this.decide(null) }, "Clear ", h("kbd", null, "U")),
+      h("button", { class: "btn small", title: "Loupe (Z)", onclick: () => this.toggleLoupe() }, "Loupe ", h("kbd", null, "Z")),
+      h("button", { class: "btn small ghost", title: `Undo the last decision (${mod}Z)`, onclick: () => this.undoDecision() }, "Undo ", h("kbd", null, `${mod}Z`)),
+    );
+    const main = h("main", { class: "main" }, this.banner.el, this.scanbar.el, this.stage);
+    this.el = h(
+      "div",
+      { class: "shell mode-loading" },
+      header,
+      this.sidebar.el,
+      main,
+      footer,
+      this.settings.el,
+      this.cleanupDialog.el,
+      this.toast.el,
+    );
+    this.scanbar.hide();
+    document.addEventListener("keydown", (e) => this.onKey(e));
+  }
+
+  // ------------------------------------------------------------------ start-up
+
+  async start(): Promise<void> {
+    try {
+      this.info = await api.appInfo();
+    } catch (e) {
+      this.showError(`Cull could not start: ${errorMessage(e)}`);
+      this.setMode("welcome");
+      return;
+    }
+    this.applyInfo(this.info);
+    if (this.info.settings.folders.length === 0) return;
+    await this.refreshShots();
+    this.refreshPlan();
+    void this.startScan();
+  }
+
+  private applyInfo(info: AppInfo): void {
+    this.info = info;
+    this.welcome.setSampleAvailable(info.sample_available);
+    const n = info.settings.folders.length;
+    setText(this.headerInfo, n ? plural(n, "folder") : "");
+    this.setMode(n ? "library" : "welcome");
+  }
+
+  private setMode(mode: Mode): void {
+    if (this.mode === mode) return;
+    this.mode = mode;
+    this.el.classList.remove("mode-loading", "mode-welcome", "mode-library");
+    this.el.classList.add(`mode-${mode}`);
+    if (mode !== "library") this.closeLoupe();
+    if (mode === "library") requestAnimationFrame(() => this.grid.measure());
+  }
+
+  showError(message: string): void {
+    this.banner.show(message);
+  }
+
+  // ------------------------------------------------------------------ data pipeline
+
+  /** Sorts all shots (only when shots or the sort change), then filters. */
+  private resort(): void {
+    const t = performance.now();
+    this.order = sortOrder(this.lib.shots, this.sortKey, this.sortDir, this.lib.nameRanks());
+    this.lastSortMs = performance.now() - t;
+    this.refilter();
+  }
+
+  /** Filters the sorted order, recounts, keeps the selection valid, redraws. */
+  private refilter(): void {
+    this.view = filterOrder(this.lib.shots, this.order, this.filter);
+    this.pos = positions(this.view, this.lib.size);
+    this.counts = countShots(this.lib.shots);
+    const sel = reconcile(this.sel, this.ov, this.lastLeadPos);
+    const lib = this.lib;
+    const view = this.view;
+    this.grid.setSource(
+      {
+        length: view.length,
+        shotAt: (p) => lib.shots[view[p]],
+        isSelected: (id) => this.sel.ids.has(id),
+        leadId: () => this.sel.lead,
+      },
+      this.emptyText(),
+    );
+    this.sidebar.update(this.counts, this.filter);
+    this.select(sel, false, sel !== this.sel);
+  }
+
+  private emptyText(): string {
+    if (this.lib.size === 0) return this.scanning ? "Looking for photos…" : "No photos in your folders yet. Add a folder in Settings, or rescan.";
+    return "No shots match this filter.";
+  }
+
+  private setFilter(f: Filter): void {
+    this.filter = f;
+    this.refilter();
+    this.grid.reveal(this.lastLeadPos);
+  }
+
+  private setSort(key: SortKey, dir: SortDir): void {
+    this.sortKey = key;
+    this.sortDir = dir;
+    this.resort();
+    this.grid.reveal(this.lastLeadPos);
+  }
+
+  /** Sets the selection and redraws what depends on it. */
+  private select(sel: Selection, reveal = true, changed = true): void {
+    this.sel = sel;
+    this.lastLeadPos = sel.lead == null ? -1 : this.ov.posOf(sel.lead);
+    this.grid.refresh();
+    if (reveal && this.lastLeadPos >= 0) this.grid.reveal(this.lastLeadPos);
+    if (this.loupeOpen) {
+      const s = this.leadShot();
+      if (s) {
+        this.loupe.show(s);
+        if (changed) this.loupe.prefetch([this.shotAtPos(this.lastLeadPos + 1), this.shotAtPos(this.lastLeadPos - 1)]);
+      } else this.closeLoupe();
+    }
+    this.renderStatus();
+  }
+
+  private shotAtPos(p: number): ShotView | undefined {
+    return p >= 0 && p < this.view.length ? this.lib.shots[this.view[p]] : undefined;
+  }
+
+  private leadShot(): ShotView | undefined {
+    return this.sel.lead == null ? undefined : this.lib.get(this.sel.lead);
+  }
+
+  private renderStatus(): void {
+    const total = this.lib.size;
+    const shown = this.view.length;
+    const parts = [plural(total, "shot")];
+    if (shown !== total) parts.push(`${formatCount(shown)} shown`);
+    if (this.sel.ids.size > 1) parts.push(`${formatCount(this.sel.ids.size)} selected`);
+    else {
+      const s = this.leadShot();
+      if (s) parts.push(s.name);
+    }
+    setText(this.statusText, parts.join(" · "));
+  }
+
+  private async refreshShots(): Promise<void> {
+    try {
+      const list = await api.listShots();
+      this.lib.replaceAll(list);
+      this.history.forget((id) => this.lib.get(id) !== undefined);
+    } catch (e) {
+      this.showError(`Could not load your shots: ${errorMessage(e)}`);
+    }
+    this.resort();
+  }
+
+  private refreshPlan(): void {
+    clearTimeout(this.planTimer);
+    this.planTimer = undefined;
+    api
+      .cleanupPlan()
+      .then((p) => {
+        this.plan = p;
+        this.sidebar.updateCleanup(p, this.scanning);
+      })
+      .catch((e) => this.showError(`Could not plan the clean-up: ${errorMessage(e)}`));
+  }
+
+  private schedulePlanRefresh(): void {
+    clearTimeout(this.planTimer);
+    this.planTimer = setTimeout(() => this.refreshPlan(), 400);
+  }
+
+  // ------------------------------------------------------------------ scanning
+
+  async startScan(): Promise<void> {
+    if (this.scanning || this.mode !== "library") return;
+    this.scanning = true;
+    this.cancelling = false;
+    this.est.reset();
+    this.localDecisions.clear();
+    this.pendingBatches = [];
+    this.rescanBtn.disabled = true;
+    this.scanbar.showProgress(null, false);
+    this.sidebar.updateCleanup(this.plan, true);
+    let summary = null;
+    try {
+      summary = await api.scan((ev) => this.onScanEvent(ev));
+    } catch (e) {
+      this.showError(`The scan stopped: ${errorMessage(e)}`);
+    }
+    this.flushBatches();
+    await this.decideQueue;
+    this.scanning = false;
+    await this.refreshShots();
+    this.localDecisions.clear();
+    this.rescanBtn.disabled = false;
+    if (summary) this.scanbar.showDone(summary);
+    else this.scanbar.hide();
+    this.refreshPlan();
+  }
+
+  private onScanEvent(ev: ScanEvent): void {
+    if (ev.kind === "progress") {
+      this.est.push(ev);
+      this.scheduleProgress();
+    } else if (ev.kind === "shots") {
+      this.pendingBatches.push(ev.shots);
+      if (this.batchTimer === undefined) {
+        // Re-sorting 100 000 shots takes a while: merge less often the longer it takes.
+        const delay = Math.max(150, 4 * this.lastSortMs);
+        this.batchTimer = setTimeout(() => this.flushBatches(), delay);
+      }
+    }
+  }
+
+  private flushBatches(): void {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    if (!this.pendingBatches.length) return;
+    const batches = this.pendingBatches;
+    this.pendingBatches = [];
+    for (const b of batches) {
+      this.lib.merge(
+        this.localDecisions.size
+          ? b.map((s) => (this.localDecisions.has(s.id) ? { ...s, decision: this.localDecisions.get(s.id)! } : s))
+          : b,
+      );
+    }
+    this.resort();
+  }
+
+  private cancelScan(): void {
+    if (!this.scanning || this.cancelling) return;
+    this.cancelling = true;
+    this.scheduleProgress();
+    api.cancelScan().catch((e) => this.showError(`Could not cancel the scan: ${errorMessage(e)}`));
+  }
+
+  // ------------------------------------------------------------------ decisions
+
+  decide(decision: Decision | null): void {
+    if (this.mode !== "library") return;
+    const ids = selectedInOrder(this.sel, this.ov);
+    if (!ids.length) {
+      this.toast.show("Select a photo first (click it, or use the arrow keys).");
+      return;
+    }
+    const change = planChange(ids, (id) => this.lib.get(id)?.decision, decision);
+    if (!change) return;
+    this.history.push(change);
+    this.setDecisions(change.ids, decision, change.previous);
+  }
+
+  private undoDecision(): void {
+    const change = this.history.pop();
+    if (!change) {
+      this.toast.show("Nothing to undo.");
+      return;
+    }
+    for (const call of restoreCalls(change)) {
+      this.setDecisions(call.ids, call.decision, call.ids.map(() => change.next));
+    }
+    this.toast.show(`Undone: ${describeChange(change)}.`);
+  }
+
+  /** Applies decisions at once (optimistically), then saves them in order; reverts on failure. */
+  private setDecisions(ids: number[], next: Decision | null, previous: (Decision | null)[]): void {
+    const stamps = new Map<number, number>();
+    const updated: ShotView[] = [];
+    for (const id of ids) {
+      const s = this.lib.get(id);
+      if (!s) continue;
+      const v = (this.versions.get(id) ?? 0) + 1;
+      this.versions.set(id, v);
+      stamps.set(id, v);
+      updated.push({ ...s, decision: next });
+      if (this.scanning) this.localDecisions.set(id, next);
+    }
+    this.lib.merge(updated);
+    this.refilter();
+    this.decideQueue = this.decideQueue.then(async () => {
+      try {
+        const saved = await api.decide(ids, next);
+        const fresh = saved.filter((s) => this.versions.get(s.id) === stamps.get(s.id));
+        if (fresh.length) {
+          this.lib.merge(fresh);
+          this.scheduleRefilter();
+        }
+      } catch (e) {
+        this.showError(`Could not save your decision: ${errorMessage(e)}`);
+        const back: ShotView[] = [];
+        ids.forEach((id, i) => {
+          const s = this.lib.get(id);
+          if (s && this.versions.get(id) === stamps.get(id)) {
+            back.push({ ...s, decision: previous[i] ?? null });
+            if (this.scanning) this.localDecisions.set(id, previous[i] ?? null);
+          }
+        });
+        this.lib.merge(back);
+        this.scheduleRefilter();
+      }
+      this.schedulePlanRefresh();
+    });
+  }
+
+  // ------------------------------------------------------------------ loupe
+
+  private openLoupe(): void {
+    if (this.mode !== "library") return;
+    if (this.sel.lead == null) {
+      if (!this.view.length) return;
+      this.select(move(this.sel, this.ov, 1));
+    }
+    const s = this.leadShot();
+    if (!s) return;
+    this.loupeOpen = true;
+    this.el.classList.add("loupe-open");
+    this.loupe.show(s);
+    this.loupe.prefetch([this.shotAtPos(this.lastLeadPos + 1), this.shotAtPos(this.lastLeadPos - 1)]);
+  }
+
+  private closeLoupe(): void {
+    if (!this.loupeOpen) return;
+    this.loupeOpen = false;
+    this.el.classList.remove("loupe-open");
+    this.grid.measure();
+    this.grid.reveal(this.lastLeadPos);
+  }
+
+  private toggleLoupe(): void {
+    if (this.loupeOpen) this.closeLoupe();
+    else this.openLoupe();
+  }
+
+  // ------------------------------------------------------------------ keyboard
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.defaultPrevented || e.isComposing) return;
+    const a = keyAction(e, this.mac);
+    if (!a) return;
+    // A modal dialog takes every key but Escape (its buttons handle Enter / Space).
+    if (this.cleanupDialog.open) {
+      if (a.type === "escape") {
+        e.preventDefault();
+        this.cleanupDialog.close(false);
+      }
+      return;
+    }
+    if (a.type === "escape") {
+      if (this.settings.open) this.settings.hide();
+      else if (this.loupeOpen) this.closeLoupe();
+      else return;
+      e.preventDefault();
+      return;
+    }
+    if (this.mode !== "library" || this.settings.open) return;
+    if (isEditableTarget(e.target)) return;
+    const onButton = (e.target as HTMLElement | null)?.closest?.("button, a[href]");
+    if (onButton && a.type === "loupe" && a.open) return; // Enter activates the button
+    e.preventDefault();
+    this.run(a);
+  }
+
+  private run(a: Action): void {
+    const len = this.view.length;
+    switch (a.type) {
+      case "move": {
+        const delta = this.loupeOpen ? a.dx + a.dy : a.dx + a.dy * this.grid.columns;
+        this.select(move(this.sel, this.ov, delta, a.extend));
+        break;
+      }
+      case "page":
+        this.select(move(this.sel, this.ov, a.dir * (this.loupeOpen ? 1 : this.grid.page), a.extend));
+        break;
+      case "edge":
+        if (len) this.select(moveTo(this.sel, this.ov, a.end ? len - 1 : 0, a.extend));
+        break;
+      case "decide":
+        this.decide(a.decision);
+        break;
+      case "loupe":
+        if (a.open) this.openLoupe();
+        else this.toggleLoupe();
+        break;
+      case "undo":
+        this.undoDecision();
+        break;
+      case "selectAll":
+        this.select(selectAll(this.ov, this.sel), false);
+        break;
+      case "overlay":
+        if (this.loupeOpen) this.loupe.toggleOverlay();
+        break;
+      case "escape":
+        break;
+    }
+  }
+
+  // ------------------------------------------------------------------ clean-up
+
+  private async openCleanup(): Promise<void> {
+    if (this.scanning || this.cleanupDialog.open) return;
+    let plan: CleanupPlanView;
+    try {
+      plan = await api.cleanupPlan();
+    } catch (e) {
+      this.showError(`Could not plan the clean-up: ${errorMessage(e)}`);
+      return;
+    }
+    this.plan = plan;
+    this.sidebar.updateCleanup(plan, this.scanning);
+    if (plan.shots === 0) {
+      this.toast.show("Nothing is rejected, so nothing goes to the Trash.");
+      return;
+    }
+    if (!(await this.cleanupDialog.ask(plan))) return;
+    try {
+      const r = await api.cleanup();
+      const msg = `Moved ${plural(r.moved, "file")} (${formatBytes(r.bytes)}) to the Trash.`;
+      this.toast.show(r.failed.length ? `${msg} ${plural(r.failed.length, "file")} could not be moved.` : msg, {
+        label: "Undo",
+        testid: "undo-cleanup",
+        run: () => void this.undoCleanup(),
+      });
+      if (r.failed.length) this.showError(`Could not move to the Trash: ${listFew(r.failed)}`);
+    } catch (e) {
+      this.showError(`The clean-up failed: ${errorMessage(e)}`);
+    }
+    await this.refreshShots();
+    this.refreshPlan();
+  }
+
+  private async undoCleanup(): Promise<void> {
+    try {
+      const r = await api.undoCleanup();
+      this.toast.show(`Put ${plural(r.restored, "file")} back from the Trash.`);
+      if (r.failed.length) this.showError(`Could not put back: ${listFew(r.failed)}`);
+    } catch (e) {
+      this.showError(`Could not undo the clean-up: ${errorMessage(e)}`);
+    }
+    await this.startScan();
+  }
+
+  // ------------------------------------------------------------------ folders and settings
+
+  private async chooseFolders(): Promise<void> {
+    const info = await this.addFolders();
+    if (info && info.settings.folders.length) void this.startScan();
+  }
+
+  private async openSample(): Promise<void> {
+    this.welcome.setBusy(true);
+    try {
+      this.applyInfo(await api.openSampleLibrary());
+      void this.startScan();
+    } catch (e) {
+      this.showError(`Could not open the sample library: ${errorMessage(e)}`);
+    } finally {
+      this.welcome.setBusy(false);
+    }
+  }
+
+  private async addFolders(): Promise<AppInfo | null> {
+    let paths: string[];
+    try {
+      paths = await pickFolders();
+    } catch (e) {
+      this.showError(`Could not open the folder picker: ${errorMessage(e)}`);
+      return null;
+    }
+    if (!paths.length) return null;
+    try {
+      const info = await api.addFolders(paths);
+      this.applyInfo(info);
+      if (this.settings.open) void this.startScan();
+      return info;
+    } catch (e) {
+      this.showError(`Could not add ${paths.length === 1 ? paths[0] : `${paths.length} folders`}: ${errorMessage(e)}`);
+      return null;
+    }
+  }
+
+  private async removeFolder(path: string): Promise<AppInfo | null> {
+    try {
+      const info = await api.removeFolder(path);
+      this.applyInfo(info);
+      await this.refreshShots();
+      this.refreshPlan();
+      return info;
+    } catch (e) {
+      this.showError(`Could not remove ${path}: ${errorMessage(e)}`);
+      return null;
+    }
+  }
+
+  private openSettings(): void {
+    if (this.settings.open) {
+      this.settings.hide();
+      return;
+    }
+    if (!this.info) {
+      this.showError("Settings are not available: Cull could not read them.");
+      return;
+    }
+    this.settings.show(this.info);
+  }
+
+  private async saveSettings(s: Settings): Promise<boolean> {
+    try {
+      this.applyInfo(await api.setSettings(s));
+    } catch (e) {
+      this.showError(`Could not save the settings: ${errorMessage(e)}`);
+      return false;
+    }
+    this.settings.hide();
+    this.loupe.invalidate();
+    if (this.mode === "library") {
+      await this.refreshShots();
+      this.refreshPlan();
+    }
+    this.toast.show("Settings saved. Verdicts follow the new sensitivities.");
+    return true;
+  }
+}
+
+function describeChange(c: DecisionChange): string {
+  const what = c.next ? DECISION_LABEL[c.next].toLowerCase() : "cleared";
+  return `${what} ${plural(c.ids.length, "shot")}`;
+}
+
+function listFew(paths: string[]): string {
+  const few = paths.slice(0, 5).join(", ");
+  return paths.length > 5 ? `${few} and ${paths.length - 5} more` : few;
+}
