@@ -6,8 +6,10 @@ import { DecisionHistory, planChange, restoreCalls, type DecisionChange } from "
 import { isEditableTarget, isMac, keyAction, type Action } from "./lib/keys";
 import {
   Library,
+  comparator,
   countShots,
   filterOrder,
+  insertSorted,
   positions,
   sortOrder,
   type Filter,
@@ -91,7 +93,10 @@ export class App {
   /** The current view as the selection logic sees it. */
   private readonly ov: OrderView;
 
-  private readonly scheduleProgress = rafThrottle(() => this.scanbar.showProgress(this.est.current, this.cancelling));
+  private readonly scheduleProgress = rafThrottle(() => {
+    // A frame can land after the scan finished: never put the progress back over the summary.
+    if (this.scanning) this.scanbar.showProgress(this.est.current, this.cancelling);
+  });
   private readonly scheduleRefilter = rafThrottle(() => this.refilter());
 
   constructor() {
@@ -158,7 +163,7 @@ export class App {
     );
 
     this.loading = h("div", { class: "loading" }, "Loading your library…");
-    this.stage = h("div", { class: "stage" }, this.grid.el, this.loupe.el, this.welcome.el, this.loading);
+    this.stage = h("div", { class: "stage" }, this.grid.el, this.loupe.slot.anchor, this.welcome.slot.anchor, this.loading);
     this.statusText = h("span", { class: "status-text", "data-testid": "status" });
     const mod = this.mac ? "⌘" : "Ctrl+";
     const footer = h(
@@ -172,7 +177,7 @@ export class App {
       h("button", { class: "btn small", title: "Loupe (Z)", onclick: () => this.toggleLoupe() }, "Loupe ", h("kbd", null, "Z")),
       h("button", { class: "btn small ghost", title: `Undo the last decision (${mod}Z)`, onclick: () => this.undoDecision() }, "Undo ", h("kbd", null, `${mod}Z`)),
     );
-    const main = h("main", { class: "main" }, this.banner.el, this.scanbar.el, this.stage);
+    const main = h("main", { class: "main" }, this.banner.slot.anchor, this.scanbar.el, this.stage);
     this.el = h(
       "div",
       { class: "shell mode-loading" },
@@ -180,12 +185,18 @@ export class App {
       this.sidebar.el,
       main,
       footer,
-      this.settings.el,
-      this.cleanupDialog.el,
-      this.toast.el,
+      this.settings.slot.anchor,
+      this.cleanupDialog.slot.anchor,
+      this.toast.slot.anchor,
     );
     this.scanbar.hide();
     document.addEventListener("keydown", (e) => this.onKey(e));
+    // A button clicked with the mouse gives focus back, so Enter / arrows keep culling instead of
+    // pressing it again. Keyboard clicks (detail 0) and dialogs keep their focus.
+    document.addEventListener("click", (e) => {
+      const btn = (e.target as HTMLElement | null)?.closest?.("button");
+      if (btn && e.detail > 0 && !btn.closest(".modal, .panel")) btn.blur();
+    });
   }
 
   // ------------------------------------------------------------------ start-up
@@ -218,6 +229,7 @@ export class App {
     this.mode = mode;
     this.el.classList.remove("mode-loading", "mode-welcome", "mode-library");
     this.el.classList.add(`mode-${mode}`);
+    this.welcome.slot.set(mode === "welcome");
     if (mode !== "library") this.closeLoupe();
     if (mode === "library") requestAnimationFrame(() => this.grid.measure());
   }
@@ -231,7 +243,7 @@ export class App {
   /** Sorts all shots (only when shots or the sort change), then filters. */
   private resort(): void {
     const t = performance.now();
-    this.order = sortOrder(this.lib.shots, this.sortKey, this.sortDir, this.lib.nameRanks());
+    this.order = sortOrder(this.lib.shots, this.sortKey, this.sortDir, this.lib.keys);
     this.lastSortMs = performance.now() - t;
     this.refilter();
   }
@@ -279,8 +291,11 @@ export class App {
   private select(sel: Selection, reveal = true, changed = true): void {
     this.sel = sel;
     this.lastLeadPos = sel.lead == null ? -1 : this.ov.posOf(sel.lead);
-    this.grid.refresh();
-    if (reveal && this.lastLeadPos >= 0) this.grid.reveal(this.lastLeadPos);
+    // Under the loupe the grid is hidden: it catches up (and scrolls) when the loupe closes.
+    if (this.loupeOpen) {
+      /* nothing to draw */
+    } else if (reveal) this.grid.reveal(this.lastLeadPos);
+    else this.grid.refresh();
     if (this.loupeOpen) {
       const s = this.leadShot();
       if (s) {
@@ -332,7 +347,11 @@ export class App {
         this.plan = p;
         this.sidebar.updateCleanup(p, this.scanning);
       })
-      .catch((e) => this.showError(`Could not plan the clean-up: ${errorMessage(e)}`));
+      .catch((e) => {
+        this.plan = null;
+        this.sidebar.updateCleanup(null, this.scanning);
+        this.showError(`Could not plan the clean-up: ${errorMessage(e)}`);
+      });
   }
 
   private schedulePlanRefresh(): void {
@@ -389,14 +408,25 @@ export class App {
     if (!this.pendingBatches.length) return;
     const batches = this.pendingBatches;
     this.pendingBatches = [];
+    const added: number[] = [];
+    let moved = false;
     for (const b of batches) {
-      this.lib.merge(
+      const r = this.lib.merge(
         this.localDecisions.size
           ? b.map((s) => (this.localDecisions.has(s.id) ? { ...s, decision: this.localDecisions.get(s.id)! } : s))
           : b,
       );
+      for (const i of r.added) added.push(i);
+      moved ||= r.moved;
     }
-    this.resort();
+    if (moved || this.order.length + added.length !== this.lib.size) this.resort();
+    else {
+      // New shots only: merge them into the sorted order instead of re-sorting everything.
+      const t = performance.now();
+      this.order = insertSorted(this.order, added, comparator(this.lib.shots, this.lib.keys, this.sortKey, this.sortDir));
+      this.lastSortMs = Math.min(this.lastSortMs, performance.now() - t);
+      this.refilter();
+    }
   }
 
   private cancelScan(): void {
@@ -485,6 +515,7 @@ export class App {
     if (!s) return;
     this.loupeOpen = true;
     this.el.classList.add("loupe-open");
+    this.loupe.slot.set(true);
     this.loupe.show(s);
     this.loupe.prefetch([this.shotAtPos(this.lastLeadPos + 1), this.shotAtPos(this.lastLeadPos - 1)]);
   }
@@ -493,6 +524,7 @@ export class App {
     if (!this.loupeOpen) return;
     this.loupeOpen = false;
     this.el.classList.remove("loupe-open");
+    this.loupe.slot.set(false);
     this.grid.measure();
     this.grid.reveal(this.lastLeadPos);
   }

@@ -26,7 +26,8 @@ async function boot(): Promise<void> {
   const params = new URLSearchParams(location.search);
   if (import.meta.env.DEV && params.has("mock")) {
     const { installMock } = await import("./dev/mock");
-    installMock(Number(params.get("mock")) || 2000, { fresh: params.has("fresh") });
+    const fail = Object.fromEntries((params.get("fail") ?? "").split(",").filter(Boolean).map((c) => [c, `mock failure in ${c}`]));
+    installMock(Number(params.get("mock")) || 2000, { fresh: params.has("fresh"), fail });
   }
   if (!hasTauri()) {
     noTauri(root);

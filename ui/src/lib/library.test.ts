@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   Library,
+  comparator,
   countShots,
   dateKey,
+  insertSorted,
   effectiveVerdict,
   filterOrder,
   matches,
@@ -26,8 +28,8 @@ describe("effective verdict", () => {
 describe("Library", () => {
   it("merges batches by id, replacing existing shots in place", () => {
     const lib = new Library();
-    expect(lib.merge([shot(1), shot(2)])).toEqual({ added: 2, changed: 0 });
-    expect(lib.merge([shot(2, { verdict: "reject" }), shot(3)])).toEqual({ added: 1, changed: 1 });
+    expect(lib.merge([shot(1), shot(2)])).toEqual({ added: [0, 1], changed: 0, moved: false });
+    expect(lib.merge([shot(2, { verdict: "reject" }), shot(3)])).toEqual({ added: [2], changed: 1, moved: false });
     expect(lib.size).toBe(3);
     expect(lib.shots.map((s) => s.id)).toEqual([1, 2, 3]);
     expect(lib.get(2)?.verdict).toBe("reject");
@@ -163,17 +165,47 @@ describe("dateKey", () => {
   });
 });
 
-describe("Library name ranks", () => {
-  it("caches ranks until shots are added", () => {
+describe("Library keys and incremental sorting", () => {
+  it("keeps natural name keys in step with the shots", () => {
     const lib = new Library();
     lib.merge([shot(1, { name: "b" }), shot(2, { name: "a" })]);
-    const r = lib.nameRanks();
-    expect(Array.from(r)).toEqual([1, 0]);
-    expect(lib.nameRanks()).toBe(r);
-    lib.merge([shot(1, { name: "b" })]);
-    expect(lib.nameRanks()).toBe(r);
-    lib.merge([shot(3, { name: "0" })]);
-    expect(Array.from(lib.nameRanks())).toEqual([2, 1, 0]);
-    expect(ids(lib.shots, sortOrder(lib.shots, "name", "asc", lib.nameRanks()))).toEqual([3, 2, 1]);
+    expect(lib.keys).toEqual(["b", "a"]);
+    const r = lib.merge([shot(1, { name: "IMG_2" }), shot(3, { name: "0" })]);
+    expect(r).toEqual({ added: [2], changed: 1, moved: true });
+    expect(lib.keys).toEqual([naturalKey("IMG_2"), "a", naturalKey("0")]);
+    lib.replaceAll([shot(9, { name: "z" })]);
+    expect(lib.keys).toEqual(["z"]);
+  });
+
+  it("reports when an existing shot's sort position may move", () => {
+    const lib = new Library();
+    lib.merge([shot(1, { score: 10 }), shot(2)]);
+    expect(lib.merge([shot(1, { score: 10, decision: "keep" })]).moved).toBe(false);
+    expect(lib.merge([shot(1, { score: 11 })]).moved).toBe(true);
+    expect(lib.merge([shot(2, { captured: "2024-01-01" })]).moved).toBe(true);
+  });
+
+  it("inserts new shots into a sorted order exactly like a full sort", () => {
+    const lib = new Library();
+    const r = (i: number) => ((i * 7919) % 101) - 1; // some missing scores (-1 → null)
+    const mk = (i: number) => shot(i, { score: r(i) < 0 ? null : r(i), name: `IMG_${(i * 37) % 53}.jpg` });
+    lib.merge(Array.from({ length: 300 }, (_, i) => mk(i)));
+    for (const [key, dir] of [["score", "desc"], ["name", "asc"], ["date", "asc"]] as const) {
+      let order = sortOrder(lib.shots, key, dir, lib.keys);
+      const l2 = new Library();
+      l2.merge(lib.shots);
+      let o2 = sortOrder(l2.shots, key, dir, l2.keys);
+      for (let b = 0; b < 3; b++) {
+        const res = l2.merge(Array.from({ length: 40 }, (_, i) => mk(1000 + b * 40 + i)));
+        o2 = insertSorted(o2, res.added, comparator(l2.shots, l2.keys, key, dir));
+      }
+      order = sortOrder(l2.shots, key, dir, l2.keys);
+      expect(Array.from(o2)).toEqual(Array.from(order));
+    }
+  });
+
+  it("returns the same order when nothing was added", () => {
+    const o = Int32Array.from([0, 1]);
+    expect(insertSorted(o, [], () => 0)).toBe(o);
   });
 });

@@ -32,16 +32,20 @@ export function matches(s: ShotView, f: Filter): boolean {
   return f.reason == null || s.reasons.includes(f.reason);
 }
 
+/** What a merge changed: new shots need inserting; moved ones need a full re-sort. */
+export interface MergeResult {
+  /** Indexes (into `shots`) of shots that were not there before. */
+  added: number[];
+  changed: number;
+  /** Some existing shot's name, score or capture time changed (its sort position may move). */
+  moved: boolean;
+}
+
 export class Library {
   shots: ShotView[] = [];
+  /** naturalKey(name) per index, computed once per shot. */
+  keys: string[] = [];
   private index = new Map<number, number>();
-  private ranks: Int32Array | null = null;
-
-  /** Name ranks for sorting, cached until shots are added or removed. */
-  nameRanks(): Int32Array {
-    if (!this.ranks || this.ranks.length !== this.shots.length) this.ranks = nameRanks(this.shots);
-    return this.ranks;
-  }
 
   get size(): number {
     return this.shots.length;
@@ -56,43 +60,41 @@ export class Library {
     return i === undefined ? undefined : this.shots[i];
   }
 
-  /** Replaces everything (list_shots). */
-  replaceAll(list: ShotView[]): void {
-    this.shots = list.slice();
+  /** Replaces everything (list_shots). Later duplicates win, like a merge. */
+  replaceAll(list: readonly ShotView[]): void {
+    this.shots = [];
+    this.keys = [];
     this.index = new Map();
-    // Later duplicates win, like a merge.
-    const out: ShotView[] = [];
-    for (const s of this.shots) {
-      const i = this.index.get(s.id);
-      if (i === undefined) {
-        this.index.set(s.id, out.length);
-        out.push(s);
-      } else out[i] = s;
-    }
-    this.shots = out;
-    this.ranks = null;
+    this.merge(list);
   }
 
-  /** Merges a batch by id. Returns how many shots were new (new shots need a re-sort). */
-  merge(batch: readonly ShotView[]): { added: number; changed: number } {
-    let added = 0;
+  /** Merges a batch by id: existing shots are replaced in place, new ones appended. */
+  merge(batch: readonly ShotView[]): MergeResult {
+    const added: number[] = [];
     let changed = 0;
+    let moved = false;
     for (const s of batch) {
       const i = this.index.get(s.id);
       if (i === undefined) {
-        this.index.set(s.id, this.shots.length);
+        const k = this.shots.length;
+        this.index.set(s.id, k);
         this.shots.push(s);
-        this.ranks = null;
-        added++;
+        this.keys.push(naturalKey(s.name));
+        added.push(k);
       } else {
+        const old = this.shots[i];
+        if (old.name !== s.name) {
+          this.keys[i] = naturalKey(s.name);
+          moved = true;
+        } else if (old.score !== s.score || old.captured !== s.captured) moved = true;
         this.shots[i] = s;
         changed++;
       }
     }
-    return { added, changed };
+    return { added, changed, moved };
   }
 
-  /** Drops shots whose id is not in `keep` (e.g. after a clean-up). */
+  /** Keeps only the shots that pass `keep` (e.g. after a clean-up). */
   retain(keep: (s: ShotView) => boolean): void {
     this.replaceAll(this.shots.filter(keep));
   }
@@ -106,23 +108,6 @@ export function naturalKey(name: string): string {
     const t = d.replace(/^0+(?=\d)/, "");
     return String.fromCharCode(0x30 + Math.min(t.length, 40)) + t;
   });
-}
-
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Each shot's rank by natural name (ties by id): the tie-break of every sort. */
-export function nameRanks(shots: readonly ShotView[]): Int32Array {
-  const n = shots.length;
-  const keys = new Array<string>(n);
-  for (let i = 0; i < n; i++) keys[i] = naturalKey(shots[i].name);
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  idx.sort((a, b) => cmpStr(keys[a], keys[b]) || shots[a].id - shots[b].id);
-  const rank = new Int32Array(n);
-  for (let j = 0; j < n; j++) rank[idx[j]] = j;
-  return rank;
 }
 
 /**
@@ -146,33 +131,59 @@ export function dateKey(s: string | null): number {
 }
 
 /**
- * The order of all shots under a sort key, as indexes into `shots`. Missing values (no score,
- * no capture date) always go last, whatever the direction; ties break by name then id so the
- * order is stable across refreshes. `ranks` (from nameRanks) can be passed in when cached.
+ * The comparator of shot indexes for a sort. Missing values (no score, no capture date) always
+ * go last, whatever the direction; ties break by natural name, then id, so the order is total
+ * and stable across refreshes. `keys` are the shots' natural name keys.
  */
+export function comparator(
+  shots: readonly ShotView[],
+  keys: readonly string[],
+  key: SortKey,
+  dir: SortDir,
+): (a: number, b: number) => number {
+  const sign = dir === "asc" ? 1 : -1;
+  const byName = (a: number, b: number) => {
+    const x = keys[a], y = keys[b];
+    return x < y ? -1 : x > y ? 1 : shots[a].id - shots[b].id;
+  };
+  if (key === "name") return (a, b) => sign * byName(a, b);
+  const n = shots.length;
+  const k = new Float64Array(n);
+  if (key === "score") for (let i = 0; i < n; i++) k[i] = shots[i].score ?? NaN;
+  else for (let i = 0; i < n; i++) k[i] = dateKey(shots[i].captured);
+  return (a, b) => {
+    const x = k[a], y = k[b];
+    const xn = x !== x, yn = y !== y; // NaN = missing
+    if (xn || yn) return xn === yn ? byName(a, b) : xn ? 1 : -1;
+    return x !== y ? sign * (x - y) : byName(a, b);
+  };
+}
+
+/** The order of all shots under a sort, as indexes into `shots`. */
 export function sortOrder(
   shots: readonly ShotView[],
   key: SortKey,
   dir: SortDir,
-  ranks: Int32Array = nameRanks(shots),
+  keys: readonly string[] = shots.map((s) => naturalKey(s.name)),
 ): Int32Array {
-  const n = shots.length;
-  const order = new Int32Array(n);
-  if (key === "name") {
-    for (let i = 0; i < n; i++) order[ranks[i]] = i;
-    return dir === "asc" ? order : order.reverse();
-  }
-  const k = new Float64Array(n);
-  if (key === "score") for (let i = 0; i < n; i++) k[i] = shots[i].score ?? NaN;
-  else for (let i = 0; i < n; i++) k[i] = dateKey(shots[i].captured);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const sign = dir === "asc" ? 1 : -1;
-  return order.sort((a, b) => {
-    const x = k[a], y = k[b];
-    const xn = x !== x, yn = y !== y; // NaN = missing
-    if (xn || yn) return xn === yn ? ranks[a] - ranks[b] : xn ? 1 : -1;
-    return x !== y ? sign * (x - y) : ranks[a] - ranks[b];
-  });
+  const order = new Int32Array(shots.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort(comparator(shots, keys, key, dir));
+}
+
+/**
+ * Inserts new shot indexes into a sorted order without re-sorting it: sorts the few new ones
+ * and merges (O(n + k log k)), so batches arriving during a scan stay cheap at 100 000 shots.
+ */
+export function insertSorted(order: Int32Array, added: readonly number[], cmp: (a: number, b: number) => number): Int32Array {
+  if (added.length === 0) return order;
+  const add = Int32Array.from(added).sort(cmp);
+  const out = new Int32Array(order.length + add.length);
+  let i = 0, j = 0, k = 0;
+  while (i < order.length && j < add.length) out[k++] = cmp(add[j], order[i]) < 0 ? add[j++] : order[i++];
+  while (i < order.length) out[k++] = order[i++];
+  while (j < add.length) out[k++] = add[j++];
+  return out;
 }
 
 /** The shots of `order` that pass the filter, in order. */

@@ -39,9 +39,10 @@ describe("sharpness overlay geometry", () => {
 
 describe("colours and stats", () => {
   it("goes from red (soft) to green (sharp), nothing for unjudged tiles", () => {
-    expect(tileColour(0)).toBe("hsla(0, 85%, 50%, 0.45)");
-    expect(tileColour(1)).toBe("hsla(130, 85%, 50%, 0.45)");
-    expect(tileColour(2)).toBe("hsla(130, 85%, 50%, 0.45)");
+    expect(tileColour(0)).toBe("hsla(0, 85%, 50%, 0.35)");
+    expect(tileColour(1)).toBe("hsla(130, 85%, 50%, 0.35)");
+    expect(tileColour(2)).toBe("hsla(130, 85%, 50%, 0.35)");
+    expect(tileColour(0.5, 1)).toBe("hsla(65, 85%, 50%, 1)");
     expect(tileColour(null)).toBeNull();
   });
 

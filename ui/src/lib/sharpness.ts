@@ -33,7 +33,7 @@ export function rectFrac(map: SharpnessMap, r: TileRect): FracRect {
  * Colour for a tile's sharpness: red (soft) through amber to green (sharp), translucent so the
  * photo shows through. null (too flat to judge) gets no fill.
  */
-export function tileColour(v: number | null, alpha = 0.45): string | null {
+export function tileColour(v: number | null, alpha = 0.35): string | null {
   if (v == null || !Number.isFinite(v)) return null;
   const t = Math.max(0, Math.min(1, v));
   // hue 0 (red) .. 130 (green)

@@ -1,12 +1,13 @@
 // The clean-up confirmation: lists every file that will go to the Trash.
 import type { CleanupPlanView } from "../api/types";
 import { formatBytes, plural } from "../lib/format";
-import { h, setChildren, setText } from "./dom";
+import { Presence, h, setChildren, setText } from "./dom";
 
 const MAX_LISTED = 5000;
 
 export class CleanupDialog {
   readonly el: HTMLDivElement;
+  readonly slot: Presence;
   private title: HTMLHeadingElement;
   private list: HTMLUListElement;
   private ok: HTMLButtonElement;
@@ -20,7 +21,7 @@ export class CleanupDialog {
     this.cancel = h("button", { class: "btn", "data-testid": "cleanup-cancel", onclick: () => this.close(false) }, "Cancel");
     this.el = h(
       "div",
-      { class: "modal-backdrop", hidden: true, onclick: (e: Event) => e.target === this.el && this.close(false) },
+      { class: "modal-backdrop", onclick: (e: Event) => e.target === this.el && this.close(false) },
       h(
         "div",
         { class: "modal", role: "dialog", "aria-modal": "true", "aria-labelledby": "cleanup-title", "data-testid": "cleanup-confirm" },
@@ -34,10 +35,11 @@ export class CleanupDialog {
         h("div", { class: "modal-buttons" }, this.cancel, this.ok),
       ),
     );
+    this.slot = new Presence(this.el, "clean-up dialog");
   }
 
   get open(): boolean {
-    return !this.el.hidden;
+    return this.slot.shown;
   }
 
   /** Shows the plan and resolves true on OK, false on Cancel / Escape. */
@@ -49,8 +51,8 @@ export class CleanupDialog {
       shown,
       plan.files.length > MAX_LISTED ? h("li", { class: "muted" }, `…and ${plural(plan.files.length - MAX_LISTED, "more file")}`) : null,
     );
+    this.slot.set(true);
     this.list.scrollTop = 0;
-    this.el.hidden = false;
     this.cancel.focus();
     return new Promise((resolve) => {
       this.resolve = resolve;
@@ -58,8 +60,8 @@ export class CleanupDialog {
   }
 
   close(ok: boolean): void {
-    if (this.el.hidden) return;
-    this.el.hidden = true;
+    if (!this.slot.shown) return;
+    this.slot.set(false);
     const r = this.resolve;
     this.resolve = null;
     r?.(ok);

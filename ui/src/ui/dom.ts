@@ -71,3 +71,27 @@ export function rafThrottle(fn: () => void): () => void {
     });
   };
 }
+
+/**
+ * Puts an element in the document only while it is shown, at a fixed place marked by a comment
+ * (so "present" means "shown" for tests and screen readers alike). Put `anchor` in the tree.
+ */
+export class Presence {
+  readonly anchor: Comment;
+  constructor(
+    readonly el: HTMLElement,
+    name = "",
+  ) {
+    this.anchor = document.createComment(name);
+  }
+
+  get shown(): boolean {
+    return this.el.parentNode != null && this.el.parentNode === this.anchor.parentNode;
+  }
+
+  set(on: boolean): void {
+    if (on) {
+      if (!this.shown) this.anchor.parentNode?.insertBefore(this.el, this.anchor);
+    } else if (this.el.parentNode) this.el.remove();
+  }
+}

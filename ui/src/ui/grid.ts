@@ -51,6 +51,8 @@ export class Grid {
   private free: Cell[] = [];
   private width = 0;
   private viewport = 0;
+  /** scrollTop as last read or set: rendering never reads layout back (no forced reflows). */
+  private top = 0;
   private sizedFor = "";
   readonly schedule: () => void;
 
@@ -71,7 +73,14 @@ export class Grid {
       this.empty,
     );
     this.schedule = rafThrottle(() => this.render());
-    this.el.addEventListener("scroll", this.schedule, { passive: true });
+    this.el.addEventListener(
+      "scroll",
+      () => {
+        this.top = this.el.scrollTop;
+        this.schedule();
+      },
+      { passive: true },
+    );
     this.el.addEventListener("click", (e) => {
       const id = this.idFromEvent(e);
       if (id != null) this.events.onCellClick(id, e);
@@ -129,6 +138,7 @@ export class Grid {
   measure(): void {
     const w = this.el.clientWidth;
     const v = this.el.clientHeight;
+    this.top = this.el.scrollTop;
     if (w !== this.width || v !== this.viewport) {
       this.width = w;
       this.viewport = v;
@@ -146,15 +156,21 @@ export class Grid {
       caption: CAPTION,
     });
     this.spacer.style.height = `${this.lay.height}px`;
+    this.top = Math.min(this.top, Math.max(0, this.lay.height - this.viewport));
     this.render();
   }
 
-  /** Scrolls so the item at `pos` is fully visible. */
+  /** Scrolls so the item at `pos` is fully visible, then renders (once). */
   reveal(pos: number): void {
-    if (pos < 0 || pos >= this.src.length) return;
-    const viewport = this.viewport || this.el.clientHeight;
-    const top = scrollToReveal(this.lay, pos, this.el.scrollTop, viewport);
-    if (top !== this.el.scrollTop) this.el.scrollTop = top;
+    if (pos >= 0 && pos < this.src.length) {
+      if (!this.viewport) this.measure();
+      const max = Math.max(0, this.lay.height - this.viewport);
+      const top = Math.min(max, scrollToReveal(this.lay, pos, this.top, this.viewport));
+      if (top !== this.top) {
+        this.top = top;
+        this.el.scrollTop = top;
+      }
+    }
     this.render();
   }
 
@@ -167,8 +183,9 @@ export class Grid {
   render(): void {
     const l = this.lay;
     const count = this.src.length;
-    const viewport = this.viewport || this.el.clientHeight || 800;
-    const { start, end } = visibleRange(l, count, this.el.scrollTop, viewport, 2);
+    if (!this.viewport) this.measure();
+    const viewport = this.viewport || 800;
+    const { start, end } = visibleRange(l, count, this.top, viewport, 2);
 
     // Recycle cells that left the window.
     for (const [i, c] of this.active) {
@@ -293,5 +310,10 @@ export class Grid {
   /** Refreshes every rendered cell (e.g. after the selection changed). */
   refresh(): void {
     this.render();
+  }
+
+  /** Scroll position to restore later (the loupe keeps the grid where it was). */
+  get scrollTop(): number {
+    return this.top;
   }
 }

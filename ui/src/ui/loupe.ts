@@ -13,7 +13,7 @@ import {
 import { effectiveVerdict } from "../lib/library";
 import { DECISION_LABEL, VERDICT_LABEL, reasonHasMap, reasonTitle } from "../lib/reasons";
 import { containRect, mapStats, rectFrac, tileColour, tileFrac } from "../lib/sharpness";
-import { h, setChildren, setText } from "./dom";
+import { Presence, h, setChildren, setText } from "./dom";
 
 export interface LoupeHost {
   fetchDetail(id: number): Promise<ShotDetail>;
@@ -28,6 +28,8 @@ const DETAIL_DELAY_MS = 120;
 
 export class Loupe {
   readonly el: HTMLElement;
+  /** In the document only while open. */
+  readonly slot: Presence;
   private img: HTMLImageElement;
   private canvas: HTMLCanvasElement;
   private box: HTMLDivElement;
@@ -89,12 +91,15 @@ export class Loupe {
       ),
       this.info,
     );
+    this.slot = new Presence(this.el, "loupe");
     this.img.addEventListener("load", () => {
+      this.img.classList.remove("failed");
       this.msg.hidden = true;
       this.draw();
     });
     this.img.addEventListener("error", () => {
-      if (!this.shot || this.shot.error) return;
+      if (!this.shot || this.shot.error || !this.img.getAttribute("src")) return;
+      this.img.classList.add("failed");
       this.msg.hidden = false;
       setText(this.msg, "The preview could not be loaded.");
     });
@@ -118,6 +123,7 @@ export class Loupe {
         setText(this.msg, `This file could not be read: ${shot.error}`);
       } else {
         this.msg.hidden = true;
+        this.img.classList.remove("failed");
         this.img.src = imageUrl("preview", shot.id);
       }
       this.requestDetail(shot);

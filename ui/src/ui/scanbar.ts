@@ -62,14 +62,18 @@ export class ScanBar {
 
   /** After a scan: the summary stays until the next scan. */
   showDone(summary: ScanSummaryView): void {
-    setChildren(
-      this.done,
-      h("span", { class: "scan-summary" }, formatSummary(summary)),
-      h("span", { class: "spacer" }),
-      h("button", { class: "btn small ghost", onclick: () => this.onRescan() }, "Rescan"),
-    );
+    setText(this.done, formatSummary(summary));
     this.done.classList.toggle("cancelled", summary.cancelled);
-    setChildren(this.el, this.done);
+    setChildren(
+      this.el,
+      h(
+        "div",
+        { class: "scan-line" },
+        this.done,
+        h("span", { class: "spacer" }),
+        h("button", { class: "btn small ghost", onclick: () => this.onRescan() }, "Rescan"),
+      ),
+    );
     this.el.hidden = false;
   }
 

@@ -1,7 +1,7 @@
 // Settings: library folders, sensitivity per reason, processing device, cache location.
 import type { AppInfo, Device, ReasonCode, Sensitivity, Settings } from "../api/types";
 import { DEVICES, DEVICE_LABEL, REASON_CODES, REASON_TITLE, SENSITIVITIES } from "../lib/reasons";
-import { h, setChildren } from "./dom";
+import { Presence, h, setChildren } from "./dom";
 
 export interface SettingsHost {
   addFolders(): Promise<AppInfo | null>;
@@ -18,6 +18,7 @@ const SENS_LABEL: Record<Sensitivity, string> = {
 
 export class SettingsPanel {
   readonly el: HTMLElement;
+  readonly slot: Presence;
   private body: HTMLDivElement;
   private info: AppInfo | null = null;
   private draft: Settings | null = null;
@@ -29,7 +30,7 @@ export class SettingsPanel {
     this.saveBtn = h("button", { class: "btn primary", "data-testid": "settings-save", onclick: () => void this.save() }, "Save");
     this.el = h(
       "aside",
-      { class: "panel", "data-testid": "settings", role: "dialog", "aria-modal": "false", "aria-labelledby": "settings-title", hidden: true },
+      { class: "panel", "data-testid": "settings", role: "dialog", "aria-modal": "false", "aria-labelledby": "settings-title" },
       h(
         "div",
         { class: "panel-head" },
@@ -44,22 +45,23 @@ export class SettingsPanel {
         this.saveBtn,
       ),
     );
+    this.slot = new Presence(this.el, "settings");
   }
 
   get open(): boolean {
-    return !this.el.hidden;
+    return this.slot.shown;
   }
 
   show(info: AppInfo): void {
     this.info = info;
     this.draft = structuredCloneSettings(info.settings);
     this.render();
-    this.el.hidden = false;
+    this.slot.set(true);
     (this.el.querySelector("button, select") as HTMLElement | null)?.focus();
   }
 
   hide(): void {
-    this.el.hidden = true;
+    this.slot.set(false);
   }
 
   /** Folder changes apply at once (they are their own commands); keep the unsaved rest. */
@@ -176,7 +178,7 @@ export class SettingsPanel {
           h(
             "tbody",
             null,
-            h("tr", null, h("th", null, "Thumbnails"), h("td", { class: "path", "data-testid": "cache-dir" }, d.cache_dir)),
+            h("tr", null, h("th", null, "Cache folder"), h("td", { class: "path", "data-testid": "cache-dir" }, d.cache_dir)),
             h("tr", null, h("th", null, "Database"), h("td", { class: "path", "data-testid": "db-path" }, info.db_path)),
             h("tr", null, h("th", null, "Version"), h("td", null, info.version)),
           ),

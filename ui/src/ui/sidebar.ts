@@ -77,13 +77,13 @@ export class Sidebar {
     this.sortSel = h(
       "select",
       { "data-testid": "sort", "aria-label": "Sort by", onchange: () => this.emitSort() },
-      h("option", { value: "date" }, "Capture date"),
+      h("option", { value: "date" }, "Date"),
       h("option", { value: "score" }, "Score"),
-      h("option", { value: "name" }, "File name"),
+      h("option", { value: "name" }, "Name"),
     );
     this.dirBtn = h("button", { class: "btn small", "data-testid": "sort-dir", onclick: () => this.flipDir() });
 
-    this.cleanupBtn = h("button", { class: "btn danger wide", "data-testid": "cleanup-button", disabled: true, onclick: () => this.host.openCleanup() }, cleanupLabel(0, 0));
+    this.cleanupBtn = h("button", { class: "btn danger wide", "data-testid": "cleanup-button", onclick: () => this.host.openCleanup() }, "Move rejected shots to Trash…");
     this.cleanupNote = h("p", { class: "muted small" }, "Rejected shots go to the Trash, never deleted. You can undo.");
 
     this.el = h(
@@ -146,10 +146,11 @@ export class Sidebar {
     }
   }
 
+  /** `plan` null = not known yet (or it could not be read): the button asks for it on click. */
   updateCleanup(plan: CleanupPlanView | null, busy: boolean): void {
     const shots = plan?.shots ?? 0;
-    setText(this.cleanupBtn, cleanupLabel(shots, plan?.bytes ?? 0));
-    this.cleanupBtn.disabled = busy || shots === 0;
+    setText(this.cleanupBtn, plan ? cleanupLabel(shots, plan.bytes) : "Move rejected shots to Trash…");
+    this.cleanupBtn.disabled = busy || (plan != null && shots === 0);
     setAttr(this.cleanupBtn, "data-shots", String(shots));
     setAttr(this.cleanupBtn, "title", busy ? "Wait for the scan to finish" : shots ? `${plan?.files.length ?? 0} files` : "Nothing is rejected");
   }

@@ -1,5 +1,5 @@
 // First run: no folders yet. Choose folders, or open the bundled sample library.
-import { h } from "./dom";
+import { Presence, h } from "./dom";
 
 export interface WelcomeHost {
   chooseFolders(): void;
@@ -8,6 +8,7 @@ export interface WelcomeHost {
 
 export class Welcome {
   readonly el: HTMLElement;
+  readonly slot: Presence;
   private sampleBtn: HTMLButtonElement;
   private sampleNote: HTMLParagraphElement;
   private buttons: HTMLButtonElement[];
@@ -39,6 +40,7 @@ export class Welcome {
         h("p", { class: "muted small" }, "Everything runs on this computer. Nothing is uploaded."),
       ),
     );
+    this.slot = new Presence(this.el, "welcome");
   }
 
   setSampleAvailable(ok: boolean): void {
