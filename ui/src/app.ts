@@ -1,7 +1,7 @@
 // The app controller: owns the state, talks to the Rust side, wires the views together.
 import { api, errorMessage, pickFolders } from "./api";
 import type { AppInfo, CleanupPlanView, Decision, ScanEvent, Settings, ShotView } from "./api/types";
-import { formatBytes, formatCount, plural } from "./lib/format";
+import { formatBytes, formatCount, formatDuration, plural } from "./lib/format";
 import { DecisionHistory, planChange, restoreCalls, type DecisionChange } from "./lib/history";
 import { isEditableTarget, isMac, keyAction, type Action } from "./lib/keys";
 import {
@@ -16,7 +16,7 @@ import {
   type SortDir,
   type SortKey,
 } from "./lib/library";
-import { ProgressEstimator } from "./lib/progress";
+import { ProgressEstimator, type ProgressEstimate } from "./lib/progress";
 import { DECISION_LABEL } from "./lib/reasons";
 import {
   EMPTY,
@@ -276,6 +276,8 @@ export class App {
 
   private setFilter(f: Filter): void {
     this.filter = f;
+    // If the focused shot is filtered out, focus moves to the first shot of the new view.
+    this.lastLeadPos = 0;
     this.refilter();
     this.grid.reveal(this.lastLeadPos);
   }
@@ -372,10 +374,13 @@ export class App {
     this.scanbar.showProgress(null, false);
     this.sidebar.updateCleanup(this.plan, true);
     let summary = null;
+    let cancelled = false;
     try {
       summary = await api.scan((ev) => this.onScanEvent(ev));
     } catch (e) {
-      this.showError(`The scan stopped: ${errorMessage(e)}`);
+      // A cancelled scan may answer with an error rather than a summary: that is no failure.
+      if (this.cancelling) cancelled = true;
+      else this.showError(`The scan stopped: ${errorMessage(e)}`);
     }
     this.flushBatches();
     await this.decideQueue;
@@ -384,6 +389,7 @@ export class App {
     this.localDecisions.clear();
     this.rescanBtn.disabled = false;
     if (summary) this.scanbar.showDone(summary);
+    else if (cancelled) this.scanbar.showText(cancelledText(this.est.current), true);
     else this.scanbar.hide();
     this.refreshPlan();
   }
@@ -440,7 +446,8 @@ export class App {
 
   decide(decision: Decision | null): void {
     if (this.mode !== "library") return;
-    const ids = selectedInOrder(this.sel, this.ov);
+    // The loupe acts on the photo it shows; the grid on every selected shot.
+    const ids = this.loupeOpen && this.sel.lead != null ? [this.sel.lead] : selectedInOrder(this.sel, this.ov);
     if (!ids.length) {
       this.toast.show("Select a photo first (click it, or use the arrow keys).");
       return;
@@ -728,6 +735,12 @@ export class App {
 function describeChange(c: DecisionChange): string {
   const what = c.next ? DECISION_LABEL[c.next].toLowerCase() : "cleared";
   return `${what} ${plural(c.ids.length, "shot")}`;
+}
+
+function cancelledText(p: ProgressEstimate | null): string {
+  if (!p || p.done === 0) return "Scan cancelled.";
+  const of = p.total > 0 ? ` of ${formatCount(p.total)}` : "";
+  return `Scan cancelled after ${formatCount(p.done)}${of} photos (${formatDuration(p.elapsed)}); the grid shows what was judged.`;
 }
 
 function listFew(paths: string[]): string {

@@ -27,7 +27,7 @@ async function boot(): Promise<void> {
   if (import.meta.env.DEV && params.has("mock")) {
     const { installMock } = await import("./dev/mock");
     const fail = Object.fromEntries((params.get("fail") ?? "").split(",").filter(Boolean).map((c) => [c, `mock failure in ${c}`]));
-    installMock(Number(params.get("mock")) || 2000, { fresh: params.has("fresh"), fail });
+    installMock(Number(params.get("mock")) || 2000, { fresh: params.has("fresh"), fail, cancelRejects: params.has("cancelerr") });
   }
   if (!hasTauri()) {
     noTauri(root);

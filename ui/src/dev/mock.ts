@@ -24,6 +24,8 @@ export interface MockOptions {
   batch?: number;
   /** Commands that reject, with their message. */
   fail?: Record<string, string>;
+  /** A cancelled scan rejects ("scan cancelled") instead of returning a summary. */
+  cancelRejects?: boolean;
 }
 
 export interface MockBackend {
@@ -126,6 +128,7 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
     const byId = new Map(state.shots.map((s) => [s.id, s]));
     for (const s of judged) byId.set(s.id, s);
     state.shots = [...byId.values()].filter((s) => !trashedIds.has(s.id));
+    if (cancel && opts.cancelRejects) throw "scan cancelled";
     send({ kind: "progress", stage: "done", done, total: found.length, failed, elapsed_secs: elapsed() });
     const count = (v: Verdict) => judged.filter((s) => s.verdict === v).length;
     return {

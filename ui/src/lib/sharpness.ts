@@ -1,5 +1,8 @@
 // Geometry and colours of the loupe's sharpness overlay.
-import type { SharpnessMap, TileRect } from "../api/types";
+import type { SharpnessMap } from "../api/types";
+
+/** The sharpest tile's rectangle (named via SharpnessMap so a rename of the Rust type is harmless). */
+export type TileRect = NonNullable<SharpnessMap["sharpest"]>;
 
 /** A rectangle in fractions (0..1) of the image's width and height. */
 export interface FracRect {

@@ -239,7 +239,7 @@ export class Loupe {
               "div",
               { class: "reason-head" },
               h("strong", null, reasonTitle(r.code)),
-              h("span", { class: "meter", title: `severity ${Math.round(r.severity * 100)} %` }, h("span", { class: "meter-fill", style: `width:${Math.round(Math.max(0, Math.min(1, r.severity)) * 100)}%` })),
+              meter(r.severity),
               h("span", { class: "muted small" }, `${Math.round(r.confidence * 100)} % sure`),
             ),
             h("p", { class: "reason-msg" }, r.message),
@@ -388,4 +388,12 @@ function drawMap(ctx: CanvasRenderingContext2D, map: SharpnessMap, r: { x: numbe
     ctx.strokeStyle = "#ffffff";
     ctx.strokeRect(x, y, f.w * r.w, f.h * r.h);
   }
+}
+
+/** A severity bar. Widths go through the CSSOM, never a style attribute, so no CSP nonce can block them. */
+function meter(severity: number): HTMLElement {
+  const pct = Math.round(Math.max(0, Math.min(1, severity)) * 100);
+  const fill = h("span", { class: "meter-fill" });
+  fill.style.width = `${pct}%`;
+  return h("span", { class: "meter", title: `severity ${pct} %`, role: "img", "aria-label": `severity ${pct} %` }, fill);
 }

@@ -62,8 +62,13 @@ export class ScanBar {
 
   /** After a scan: the summary stays until the next scan. */
   showDone(summary: ScanSummaryView): void {
-    setText(this.done, formatSummary(summary));
-    this.done.classList.toggle("cancelled", summary.cancelled);
+    this.showText(formatSummary(summary), summary.cancelled);
+  }
+
+  /** After a scan, in words of our own (e.g. a cancelled scan that returned no summary). */
+  showText(text: string, cancelled: boolean): void {
+    setText(this.done, text);
+    this.done.classList.toggle("cancelled", cancelled);
     setChildren(
       this.el,
       h(
