@@ -388,6 +388,12 @@ export class App {
     await this.refreshShots();
     this.localDecisions.clear();
     this.rescanBtn.disabled = false;
+    if (summary?.failed) {
+      this.banner.show(
+        `${plural(summary.failed, "file")} could not be read (empty, truncated, corrupt or unsupported); each is listed under Unreadable with the reason.`,
+        { label: "Show them", run: () => this.setFilter({ verdict: "errors", reason: null }) },
+      );
+    }
     if (summary) this.scanbar.showDone(summary);
     else if (cancelled) this.scanbar.showText(cancelledText(this.est.current), true);
     else this.scanbar.hide();

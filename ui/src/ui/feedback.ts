@@ -1,11 +1,16 @@
 // The error banner (never a blank window) and the toast (with an optional action, e.g. Undo).
 import { Presence, h, setChildren, setText } from "./dom";
 
+export interface BannerAction {
+  label: string;
+  run: () => void;
+}
+
 export class Banner {
   readonly el: HTMLDivElement;
   readonly slot: Presence;
   private list: HTMLUListElement;
-  private messages: string[] = [];
+  private messages: { text: string; action?: BannerAction }[] = [];
 
   constructor() {
     this.list = h("ul", { class: "banner-list" });
@@ -19,10 +24,23 @@ export class Banner {
     this.slot = new Presence(this.el, "error banner");
   }
 
-  show(message: string): void {
-    const m = message.trim() || "Something went wrong.";
-    this.messages = [m, ...this.messages.filter((x) => x !== m)].slice(0, 4);
-    setChildren(this.list, this.messages.map((x) => h("li", null, x)));
+  /** Shows a message on top of the (at most four) recent ones; the same text is not repeated. */
+  show(message: string, action?: BannerAction): void {
+    const text = message.trim() || "Something went wrong.";
+    this.messages = [{ text, action }, ...this.messages.filter((x) => x.text !== text)].slice(0, 4);
+    setChildren(
+      this.list,
+      this.messages.map((m) =>
+        h(
+          "li",
+          null,
+          m.text,
+          m.action
+            ? h("button", { class: "btn link banner-action", onclick: () => m.action!.run() }, m.action.label)
+            : null,
+        ),
+      ),
+    );
     this.slot.set(true);
   }
 

@@ -270,7 +270,7 @@ export class Grid {
         setAttr(c.verdict, "title", `Cull: ${VERDICT_LABEL[s.verdict]}${s.score != null ? ` (score ${Math.round(s.score)})` : ""}`);
       } else {
         c.verdict.hidden = false;
-        setText(c.verdict, "Error");
+        setText(c.verdict, "Unreadable");
         c.verdict.className = "badge verdict v-error";
         setAttr(c.verdict, "title", "Could not be judged");
       }
