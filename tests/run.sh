@@ -3,7 +3,7 @@
 # tests and the detector accuracy report (printed). `.ci/run` calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src-tauri/scripts/setup.sh
+src-tauri/scripts/setup.sh --no-build
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
 # The black-box tests run the real `cull` binary of the test profile.

@@ -11,14 +11,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-if ! command -v cmake >/dev/null || ! command -v nasm >/dev/null; then
+# Debian/Ubuntu packages: cmake + nasm build libjpeg-turbo; WebKitGTK and friends build the
+# desktop app (Tauri); Xvfb, WebKitWebDriver and ImageMagick run its end-to-end tests.
+DEB_PACKAGES="cmake nasm pkg-config build-essential libwebkit2gtk-4.1-dev libssl-dev \
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver imagemagick"
+missing=""
+for pkg in $DEB_PACKAGES; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
   if command -v apt-get >/dev/null; then
     sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-    echo "setup: installing cmake and nasm (build tools for libjpeg-turbo)" >&2
-    $sudo_cmd apt-get install -y -q cmake nasm >&2 || { $sudo_cmd apt-get update -q >&2 && $sudo_cmd apt-get install -y -q cmake nasm >&2; }
+    echo "setup: installing$missing" >&2
+    # shellcheck disable=SC2086
+    $sudo_cmd apt-get install -y -q $missing >&2 || { $sudo_cmd apt-get update -q >&2 && $sudo_cmd apt-get install -y -q $missing >&2; }
   else
-    echo "setup: please install cmake and nasm (e.g. 'brew install cmake nasm'), then run again" >&2
-    exit 1
+    echo "setup: please install cmake and nasm (e.g. 'brew install cmake nasm'); see README for the app's needs" >&2
+    command -v cmake >/dev/null && command -v nasm >/dev/null || exit 1
   fi
 fi
 
@@ -43,4 +52,7 @@ if [ ! -f "$ORT_DIR/$LIB" ]; then
   rm -rf "$tmp"
 fi
 
-cargo build --release --locked -p cull-cli >&2
+# `--no-build`: the test command builds what it needs itself.
+if [ "${1:-}" != "--no-build" ]; then
+  cargo build --release --locked -p cull-cli >&2
+fi

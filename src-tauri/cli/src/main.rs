@@ -308,72 +308,8 @@ fn explain(file: &Path, json: bool) -> Result<ExitCode> {
 }
 
 fn print_measurements(m: &Measurements) {
-    println!(
-        "  analysed at {}×{} (1/{} of each side)",
-        m.analysed_width, m.analysed_height, m.downscale
-    );
-    let e = &m.exposure;
-    println!(
-        "  exposure: mean {:+.2} EV from middle grey; {:.1} % below 3 % brightness; {:.1} % clipped; \
-         brightest 0.5 % at {:.0} %, darkest 2 % at {:.0} %; {:.2} stops of highlight headroom",
-        e.mean_ev,
-        e.dark_fraction * 100.0,
-        e.clipped_fraction * 100.0,
-        e.highlight_brightness * 100.0,
-        e.shadow_brightness * 100.0,
-        e.highlight_headroom_stops
-    );
-    let c = &m.contrast;
-    println!(
-        "  contrast: {:.2} stops between the 1st ({:.0} %) and 99th ({:.0} %) percentiles",
-        c.range_stops,
-        c.low_brightness * 100.0,
-        c.high_brightness * 100.0
-    );
-    let s = &m.sharpness;
-    match (s.best, s.median) {
-        (Some(best), Some(median)) => println!(
-            "  sharpness: sharpest tiles {:.0} %, median tile {:.0} %, {} of {} tiles detailed; \
-             by direction 0°/45°/90°/135°: {:.0}/{:.0}/{:.0}/{:.0} %, anisotropy {:.2}",
-            best * 100.0,
-            median * 100.0,
-            s.informative_tiles,
-            s.tiles.len(),
-            s.directional[0] * 100.0,
-            s.directional[1] * 100.0,
-            s.directional[2] * 100.0,
-            s.directional[3] * 100.0,
-            s.anisotropy
-        ),
-        _ => println!("  sharpness: no tile holds enough detail to judge focus"),
-    }
-    if let Some(t) = s.sharpest_tile {
-        println!(
-            "  sharpest tile: x {}–{}, y {}–{} (analysis pixels)",
-            t.x0, t.x1, t.y0, t.y1
-        );
-    }
-    println!(
-        "  noise: σ ≈ {:.2} levels in the flattest tiles",
-        m.noise.sigma
-    );
-    let j = &m.jpeg;
-    println!(
-        "  jpeg: quality ≈ {}, block-edge ratio {}",
-        j.quality.map_or("—".into(), |q| format!("{q:.0}")),
-        j.blockiness
-            .map_or("not measurable at this scale".into(), |b| format!("{b:.2}"))
-    );
-    let f = &m.flare;
-    if f.source_found {
-        println!(
-            "  flare: bright source in frame; shadows near it {:.0} %, far from it {:.0} % (lift {:+.0} %)",
-            f.near_shadow * 100.0,
-            f.far_shadow * 100.0,
-            f.lift * 100.0
-        );
-    } else {
-        println!("  flare: no clipped light source in frame");
+    for line in m.describe() {
+        println!("  {line}");
     }
 }
 

@@ -17,7 +17,7 @@ pub use error::{Error, FileError, FileErrorKind, Result};
 pub use judge::{Judgement, Reason, ReasonCode, Verdict};
 pub use progress::{CancelToken, Progress, ProgressSink, Stage};
 pub use scan::{judge_file, scan, JudgedShot, Outcome, ScanOptions, ScanSummary, ShotReport};
-pub use store::{Decision, Store};
+pub use store::{shot_id, Decision, Store, StoredShot};
 
 /// Bumped whenever a change to decoding or judging would change a verdict: cached verdicts made by
 /// another version are judged again.

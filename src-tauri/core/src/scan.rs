@@ -49,6 +49,9 @@ pub struct ShotReport {
     /// The shot's identity in the store (not part of the printed contract).
     #[serde(skip)]
     pub key: String,
+    /// A small JPEG of the judged photo for grids (not part of the printed contract).
+    #[serde(skip)]
+    pub thumbnail: Option<Vec<u8>>,
     /// The judged file.
     pub path: PathBuf,
     /// Every file of the shot, the judged one first (RAW+JPEG pairs list both).
@@ -75,6 +78,7 @@ impl ShotReport {
     fn failed(key: String, path: PathBuf, files: Vec<PathBuf>, error: FileError) -> Self {
         Self {
             key,
+            thumbnail: None,
             path,
             files,
             outcome: Outcome::Failed { error },
@@ -212,13 +216,15 @@ pub fn scan(
             judged_done += 1;
             summary.judged += 1;
             summary.count(&report);
-            on_report(&report);
+            // Reports go out once stored, so whoever hears of a shot can already read it back
+            // (its thumbnail, its row); uncacheable ones have nothing to wait for.
             if cacheable {
                 pending.push((key, fp, report));
+            } else {
+                on_report(&report);
             }
-            if pending.len() >= 64 || last_flush.elapsed() >= Duration::from_millis(500) {
-                store.save(&pending)?;
-                pending.clear();
+            if pending.len() >= 64 || last_flush.elapsed() >= Duration::from_millis(300) {
+                flush(store, &mut pending, on_report)?;
                 last_flush = Instant::now();
             }
             report_progress(
@@ -231,7 +237,7 @@ pub fn scan(
         }
         Ok(())
     })?;
-    store.save(&pending)?;
+    flush(store, &mut pending, on_report)?;
 
     summary.cancelled = cancel.is_cancelled();
     summary.elapsed_secs = started.elapsed().as_secs_f64();
@@ -246,6 +252,18 @@ pub fn scan(
         return Err(Error::Cancelled);
     }
     Ok(summary)
+}
+
+fn flush(
+    store: &mut Store,
+    pending: &mut Vec<(String, String, ShotReport)>,
+    on_report: &mut dyn FnMut(&ShotReport),
+) -> Result<()> {
+    store.save(pending)?;
+    for (_, _, report) in pending.drain(..) {
+        on_report(&report);
+    }
+    Ok(())
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -282,10 +300,11 @@ fn judge_shot(shot: &Shot) -> (ShotReport, bool) {
     let files: Vec<PathBuf> = shot.files().map(|f| f.path.clone()).collect();
     let mut first_error = None;
     for file in shot.files() {
-        match judge_path(&file.path, file.kind) {
-            Ok((judged, _)) => {
+        match judge_path(&file.path, file.kind, true) {
+            Ok((judged, _, thumbnail)) => {
                 let report = ShotReport {
                     key: shot.key.clone(),
+                    thumbnail,
                     path: file.path.clone(),
                     files,
                     outcome: Outcome::Judged(judged),
@@ -306,10 +325,18 @@ fn judge_shot(shot: &Shot) -> (ShotReport, bool) {
     )
 }
 
-fn judge_path(path: &Path, kind: FileKind) -> Result<(JudgedShot, Measurements), FileError> {
+/// Long side of grid thumbnails, in pixels.
+pub const THUMBNAIL_SIDE: u32 = 256;
+
+type JudgedPath = (JudgedShot, Measurements, Option<Vec<u8>>);
+
+fn judge_path(path: &Path, kind: FileKind, with_thumbnail: bool) -> Result<JudgedPath, FileError> {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let preview = decode_preview(path, kind)?;
         let (judgement, measurements) = judge(&preview);
+        let thumbnail = with_thumbnail
+            .then(|| encode_thumbnail(&preview.image))
+            .flatten();
         let Judgement {
             score,
             verdict,
@@ -325,6 +352,7 @@ fn judge_path(path: &Path, kind: FileKind) -> Result<(JudgedShot, Measurements),
                 height: preview.full_height,
             },
             measurements,
+            thumbnail,
         ))
     }));
     outcome.unwrap_or_else(|panic| {
@@ -343,7 +371,25 @@ fn judge_path(path: &Path, kind: FileKind) -> Result<(JudgedShot, Measurements),
 /// Judges one file outside any library, without the cache: what `cull explain` shows.
 pub fn judge_file(path: &Path) -> Result<(JudgedShot, Measurements), FileError> {
     let kind = FileKind::from_path(path).unwrap_or(FileKind::Jpeg);
-    judge_path(path, kind)
+    judge_path(path, kind, false).map(|(judged, measurements, _)| (judged, measurements))
+}
+
+/// A grid thumbnail from the (already upright, already small) analysis preview.
+fn encode_thumbnail(image: &image::RgbImage) -> Option<Vec<u8>> {
+    let (w, h) = image.dimensions();
+    let scale = THUMBNAIL_SIDE as f32 / w.max(h) as f32;
+    let small = if scale < 1.0 {
+        let tw = ((w as f32 * scale).round() as u32).max(1);
+        let th = ((h as f32 * scale).round() as u32).max(1);
+        image::imageops::thumbnail(image, tw, th)
+    } else {
+        image.clone()
+    };
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&small)
+        .ok()?;
+    Some(out)
 }
 
 #[cfg(test)]

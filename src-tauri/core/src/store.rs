@@ -14,6 +14,7 @@ const SCHEMA_VERSION: i64 = 1;
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS shots (
     key         TEXT PRIMARY KEY,
+    id          INTEGER NOT NULL UNIQUE,
     path        TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     verdict     TEXT,
@@ -22,6 +23,10 @@ CREATE TABLE IF NOT EXISTS shots (
     judged_at   INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS shots_by_verdict ON shots(verdict);
+CREATE TABLE IF NOT EXISTS thumbnails (
+    key  TEXT PRIMARY KEY,
+    jpeg BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS decisions (
     key        TEXT PRIMARY KEY,
     decision   TEXT NOT NULL CHECK (decision IN ('keep', 'reject')),
@@ -41,7 +46,9 @@ CREATE TABLE IF NOT EXISTS trashed (
 ";
 
 /// A user's call on a shot; it always wins over Cull's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Decision {
     Keep,
     Reject,
@@ -54,6 +61,34 @@ impl Decision {
             Self::Reject => "reject",
         }
     }
+}
+
+fn parse_decision(text: &str) -> Option<Decision> {
+    match text {
+        "keep" => Some(Decision::Keep),
+        "reject" => Some(Decision::Reject),
+        _ => None,
+    }
+}
+
+/// A shot's id for the outside world (the app's grid, image URLs): a 53-bit FNV-1a hash of its
+/// key, so it is known before the shot is stored, stays the same across re-judging and fits a
+/// JavaScript number exactly.
+pub fn shot_id(key: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::try_from(hash & ((1 << 53) - 1)).unwrap_or(0)
+}
+
+/// A stored shot with its id (see [`shot_id`]) and the user's decision.
+#[derive(Debug, Clone)]
+pub struct StoredShot {
+    pub id: i64,
+    pub report: ShotReport,
+    pub decision: Option<Decision>,
 }
 
 /// One clean-up as recorded.
@@ -127,14 +162,21 @@ impl Store {
         let tx = self.conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO shots (key, path, fingerprint, verdict, score, report, judged_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO shots (key, path, fingerprint, verdict, score, report, judged_at, id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT(key) DO UPDATE SET path = excluded.path,
                    fingerprint = excluded.fingerprint, verdict = excluded.verdict,
                    score = excluded.score, report = excluded.report, judged_at = excluded.judged_at",
             )?;
             let now = now_secs();
+            let mut thumb = tx.prepare_cached(
+                "INSERT INTO thumbnails (key, jpeg) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET jpeg = excluded.jpeg",
+            )?;
             for (key, fingerprint, report) in reports {
+                if let Some(jpeg) = &report.thumbnail {
+                    thumb.execute(params![key, jpeg])?;
+                }
                 let judged = report.judged();
                 insert.execute(params![
                     key,
@@ -143,9 +185,72 @@ impl Store {
                     judged.map(|j| j.verdict.as_str()),
                     judged.map(|j| f64::from(j.score)),
                     serde_json::to_string(report)?,
-                    now
+                    now,
+                    shot_id(key)
                 ])?;
             }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every stored shot, oldest first, with decisions.
+    pub fn all_shots(&self) -> Result<Vec<StoredShot>> {
+        self.query_shots("", [])
+    }
+
+    pub fn shot(&self, id: i64) -> Result<Option<StoredShot>> {
+        Ok(self
+            .query_shots("WHERE s.id = ?1", [id])?
+            .into_iter()
+            .next())
+    }
+
+    fn query_shots<P: rusqlite::Params>(&self, filter: &str, params: P) -> Result<Vec<StoredShot>> {
+        let sql = format!(
+            "SELECT s.id, s.key, s.report, d.decision FROM shots s
+             LEFT JOIN decisions d ON d.key = s.key {filter} ORDER BY s.rowid"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params, |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        let mut shots = Vec::new();
+        for row in rows {
+            let (id, key, json, decision) = row?;
+            let report: ShotReport = serde_json::from_str(&json)?;
+            shots.push(StoredShot {
+                id,
+                report: ShotReport { key, ..report },
+                decision: decision.as_deref().and_then(parse_decision),
+            });
+        }
+        Ok(shots)
+    }
+
+    pub fn thumbnail(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT t.jpeg FROM thumbnails t JOIN shots s ON s.key = t.key WHERE s.id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Drops shots (and their thumbnails) whose files left the library, e.g. after a clean-up.
+    /// Decisions stay, so an undone clean-up finds them again.
+    pub fn forget(&mut self, keys: &[String]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for key in keys {
+            tx.execute("DELETE FROM shots WHERE key = ?1", params![key])?;
+            tx.execute("DELETE FROM thumbnails WHERE key = ?1", params![key])?;
         }
         tx.commit()?;
         Ok(())
@@ -166,6 +271,22 @@ impl Store {
         Ok(())
     }
 
+    /// Every decision, by shot key.
+    pub fn decisions(&self) -> Result<std::collections::HashMap<String, Decision>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, decision FROM decisions")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut map = std::collections::HashMap::new();
+        for row in rows {
+            let (key, text) = row?;
+            if let Some(decision) = parse_decision(&text) {
+                map.insert(key, decision);
+            }
+        }
+        Ok(map)
+    }
+
     pub fn decision(&self, key: &str) -> Result<Option<Decision>> {
         let text: Option<String> = self
             .conn
@@ -175,11 +296,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(text.and_then(|t| match t.as_str() {
-            "keep" => Some(Decision::Keep),
-            "reject" => Some(Decision::Reject),
-            _ => None,
-        }))
+        Ok(text.as_deref().and_then(parse_decision))
     }
 
     /// Records files that were moved to the trash as one clean-up; returns its id.

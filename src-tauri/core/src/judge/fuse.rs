@@ -2,6 +2,10 @@
 //! so every message can cite it. Thresholds are set so that legitimate styles — low-key, high-key,
 //! fog, shallow depth of field, panning — measure as fine.
 
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
 use super::{ramp, Judgement, Measurements, Reason, ReasonCode, Verdict};
 
 /// A reason is shown once its severity reaches this.
@@ -33,9 +37,55 @@ pub fn fuse(m: &Measurements) -> Judgement {
     .flatten()
     .filter(|r| r.severity >= SHOW_SEVERITY)
     .collect();
-    reasons.sort_by(|a, b| impact(b).total_cmp(&impact(a)));
-    let score = 100.0 * reasons.iter().map(|r| 1.0 - impact(r)).product::<f32>();
-    let worst = reasons.first().map_or(0.0, impact);
+    reasons.sort_by(|a, b| impact(b, 1.0).total_cmp(&impact(a, 1.0)));
+    let (score, verdict) = decide(&reasons, &Sensitivities::default());
+    Judgement {
+        score,
+        verdict,
+        reasons,
+    }
+}
+
+/// How readily a reason condemns a photo, chosen per reason by the user.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sensitivity {
+    Strict,
+    #[default]
+    Normal,
+    Lenient,
+}
+
+impl Sensitivity {
+    fn factor(self) -> f32 {
+        match self {
+            Self::Strict => 1.4,
+            Self::Normal => 1.0,
+            Self::Lenient => 0.6,
+        }
+    }
+}
+
+/// The user's sensitivity per reason code; codes not listed are `Normal`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sensitivities(pub BTreeMap<ReasonCode, Sensitivity>);
+
+impl Sensitivities {
+    pub fn get(&self, code: ReasonCode) -> Sensitivity {
+        self.0.get(&code).copied().unwrap_or_default()
+    }
+}
+
+/// Score (0–100) and verdict from already measured reasons. Cheap: changing a sensitivity
+/// re-decides a whole library without decoding anything.
+pub fn decide(reasons: &[Reason], sensitivities: &Sensitivities) -> (f32, Verdict) {
+    let impacts: Vec<f32> = reasons
+        .iter()
+        .map(|r| impact(r, sensitivities.get(r.code).factor()).min(1.0))
+        .collect();
+    let score = 100.0 * impacts.iter().map(|i| 1.0 - i).product::<f32>();
+    let worst = impacts.iter().copied().fold(0.0, f32::max);
     let verdict = if worst >= REJECT_IMPACT || score < 40.0 {
         Verdict::Reject
     } else if worst >= REVIEW_IMPACT || score < 75.0 {
@@ -43,15 +93,11 @@ pub fn fuse(m: &Measurements) -> Judgement {
     } else {
         Verdict::Keep
     };
-    Judgement {
-        score: (score * 10.0).round() / 10.0,
-        verdict,
-        reasons,
-    }
+    ((score * 10.0).round() / 10.0, verdict)
 }
 
-fn impact(r: &Reason) -> f32 {
-    r.severity * r.confidence * weight(r.code)
+fn impact(r: &Reason, factor: f32) -> f32 {
+    r.severity * r.confidence * weight(r.code) * factor
 }
 
 fn reason(code: ReasonCode, severity: f32, confidence: f32, message: String) -> Option<Reason> {
@@ -225,4 +271,39 @@ fn contrast(m: &Measurements) -> Option<Reason> {
             pct(c.high_brightness)
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blur(severity: f32) -> Reason {
+        Reason {
+            code: ReasonCode::Blur,
+            severity,
+            confidence: 0.9,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn sensitivity_moves_a_borderline_photo_between_verdicts() {
+        let reasons = [blur(0.4)];
+        let normal = decide(&reasons, &Sensitivities::default()).1;
+        let mut strict = Sensitivities::default();
+        strict.0.insert(ReasonCode::Blur, Sensitivity::Strict);
+        let mut lenient = Sensitivities::default();
+        lenient.0.insert(ReasonCode::Blur, Sensitivity::Lenient);
+        assert_eq!(normal, Verdict::Review);
+        assert_eq!(decide(&reasons, &strict).1, Verdict::Reject);
+        assert_eq!(decide(&reasons, &lenient).1, Verdict::Keep);
+    }
+
+    #[test]
+    fn no_reasons_is_a_perfect_keep() {
+        assert_eq!(
+            decide(&[], &Sensitivities::default()),
+            (100.0, Verdict::Keep)
+        );
+    }
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use contrast::ContrastStats;
 pub use exposure::ExposureStats;
 pub use flare::FlareStats;
-pub use fuse::fuse;
+pub use fuse::{decide, fuse, Sensitivities, Sensitivity};
 pub use jpeg::JpegStats;
 pub use noise::NoiseStats;
 pub use planes::{Planes, TileGrid};
@@ -26,7 +26,8 @@ pub use sharpness::SharpnessStats;
 use crate::media::Preview;
 
 /// The stable reason codes. Later detectors (faces, duplicates) add codes; none is ever renamed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonCode {
     Blur,
@@ -72,6 +73,7 @@ impl std::fmt::Display for ReasonCode {
 }
 
 /// One problem found in a photo.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
     pub code: ReasonCode,
@@ -83,6 +85,7 @@ pub struct Reason {
     pub message: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -122,6 +125,83 @@ pub struct Measurements {
     pub noise: NoiseStats,
     pub jpeg: JpegStats,
     pub flare: FlareStats,
+}
+
+impl Measurements {
+    /// Every measurement in plain words, one line per detector: what `cull explain` prints and
+    /// the app's loupe lists.
+    pub fn describe(&self) -> Vec<String> {
+        let m = self;
+        let mut lines = Vec::new();
+        lines.push(format!(
+            "analysed at {}×{} (1/{} of each side)",
+            m.analysed_width, m.analysed_height, m.downscale
+        ));
+        let e = &m.exposure;
+        lines.push(format!(
+        "exposure: mean {:+.2} EV from middle grey; {:.1} % below 3 % brightness; {:.1} % clipped; \
+         brightest 0.5 % at {:.0} %, darkest 2 % at {:.0} %; {:.2} stops of highlight headroom",
+        e.mean_ev,
+        e.dark_fraction * 100.0,
+        e.clipped_fraction * 100.0,
+        e.highlight_brightness * 100.0,
+        e.shadow_brightness * 100.0,
+        e.highlight_headroom_stops
+    ));
+        let c = &m.contrast;
+        lines.push(format!(
+            "contrast: {:.2} stops between the 1st ({:.0} %) and 99th ({:.0} %) percentiles",
+            c.range_stops,
+            c.low_brightness * 100.0,
+            c.high_brightness * 100.0
+        ));
+        let s = &m.sharpness;
+        match (s.best, s.median) {
+            (Some(best), Some(median)) => lines.push(format!(
+                "sharpness: sharpest tiles {:.0} %, median tile {:.0} %, {} of {} tiles detailed; \
+             by direction 0°/45°/90°/135°: {:.0}/{:.0}/{:.0}/{:.0} %, anisotropy {:.2}",
+                best * 100.0,
+                median * 100.0,
+                s.informative_tiles,
+                s.tiles.len(),
+                s.directional[0] * 100.0,
+                s.directional[1] * 100.0,
+                s.directional[2] * 100.0,
+                s.directional[3] * 100.0,
+                s.anisotropy
+            )),
+            _ => lines.push("sharpness: no tile holds enough detail to judge focus".to_string()),
+        }
+        if let Some(t) = s.sharpest_tile {
+            lines.push(format!(
+                "sharpest tile: x {}–{}, y {}–{} (analysis pixels)",
+                t.x0, t.x1, t.y0, t.y1
+            ));
+        }
+        lines.push(format!(
+            "noise: σ ≈ {:.2} levels in the flattest tiles",
+            m.noise.sigma
+        ));
+        let j = &m.jpeg;
+        lines.push(format!(
+            "jpeg: quality ≈ {}, block-edge ratio {}",
+            j.quality.map_or("—".into(), |q| format!("{q:.0}")),
+            j.blockiness
+                .map_or("not measurable at this scale".into(), |b| format!("{b:.2}"))
+        ));
+        let f = &m.flare;
+        if f.source_found {
+            lines.push(format!(
+            "flare: bright source in frame; shadows near it {:.0} %, far from it {:.0} % (lift {:+.0} %)",
+            f.near_shadow * 100.0,
+            f.far_shadow * 100.0,
+            f.lift * 100.0
+        ));
+        } else {
+            lines.push("flare: no clipped light source in frame".to_string());
+        }
+        lines
+    }
 }
 
 /// Runs every detector on a preview.

@@ -81,6 +81,7 @@ pub struct TileGrid {
 }
 
 /// A tile's bounds in analysis pixels, right/bottom exclusive.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TileRect {
     pub x0: u32,

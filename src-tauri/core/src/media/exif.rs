@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 
 /// The EXIF facts Cull stores and shows. Every field is optional: phones, scanners and editors
 /// drop tags freely.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExifInfo {
     /// `DateTimeOriginal` as written by the camera (`YYYY:MM:DD HH:MM:SS`).

@@ -1,0 +1,282 @@
+//! What crosses the bridge to the web UI. Every type derives `ts_rs::TS`; the test
+//! `export_bindings` writes them to `ui/src/api/types.ts`, and `bindings_are_up_to_date` fails
+//! when that file is stale, so the TypeScript side is generated, never hand-copied.
+
+use std::path::Path;
+
+use cull_core::judge::{decide, Sensitivities, SharpnessStats};
+use cull_core::media::ExifInfo;
+use cull_core::progress::Stage;
+use cull_core::{Decision, Reason, ReasonCode, ScanSummary, ShotReport, Verdict};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Device {
+    #[default]
+    Auto,
+    Cpu,
+    Cuda,
+    Directml,
+    Coreml,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct Settings {
+    pub folders: Vec<String>,
+    #[ts(type = "{ [key in ReasonCode]?: Sensitivity }")]
+    pub sensitivity: Sensitivities,
+    pub device: Device,
+    pub cache_dir: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AppInfo {
+    pub version: String,
+    pub settings: Settings,
+    pub db_path: String,
+    pub sample_available: bool,
+}
+
+/// One grid cell.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ShotView {
+    // JSON carries these as plain numbers (ids fit 53 bits, byte counts stay far below).
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub path: String,
+    pub folder: String,
+    pub files: Vec<String>,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// Cull's score and verdict under the current sensitivities; `None` when the file failed.
+    pub score: Option<f32>,
+    pub verdict: Option<Verdict>,
+    pub decision: Option<Decision>,
+    pub reasons: Vec<ReasonCode>,
+    pub error: Option<String>,
+    pub captured: Option<String>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl ShotView {
+    pub fn new(report: &ShotReport, decision: Option<Decision>, sens: &Sensitivities) -> Self {
+        let path = Path::new(&report.path);
+        let judged = report.judged();
+        let effective = judged.map(|j| decide(&j.reasons, sens));
+        Self {
+            id: cull_core::shot_id(&report.key),
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            path: report.path.to_string_lossy().to_string(),
+            folder: path
+                .parent()
+                .map(|p| p.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            files: report
+                .files
+                .iter()
+                .map(|f| f.to_string_lossy().to_string())
+                .collect(),
+            bytes: report
+                .files
+                .iter()
+                .filter_map(|f| std::fs::metadata(f).ok())
+                .map(|m| m.len())
+                .sum(),
+            score: effective.map(|(score, _)| score),
+            verdict: effective.map(|(_, verdict)| verdict),
+            decision,
+            reasons: judged
+                .map(|j| j.reasons.iter().map(|r| r.code).collect())
+                .unwrap_or_default(),
+            error: report.error().map(|e| format!("{}: {}", e.kind, e.message)),
+            captured: judged.and_then(|j| j.exif.capture_time.clone()),
+            width: judged.map_or(0, |j| j.width),
+            height: judged.map_or(0, |j| j.height),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(rename = "TileRect")]
+pub struct TileRectView {
+    pub x0: u32,
+    pub y0: u32,
+    pub x1: u32,
+    pub y1: u32,
+}
+
+/// Per-tile sharpness over the analysed image, for the loupe's overlay.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SharpnessMap {
+    pub cols: u32,
+    pub rows: u32,
+    pub tiles: Vec<Option<f32>>,
+    pub sharpest: Option<TileRectView>,
+    pub analysed_width: u32,
+    pub analysed_height: u32,
+}
+
+impl SharpnessMap {
+    pub fn new(s: &SharpnessStats) -> Self {
+        Self {
+            cols: s.grid.cols,
+            rows: s.grid.rows,
+            tiles: s.tiles.clone(),
+            sharpest: s.sharpest_tile.map(|t| TileRectView {
+                x0: t.x0,
+                y0: t.y0,
+                x1: t.x1,
+                y1: t.y1,
+            }),
+            analysed_width: s.grid.width,
+            analysed_height: s.grid.height,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ShotDetail {
+    pub shot: ShotView,
+    pub reasons: Vec<Reason>,
+    pub exif: ExifInfo,
+    pub sharpness: Option<SharpnessMap>,
+    pub measurements: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScanEvent {
+    Progress {
+        stage: Stage,
+        done: usize,
+        total: usize,
+        failed: usize,
+        elapsed_secs: f64,
+    },
+    Shots {
+        shots: Vec<ShotView>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ScanSummaryView {
+    pub shots: usize,
+    pub keep: usize,
+    pub review: usize,
+    pub reject: usize,
+    pub failed: usize,
+    pub cached: usize,
+    pub judged: usize,
+    pub elapsed_secs: f64,
+    pub cancelled: bool,
+}
+
+impl From<&ScanSummary> for ScanSummaryView {
+    fn from(s: &ScanSummary) -> Self {
+        Self {
+            shots: s.shots,
+            keep: s.keep,
+            review: s.review,
+            reject: s.reject,
+            failed: s.failed,
+            cached: s.cached,
+            judged: s.judged,
+            elapsed_secs: s.elapsed_secs,
+            cancelled: s.cancelled,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CleanupPlanView {
+    pub shots: usize,
+    pub files: Vec<String>,
+    #[ts(type = "number")]
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CleanupResult {
+    pub moved: usize,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    pub failed: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct UndoResult {
+    pub restored: usize,
+    pub failed: Vec<String>,
+}
+
+/// The TypeScript declarations of every type above and the engine types they use, in one file.
+pub fn typescript_bindings() -> String {
+    use cull_core::judge::Sensitivity;
+    let decls = [
+        Verdict::decl(),
+        ReasonCode::decl(),
+        Decision::decl(),
+        Sensitivity::decl(),
+        Device::decl(),
+        Stage::decl(),
+        Reason::decl(),
+        ExifInfo::decl(),
+        ShotView::decl(),
+        TileRectView::decl(),
+        SharpnessMap::decl(),
+        ShotDetail::decl(),
+        Settings::decl(),
+        AppInfo::decl(),
+        ScanEvent::decl(),
+        ScanSummaryView::decl(),
+        CleanupPlanView::decl(),
+        CleanupResult::decl(),
+        UndoResult::decl(),
+    ];
+    let mut out = String::from(
+        "// GENERATED from the Rust types by ts-rs (src-tauri/src/api.rs): do not edit by hand.\n\
+         // Regenerate: CULL_EXPORT_BINDINGS=1 cargo test -p cull-app bindings\n\n",
+    );
+    for decl in decls {
+        out.push_str("export ");
+        out.push_str(&decl);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bindings_path() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/api/types.ts")
+    }
+
+    #[test]
+    fn bindings_are_up_to_date() {
+        let fresh = typescript_bindings();
+        if std::env::var_os("CULL_EXPORT_BINDINGS").is_some() {
+            std::fs::write(bindings_path(), &fresh).expect("write bindings");
+        }
+        let committed = std::fs::read_to_string(bindings_path()).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/api/types.ts is stale: run CULL_EXPORT_BINDINGS=1 cargo test -p cull-app bindings"
+        );
+    }
+
+    #[test]
+    fn scan_events_are_tagged_by_kind() {
+        let event = ScanEvent::Shots { shots: Vec::new() };
+        let json = serde_json::to_value(&event).expect("serialise");
+        assert_eq!(json["kind"], "shots");
+    }
+}

@@ -1,0 +1,326 @@
+//! The commands the UI invokes. Each one is a few lines over `cull-core`; anything slow runs on a
+//! blocking thread so the window never stalls.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use cull_core::progress::{Progress, ProgressSink};
+use cull_core::trash::{execute_cleanup, plan_cleanup, undo_last_cleanup};
+use cull_core::{judge_file, CancelToken, Decision, ScanOptions, ShotReport, Store};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+
+use crate::api::{
+    AppInfo, CleanupPlanView, CleanupResult, ScanEvent, ScanSummaryView, Settings, SharpnessMap,
+    ShotDetail, ShotView, UndoResult,
+};
+use crate::state::{AppError, AppResult, AppState};
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Message(format!("background task failed: {e}")))?
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    state.info()
+}
+
+#[tauri::command]
+pub fn set_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<AppInfo> {
+    let current = state.settings();
+    // The cache location is shown, not changed, from the UI: moving a database under a running
+    // app is a job for a restart.
+    state.save_settings(Settings {
+        cache_dir: current.cache_dir,
+        ..settings
+    })?;
+    Ok(state.info())
+}
+
+fn canonical_folder(path: &str) -> AppResult<String> {
+    let canonical = std::fs::canonicalize(path)
+        .map_err(|e| AppError::Message(format!("cannot open folder {path}: {e}")))?;
+    if !canonical.is_dir() {
+        return Err(AppError::Message(format!("{path} is not a folder")));
+    }
+    Ok(canonical.to_string_lossy().to_string())
+}
+
+#[tauri::command]
+pub fn add_folders(state: State<'_, AppState>, paths: Vec<String>) -> AppResult<AppInfo> {
+    let mut settings = state.settings();
+    for path in paths {
+        let folder = canonical_folder(&path)?;
+        if !settings.folders.contains(&folder) {
+            settings.folders.push(folder);
+        }
+    }
+    state.save_settings(settings)?;
+    Ok(state.info())
+}
+
+#[tauri::command]
+pub fn remove_folder(state: State<'_, AppState>, path: String) -> AppResult<AppInfo> {
+    let mut settings = state.settings();
+    settings.folders.retain(|f| f != &path);
+    state.save_settings(settings)?;
+    Ok(state.info())
+}
+
+/// Copies the bundled sample library (real photos and copies with generated defects) into the
+/// data folder — clean-up must never touch the installed app — and adds it.
+#[tauri::command]
+pub async fn open_sample_library(app: AppHandle) -> AppResult<AppInfo> {
+    let state = app.state::<AppState>();
+    let source = state.sample_source.clone().ok_or_else(|| {
+        AppError::Message("the sample library is not bundled with this build".into())
+    })?;
+    let target = state.data_dir.join("Sample library");
+    let copy_to = target.clone();
+    blocking(move || {
+        std::fs::create_dir_all(&copy_to)?;
+        for entry in std::fs::read_dir(&source)? {
+            let entry = entry?;
+            let destination = copy_to.join(entry.file_name());
+            if entry.file_type()?.is_file() && !destination.exists() {
+                std::fs::copy(entry.path(), destination)?;
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    add_folders(state, vec![target.to_string_lossy().to_string()])
+}
+
+/// Forwards progress to the UI's channel (the engine already throttles it).
+struct ChannelSink<'a>(&'a Channel<ScanEvent>);
+
+impl ProgressSink for ChannelSink<'_> {
+    fn progress(&self, p: &Progress) {
+        // A closed window has nobody to tell.
+        let _ = self.0.send(ScanEvent::Progress {
+            stage: p.stage,
+            done: p.done,
+            total: p.total,
+            failed: p.failed,
+            elapsed_secs: p.elapsed_secs,
+        });
+    }
+}
+
+#[tauri::command]
+pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<ScanSummaryView> {
+    let state = app.state::<AppState>();
+    let settings = state.settings();
+    if settings.folders.is_empty() {
+        return Err(AppError::Message("choose a library folder first".into()));
+    }
+    for folder in &settings.folders {
+        if !Path::new(folder).is_dir() {
+            return Err(AppError::Message(format!(
+                "cannot read the folder {folder}"
+            )));
+        }
+    }
+    let cancel = CancelToken::new();
+    state.set_running_scan(Some(cancel.clone()));
+    let db_path = state.db_path.clone();
+    let outcome = blocking(move || {
+        let mut store = Store::open(&db_path)?;
+        let decisions = store.decisions()?;
+        let options = ScanOptions {
+            roots: settings.folders.iter().map(PathBuf::from).collect(),
+            threads: None,
+        };
+        let sink = ChannelSink(&on_event);
+        let batch: Mutex<Vec<ShotView>> = Mutex::new(Vec::new());
+        let mut last_sent = Instant::now();
+        let mut send_batch = |force: bool| {
+            let mut pending = batch
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !pending.is_empty() && (force || last_sent.elapsed() >= Duration::from_millis(250)) {
+                let shots = std::mem::take(&mut *pending);
+                let _ = on_event.send(ScanEvent::Shots { shots });
+                last_sent = Instant::now();
+            }
+        };
+        let summary = cull_core::scan(&mut store, &options, &sink, &cancel, &mut |report| {
+            let decision = decisions.get(&report.key).copied();
+            batch
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(ShotView::new(report, decision, &settings.sensitivity));
+            send_batch(false);
+        });
+        send_batch(true);
+        Ok(summary?)
+    })
+    .await;
+    state.set_running_scan(None);
+    match outcome {
+        Ok(summary) => Ok(ScanSummaryView::from(&summary)),
+        Err(AppError::Core(cull_core::Error::Cancelled)) => {
+            Err(AppError::Message("scan cancelled".into()))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[tauri::command]
+pub fn cancel_scan(state: State<'_, AppState>) {
+    state.cancel_running_scan();
+}
+
+fn library_views(state: &AppState) -> AppResult<Vec<ShotView>> {
+    let settings = state.settings();
+    let shots = state.store().all_shots()?;
+    Ok(shots
+        .iter()
+        .filter(|s| state.in_library(&s.report.path))
+        .map(|s| ShotView::new(&s.report, s.decision, &settings.sensitivity))
+        .collect())
+}
+
+#[tauri::command]
+pub async fn list_shots(app: AppHandle) -> AppResult<Vec<ShotView>> {
+    blocking(move || library_views(&app.state::<AppState>())).await
+}
+
+#[tauri::command]
+pub async fn shot_detail(app: AppHandle, id: i64) -> AppResult<ShotDetail> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let stored = state
+            .store()
+            .shot(id)?
+            .ok_or_else(|| AppError::Message(format!("no shot {id}")))?;
+        let settings = state.settings();
+        let shot = ShotView::new(&stored.report, stored.decision, &settings.sensitivity);
+        let (reasons, exif) = stored
+            .report
+            .judged()
+            .map(|j| (j.reasons.clone(), j.exif.clone()))
+            .unwrap_or_default();
+        // The cache keeps verdicts, not the tile maps behind them: measure again for the loupe.
+        let measured = judge_file(&stored.report.path).ok();
+        Ok(ShotDetail {
+            shot,
+            reasons,
+            exif,
+            sharpness: measured
+                .as_ref()
+                .map(|(_, m)| SharpnessMap::new(&m.sharpness)),
+            measurements: measured.map(|(_, m)| m.describe()).unwrap_or_default(),
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub fn decide(
+    state: State<'_, AppState>,
+    ids: Vec<i64>,
+    decision: Option<Decision>,
+) -> AppResult<Vec<ShotView>> {
+    let settings = state.settings();
+    let store = state.store();
+    let mut updated = Vec::new();
+    for id in ids {
+        let Some(shot) = store.shot(id)? else {
+            continue;
+        };
+        store.set_decision(&shot.report.key, decision)?;
+        updated.push(ShotView::new(&shot.report, decision, &settings.sensitivity));
+    }
+    Ok(updated)
+}
+
+fn plan(state: &AppState) -> AppResult<cull_core::trash::CleanupPlan> {
+    let settings = state.settings();
+    let store = state.store();
+    // Cull's verdict under the user's sensitivities, then the user's own decisions on top.
+    let reports: Vec<ShotReport> = store
+        .all_shots()?
+        .into_iter()
+        .filter(|s| state.in_library(&s.report.path))
+        .map(|s| effective_report(s.report, &settings))
+        .collect();
+    Ok(plan_cleanup(&store, &reports)?)
+}
+
+/// The report with its verdict re-decided under the current sensitivities.
+fn effective_report(mut report: ShotReport, settings: &Settings) -> ShotReport {
+    if let cull_core::Outcome::Judged(judged) = &mut report.outcome {
+        let (score, verdict) = cull_core::judge::decide(&judged.reasons, &settings.sensitivity);
+        judged.score = score;
+        judged.verdict = verdict;
+    }
+    report
+}
+
+#[tauri::command]
+pub async fn cleanup_plan(app: AppHandle) -> AppResult<CleanupPlanView> {
+    blocking(move || {
+        let plan = plan(&app.state::<AppState>())?;
+        Ok(CleanupPlanView {
+            shots: plan.shots.len(),
+            files: plan
+                .shots
+                .iter()
+                .flat_map(|s| s.files.iter().map(|(p, _)| p.to_string_lossy().to_string()))
+                .collect(),
+            bytes: plan.total_bytes,
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn cleanup(app: AppHandle) -> AppResult<CleanupResult> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let plan = plan(&state)?;
+        let mut store = state.store();
+        let outcome = execute_cleanup(&mut store, &plan)?;
+        let gone: Vec<String> = plan
+            .shots
+            .iter()
+            .filter(|s| s.files.iter().all(|(p, _)| !p.exists()))
+            .map(|s| s.key.clone())
+            .collect();
+        store.forget(&gone)?;
+        Ok(CleanupResult {
+            moved: outcome.moved.len(),
+            bytes: outcome.moved.iter().map(|(_, b)| b).sum(),
+            failed: outcome
+                .failed
+                .iter()
+                .map(|(p, why)| format!("{}: {why}", p.display()))
+                .collect(),
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn undo_cleanup(app: AppHandle) -> AppResult<UndoResult> {
+    blocking(move || {
+        let state = app.state::<AppState>();
+        let outcome = undo_last_cleanup(&mut state.store())?;
+        Ok(UndoResult {
+            restored: outcome.restored.len(),
+            failed: outcome
+                .failed
+                .iter()
+                .map(|(p, why)| format!("{}: {why}", p.display()))
+                .collect(),
+        })
+    })
+    .await
+}

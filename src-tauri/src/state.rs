@@ -1,0 +1,132 @@
+//! What the app keeps between commands: settings on disk, one store connection for queries, and
+//! the cancel token of the running scan.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use cull_core::{CancelToken, Store};
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::api::{AppInfo, Settings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Core(#[from] cull_core::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("settings file is damaged: {0}")]
+    Settings(#[from] serde_json::Error),
+    #[error("{0}")]
+    Message(String),
+}
+
+impl serde::Serialize for AppError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[derive(Debug)]
+pub struct AppState {
+    pub data_dir: PathBuf,
+    pub settings: Mutex<Settings>,
+    /// For queries and decisions; a scan opens its own connection (WAL lets both work at once).
+    pub store: Mutex<Store>,
+    pub db_path: PathBuf,
+    pub sample_source: Option<PathBuf>,
+    pub running_scan: Mutex<Option<CancelToken>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves plain data behind; carry on with it.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl AppState {
+    pub fn load<R: Runtime>(app: &AppHandle<R>) -> AppResult<Self> {
+        let data_dir = app
+            .path()
+            .app_data_dir()
+            .map_err(|e| AppError::Message(format!("no data folder: {e}")))?;
+        std::fs::create_dir_all(&data_dir)?;
+        let sample_source = app
+            .path()
+            .resolve("resources/sample", tauri::path::BaseDirectory::Resource)
+            .ok()
+            .filter(|p| p.is_dir())
+            .or_else(|| {
+                // Development builds run before resources are bundled.
+                let dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/sample");
+                dev.is_dir().then_some(dev)
+            });
+        Self::open(data_dir, sample_source)
+    }
+
+    pub fn open(data_dir: PathBuf, sample_source: Option<PathBuf>) -> AppResult<Self> {
+        let settings_path = data_dir.join("settings.json");
+        let mut settings: Settings = match std::fs::read_to_string(&settings_path) {
+            Ok(text) => serde_json::from_str(&text)?,
+            Err(_) => Settings::default(),
+        };
+        if settings.cache_dir.is_empty() {
+            settings.cache_dir = data_dir.to_string_lossy().to_string();
+        }
+        let db_path = Path::new(&settings.cache_dir).join("library.db");
+        let store = Store::open(&db_path)?;
+        Ok(Self {
+            data_dir,
+            settings: Mutex::new(settings),
+            store: Mutex::new(store),
+            db_path,
+            sample_source,
+            running_scan: Mutex::new(None),
+        })
+    }
+
+    pub fn settings(&self) -> Settings {
+        lock(&self.settings).clone()
+    }
+
+    pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        lock(&self.store)
+    }
+
+    pub fn save_settings(&self, settings: Settings) -> AppResult<()> {
+        let text = serde_json::to_string_pretty(&settings)?;
+        std::fs::write(self.data_dir.join("settings.json"), text)?;
+        *lock(&self.settings) = settings;
+        Ok(())
+    }
+
+    pub fn info(&self) -> AppInfo {
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            settings: self.settings(),
+            db_path: self.db_path.to_string_lossy().to_string(),
+            sample_available: self.sample_source.is_some(),
+        }
+    }
+
+    pub fn set_running_scan(&self, token: Option<CancelToken>) {
+        *lock(&self.running_scan) = token;
+    }
+
+    pub fn cancel_running_scan(&self) {
+        if let Some(token) = lock(&self.running_scan).as_ref() {
+            token.cancel();
+        }
+    }
+
+    /// Whether `path` lies in one of the library folders.
+    pub fn in_library(&self, path: &Path) -> bool {
+        lock(&self.settings)
+            .folders
+            .iter()
+            .any(|folder| path.starts_with(folder))
+    }
+}

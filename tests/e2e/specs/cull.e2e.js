@@ -1,0 +1,85 @@
+// The user's main job, end to end, in the real app: open the sample library, wait for the scan,
+// filter by a reason, reject with the keyboard, clean up into the OS trash, undo.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const dataHome = process.env.XDG_DATA_HOME;
+const shots = process.env.CULL_SCREENSHOTS || path.resolve('screenshots');
+const library = path.join(dataHome, 'org.cull.app', 'Sample library');
+const trash = path.join(dataHome, 'Trash', 'files');
+
+const listPhotos = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort() : []);
+const byTestId = (id) => $(`[data-testid="${id}"]`);
+const countOf = async (id) => Number((await (await byTestId(id)).$('.count').getText()).replace(/\D/g, ''));
+
+describe('Cull', () => {
+  before(() => fs.mkdirSync(shots, { recursive: true }));
+
+  it('opens the sample library and scans it', async () => {
+    await (await byTestId('open-sample')).waitForClickable();
+    await browser.saveScreenshot(path.join(shots, '1-welcome.png'));
+    await (await byTestId('open-sample')).click();
+    await (await byTestId('scan-done')).waitForExist({ timeout: 150000 });
+    const cells = await $$('[data-testid="cell"]');
+    expect(cells.length).toBeGreaterThan(5);
+    expect(listPhotos(library).length).toBe(39);
+    await browser.saveScreenshot(path.join(shots, '2-grid.png'));
+  });
+
+  it('filters by a reason and shows only shots with it', async () => {
+    const blurCount = await countOf('filter-reason-blur');
+    expect(blurCount).toBeGreaterThan(0);
+    await (await byTestId('filter-reason-blur')).click();
+    await browser.waitUntil(async () => (await $$('[data-testid="cell"]')).length === blurCount, {
+      timeoutMsg: 'grid shows exactly the filtered count',
+    });
+  });
+
+  it('opens the loupe with the reasons and the sharpness map', async () => {
+    const first = await $('[data-testid="cell"]');
+    await first.click();
+    await browser.keys('z');
+    const loupe = await byTestId('loupe');
+    await loupe.waitForDisplayed();
+    await browser.waitUntil(async () => (await loupe.getText()).includes('blur'), { timeoutMsg: 'loupe lists the reason' });
+    await browser.pause(800);
+    await browser.saveScreenshot(path.join(shots, '3-loupe.png'));
+    await browser.keys('Escape');
+    await loupe.waitForDisplayed({ reverse: true });
+  });
+
+  it('rejects with the keyboard and clears the filter', async () => {
+    await (await byTestId('filter-reason-blur')).click(); // toggles the filter off
+    await (await byTestId('filter-verdict-keep')).click();
+    const keeper = await $('[data-testid="cell"]');
+    const keeperId = await keeper.getAttribute('data-id');
+    await keeper.click();
+    await browser.keys('x');
+    await browser.waitUntil(async () => (await $(`[data-testid="cell"][data-id="${keeperId}"]`).getAttribute('data-decision')) === 'reject', {
+      timeoutMsg: 'X marks the shot rejected',
+    });
+    await (await byTestId('filter-verdict-all')).click();
+  });
+
+  it('moves the rejected shots to the trash and undo brings them back', async () => {
+    const before = listPhotos(library);
+    const button = await byTestId('cleanup-button');
+    await browser.waitUntil(async () => /Move \d+ rejected/.test(await button.getText()));
+    await button.click();
+    const dialog = await byTestId('cleanup-confirm');
+    await dialog.waitForDisplayed();
+    await browser.saveScreenshot(path.join(shots, '4-cleanup.png'));
+    const listed = (await dialog.getText()).match(/\.jpg/g)?.length ?? 0;
+    expect(listed).toBeGreaterThan(1);
+    await (await byTestId('cleanup-ok')).click();
+    await browser.waitUntil(() => listPhotos(trash).length === listed, { timeoutMsg: `${listed} files in the trash` });
+    const after = listPhotos(library);
+    expect(after.length).toBe(before.length - listed);
+    for (const moved of listPhotos(trash)) expect(after).not.toContain(moved);
+
+    await (await byTestId('undo-cleanup')).click();
+    await browser.waitUntil(() => listPhotos(library).length === before.length, { timeoutMsg: 'undo restores every file' });
+    expect(listPhotos(library)).toEqual(before);
+    expect(listPhotos(trash)).toEqual([]);
+  });
+});
