@@ -4,8 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src-tauri/scripts/setup.sh --no-build
+# Real photos that may not be committed (real bokeh, real motion blur, a camera RAW), from registries.
+tests/fixtures/fetch.sh >/dev/null
+export CULL_REQUIRE_REAL_PHOTOS=1
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
 # The black-box tests run the real `cull` binary of the test profile.
 cargo build --locked -p cull-cli
 cargo test --locked --workspace -- --nocapture
+# The real app in a real WebKit window: build it and its .deb, then drive it.
+tests/e2e/run.sh
