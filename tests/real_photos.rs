@@ -38,11 +38,18 @@ fn real_bokeh_macros_are_not_called_out_of_focus() {
         let line = run.line(name);
         let codes = run.codes(name);
         eprintln!("{name}: {} {codes:?}", line["verdict"]);
-        assert!(!codes.contains(&"blur".to_string()), "{name} called blurry: {line}");
+        assert!(
+            !codes.contains(&"blur".to_string()),
+            "{name} called blurry: {line}"
+        );
         assert_ne!(line["verdict"], "reject", "{name} rejected: {line}");
         kept += usize::from(line["verdict"] == "keep");
     }
-    assert!(kept >= 8, "only {kept} of {} real bokeh photos kept", bokeh.len());
+    assert!(
+        kept >= 8,
+        "only {kept} of {} real bokeh photos kept",
+        bokeh.len()
+    );
 }
 
 #[test]
@@ -63,7 +70,12 @@ fn real_motion_blur_is_caught_and_intentional_panning_is_kept() {
             run.line(name)
         );
     }
-    assert_eq!(run.line("cheetah.jpg")["verdict"], "keep", "{}", run.line("cheetah.jpg"));
+    assert_eq!(
+        run.line("cheetah.jpg")["verdict"],
+        "keep",
+        "{}",
+        run.line("cheetah.jpg")
+    );
 }
 
 #[test]

@@ -12,5 +12,7 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 # The black-box tests run the real `cull` binary of the test profile.
 cargo build --locked -p cull-cli
 cargo test --locked --workspace -- --nocapture
+# The web UI's own unit tests (pure logic: filters, virtual grid maths, selection, undo history).
+(cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test)
 # The real app in a real WebKit window: build it and its .deb, then drive it.
 tests/e2e/run.sh

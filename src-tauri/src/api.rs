@@ -166,35 +166,6 @@ pub enum ScanEvent {
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-pub struct ScanSummaryView {
-    pub shots: usize,
-    pub keep: usize,
-    pub review: usize,
-    pub reject: usize,
-    pub failed: usize,
-    pub cached: usize,
-    pub judged: usize,
-    pub elapsed_secs: f64,
-    pub cancelled: bool,
-}
-
-impl From<&ScanSummary> for ScanSummaryView {
-    fn from(s: &ScanSummary) -> Self {
-        Self {
-            shots: s.shots,
-            keep: s.keep,
-            review: s.review,
-            reject: s.reject,
-            failed: s.failed,
-            cached: s.cached,
-            judged: s.judged,
-            elapsed_secs: s.elapsed_secs,
-            cancelled: s.cancelled,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
 pub struct CleanupPlanView {
     pub shots: usize,
     pub files: Vec<String>,
@@ -235,7 +206,7 @@ pub fn typescript_bindings() -> String {
         Settings::decl(),
         AppInfo::decl(),
         ScanEvent::decl(),
-        ScanSummaryView::decl(),
+        ScanSummary::decl(),
         CleanupPlanView::decl(),
         CleanupResult::decl(),
         UndoResult::decl(),

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use cull_core::progress::{Progress, ProgressSink};
 use cull_core::trash::{execute_cleanup, plan_cleanup, undo_last_cleanup};
-use cull_core::{judge_file, CancelToken, Decision, ScanOptions, ShotReport, Store};
+use cull_core::{judge_file, CancelToken, Decision, ScanOptions, ScanSummary, ShotReport, Store};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 
 use crate::api::{
-    AppInfo, CleanupPlanView, CleanupResult, ScanEvent, ScanSummaryView, Settings, SharpnessMap,
-    ShotDetail, ShotView, UndoResult,
+    AppInfo, CleanupPlanView, CleanupResult, ScanEvent, Settings, SharpnessMap, ShotDetail,
+    ShotView, UndoResult,
 };
 use crate::state::{AppError, AppResult, AppState};
 
@@ -114,7 +114,7 @@ impl ProgressSink for ChannelSink<'_> {
 }
 
 #[tauri::command]
-pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<ScanSummaryView> {
+pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<ScanSummary> {
     let state = app.state::<AppState>();
     let settings = state.settings();
     if settings.folders.is_empty() {
@@ -164,7 +164,7 @@ pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<Sca
     .await;
     state.set_running_scan(None);
     match outcome {
-        Ok(summary) => Ok(ScanSummaryView::from(&summary)),
+        Ok(summary) => Ok(summary),
         Err(AppError::Core(cull_core::Error::Cancelled)) => {
             Err(AppError::Message("scan cancelled".into()))
         }
@@ -264,6 +264,13 @@ fn effective_report(mut report: ShotReport, settings: &Settings) -> ShotReport {
     report
 }
 
+fn describe_failures(failed: &[(PathBuf, String)]) -> Vec<String> {
+    failed
+        .iter()
+        .map(|(path, why)| format!("{}: {why}", path.display()))
+        .collect()
+}
+
 #[tauri::command]
 pub async fn cleanup_plan(app: AppHandle) -> AppResult<CleanupPlanView> {
     blocking(move || {
@@ -298,11 +305,7 @@ pub async fn cleanup(app: AppHandle) -> AppResult<CleanupResult> {
         Ok(CleanupResult {
             moved: outcome.moved.len(),
             bytes: outcome.moved.iter().map(|(_, b)| b).sum(),
-            failed: outcome
-                .failed
-                .iter()
-                .map(|(p, why)| format!("{}: {why}", p.display()))
-                .collect(),
+            failed: describe_failures(&outcome.failed),
         })
     })
     .await
@@ -315,11 +318,7 @@ pub async fn undo_cleanup(app: AppHandle) -> AppResult<UndoResult> {
         let outcome = undo_last_cleanup(&mut state.store())?;
         Ok(UndoResult {
             restored: outcome.restored.len(),
-            failed: outcome
-                .failed
-                .iter()
-                .map(|(p, why)| format!("{}: {why}", p.display()))
-                .collect(),
+            failed: describe_failures(&outcome.failed),
         })
     })
     .await

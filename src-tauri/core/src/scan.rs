@@ -87,6 +87,7 @@ impl ShotReport {
 }
 
 /// What a scan did, in counts.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ScanSummaryView"))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ScanSummary {
     pub shots: usize,

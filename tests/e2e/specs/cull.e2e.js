@@ -23,6 +23,15 @@ describe('Cull', () => {
     const cells = await $$('[data-testid="cell"]');
     expect(cells.length).toBeGreaterThan(5);
     expect(listPhotos(library).length).toBe(39);
+    // Thumbnails come through the cull:// scheme from the cache: every visible one must load.
+    await browser.waitUntil(
+      () => browser.execute(() => {
+        const imgs = [...document.querySelectorAll('[data-testid="cell"] img')];
+        return imgs.length > 0 && imgs.every((img) => img.complete && img.naturalWidth > 0);
+      }),
+      { timeoutMsg: 'thumbnails load from cull://' },
+    );
+    await browser.pause(1500); // decoded is not yet painted
     await browser.saveScreenshot(path.join(shots, '2-grid.png'));
   });
 
@@ -41,24 +50,39 @@ describe('Cull', () => {
     await browser.keys('z');
     const loupe = await byTestId('loupe');
     await loupe.waitForDisplayed();
-    await browser.waitUntil(async () => (await loupe.getText()).includes('blur'), { timeoutMsg: 'loupe lists the reason' });
-    await browser.pause(800);
+    const loupeText = () => browser.execute(() => document.querySelector('[data-testid="loupe"]')?.textContent ?? '');
+    await browser.waitUntil(async () => /out of focus/i.test(await loupeText()), { timeoutMsg: 'loupe explains the reason' });
+    await browser.waitUntil(async () => /px wide/.test(await loupeText()), { timeoutMsg: 'loupe cites the measurement' });
+    await browser.waitUntil(
+      () => browser.execute(() => [...document.querySelectorAll('[data-testid="loupe"] img')].some((img) => img.complete && img.naturalWidth > 0)),
+      { timeoutMsg: 'the preview loads from cull://' },
+    );
+    await browser.keys('s');
+    await browser.waitUntil(async () => (await (await byTestId('sharpness-toggle')).getAttribute('aria-pressed')) === 'true', {
+      timeoutMsg: 'S shows the sharpness map',
+    });
+    await browser.pause(500);
     await browser.saveScreenshot(path.join(shots, '3-loupe.png'));
     await browser.keys('Escape');
     await loupe.waitForDisplayed({ reverse: true });
   });
 
   it('rejects with the keyboard and clears the filter', async () => {
-    await (await byTestId('filter-reason-blur')).click(); // toggles the filter off
-    await (await byTestId('filter-verdict-keep')).click();
-    const keeper = await $('[data-testid="cell"]');
+    await (await byTestId('filter-reason-blur')).click(); // a second click shows every reason again
+    await (await byTestId('filter-verdict-all')).click();
+    const keeper = await $('[data-testid="cell"][data-verdict="keep"]');
     const keeperId = await keeper.getAttribute('data-id');
     await keeper.click();
     await browser.keys('x');
-    await browser.waitUntil(async () => (await $(`[data-testid="cell"][data-id="${keeperId}"]`).getAttribute('data-decision')) === 'reject', {
+    const cell = () => $(`[data-testid="cell"][data-id="${keeperId}"]`);
+    await browser.waitUntil(async () => (await (await cell()).getAttribute('data-decision')) === 'reject', {
       timeoutMsg: 'X marks the shot rejected',
     });
-    await (await byTestId('filter-verdict-all')).click();
+    // U clears it, X again: the keyboard decides, and the user's call is what cleans up.
+    await browser.keys('u');
+    await browser.waitUntil(async () => (await (await cell()).getAttribute('data-decision')) === '', { timeoutMsg: 'U clears' });
+    await browser.keys('x');
+    await browser.waitUntil(async () => (await (await cell()).getAttribute('data-decision')) === 'reject', { timeoutMsg: 'X again' });
   });
 
   it('moves the rejected shots to the trash and undo brings them back', async () => {
@@ -69,7 +93,8 @@ describe('Cull', () => {
     const dialog = await byTestId('cleanup-confirm');
     await dialog.waitForDisplayed();
     await browser.saveScreenshot(path.join(shots, '4-cleanup.png'));
-    const listed = (await dialog.getText()).match(/\.jpg/g)?.length ?? 0;
+    const dialogText = await browser.execute(() => document.querySelector('[data-testid="cleanup-confirm"]').textContent);
+    const listed = dialogText.match(/\.jpg/g)?.length ?? 0;
     expect(listed).toBeGreaterThan(1);
     await (await byTestId('cleanup-ok')).click();
     await browser.waitUntil(() => listPhotos(trash).length === listed, { timeoutMsg: `${listed} files in the trash` });

@@ -56,7 +56,15 @@ export type ShotDetail = { shot: ShotView, reasons: Array<Reason>, exif: ExifInf
 export type Settings = { folders: Array<string>, sensitivity: { [key in ReasonCode]?: Sensitivity }, device: Device, cache_dir: string, };
 export type AppInfo = { version: string, settings: Settings, db_path: string, sample_available: boolean, };
 export type ScanEvent = { "kind": "progress", stage: Stage, done: number, total: number, failed: number, elapsed_secs: number, } | { "kind": "shots", shots: Array<ShotView>, };
-export type ScanSummaryView = { shots: number, keep: number, review: number, reject: number, failed: number, cached: number, judged: number, elapsed_secs: number, cancelled: boolean, };
+export type ScanSummaryView = { shots: number, files: number, keep: number, review: number, reject: number, failed: number, 
+/**
+ * Shots answered from the cache without decoding.
+ */
+cached: number, 
+/**
+ * Shots decoded and judged in this run.
+ */
+judged: number, elapsed_secs: number, cancelled: boolean, };
 export type CleanupPlanView = { shots: number, files: Array<string>, bytes: number, };
 export type CleanupResult = { moved: number, bytes: number, failed: Array<string>, };
 export type UndoResult = { restored: number, failed: Array<string>, };

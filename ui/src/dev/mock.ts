@@ -132,7 +132,7 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
     send({ kind: "progress", stage: "done", done, total: found.length, failed, elapsed_secs: elapsed() });
     const count = (v: Verdict) => judged.filter((s) => s.verdict === v).length;
     return {
-      shots: judged.length, keep: count("keep"), review: count("review"), reject: count("reject"), failed,
+      shots: judged.length, files: judged.length, keep: count("keep"), review: count("review"), reject: count("reject"), failed,
       cached: Math.floor(judged.length / 2), judged: judged.length - Math.floor(judged.length / 2),
       elapsed_secs: elapsed(), cancelled: cancel,
     };
