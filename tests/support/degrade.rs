@@ -719,13 +719,7 @@ mod tests {
             assert!((3.6..4.4).contains(&ratio), "{name}: ratio {ratio}");
             // one stop down then up again is identity up to 8-bit quantisation in the shadows
             let back = overexpose(&underexpose(&img, 1.0), 1.0);
-            let diff = img
-                .as_raw()
-                .iter()
-                .zip(back.as_raw())
-                .map(|(&a, &b)| (i32::from(a) - i32::from(b)).abs())
-                .max()
-                .unwrap_or(0);
+            let diff = max_abs_diff(&img, &back);
             assert!(diff <= 3, "{name}: max diff {diff}");
         }
         let img = photo();
@@ -990,13 +984,7 @@ mod tests {
         // same result as image's bilinear (Triangle) resize when no crop is needed
         let a = upscale_to(&img, 1200, 800);
         let b = image::imageops::resize(&img, 1200, 800, FilterType::Triangle);
-        let max = a
-            .as_raw()
-            .iter()
-            .zip(b.as_raw())
-            .map(|(&p, &q)| (i32::from(p) - i32::from(q)).abs())
-            .max()
-            .unwrap_or(0);
+        let max = max_abs_diff(&a, &b);
         assert!(max <= 1, "max diff {max}");
         let m = (mean_linear_luminance(&img), mean_linear_luminance(&out));
         assert!((m.1 / m.0 - 1.0).abs() < 0.3);

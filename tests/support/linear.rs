@@ -175,6 +175,21 @@ pub fn transpose(src: &[f32], w: usize, h: usize, ch: usize) -> Vec<f32> {
 
 /// Prefix sums (f64) of one row after replicating its edge pixels `pad` times on each side.
 /// `out[i * ch + c]` is the sum of padded pixels `0..i` of channel `c`.
+/// Each row of `src` widened by `pad` pixels on both sides, repeating the edge pixels.
+fn edge_padded_rows(src: &[f32], w: usize, ch: usize, pad: usize) -> Vec<Vec<f32>> {
+    let pw = w + 2 * pad;
+    src.par_chunks(w * ch)
+        .map(|row| {
+            let mut p = vec![0.0f32; pw * ch];
+            for i in 0..pw {
+                let x = i.saturating_sub(pad).min(w - 1);
+                p[i * ch..(i + 1) * ch].copy_from_slice(&row[x * ch..(x + 1) * ch]);
+            }
+            p
+        })
+        .collect()
+}
+
 fn padded_prefix(row: &[f32], w: usize, ch: usize, pad: usize, out: &mut Vec<f64>) {
     out.clear();
     out.resize((w + 2 * pad + 1) * ch, 0.0);
@@ -286,7 +301,6 @@ pub fn disk_blur(src: &[f32], w: usize, h: usize, ch: usize, radius: f32) -> Vec
         }
     }
     let pad = ri as usize + 2;
-    let pw = w + 2 * pad;
     // Padded prefix sums and padded copies of every source row.
     let prefixes: Vec<Vec<f64>> = src
         .par_chunks(w * ch)
@@ -296,17 +310,7 @@ pub fn disk_blur(src: &[f32], w: usize, h: usize, ch: usize, radius: f32) -> Vec
             p
         })
         .collect();
-    let padded: Vec<Vec<f32>> = src
-        .par_chunks(w * ch)
-        .map(|row| {
-            let mut p = vec![0.0f32; pw * ch];
-            for i in 0..pw {
-                let x = i.saturating_sub(pad).min(w - 1);
-                p[i * ch..(i + 1) * ch].copy_from_slice(&row[x * ch..(x + 1) * ch]);
-            }
-            p
-        })
-        .collect();
+    let padded = edge_padded_rows(src, w, ch, pad);
     let norm = 1.0 / total;
     let mut out = vec![0.0f32; src.len()];
     out.par_chunks_mut(w * ch)
@@ -362,18 +366,7 @@ pub fn sparse_convolve(
         .map(|&(dx, _, _)| dx.unsigned_abs())
         .max()
         .unwrap_or(0);
-    let pw = w + 2 * pad;
-    let padded: Vec<Vec<f32>> = src
-        .par_chunks(w * ch)
-        .map(|row| {
-            let mut p = vec![0.0f32; pw * ch];
-            for i in 0..pw {
-                let x = i.saturating_sub(pad).min(w - 1);
-                p[i * ch..(i + 1) * ch].copy_from_slice(&row[x * ch..(x + 1) * ch]);
-            }
-            p
-        })
-        .collect();
+    let padded = edge_padded_rows(src, w, ch, pad);
     let mut out = vec![0.0f32; src.len()];
     out.par_chunks_mut(w * ch)
         .enumerate()

@@ -152,6 +152,16 @@ pub fn clipped_fraction(img: &RgbImage) -> f64 {
 }
 
 /// Crop of `img` to `rect` (clamped to the image).
+/// The largest per-channel difference between two images of the same size, in 8-bit levels.
+pub fn max_abs_diff(a: &RgbImage, b: &RgbImage) -> i32 {
+    a.as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&p, &q)| (i32::from(p) - i32::from(q)).abs())
+        .max()
+        .unwrap_or(0)
+}
+
 pub fn crop(img: &RgbImage, rect: Rect) -> RgbImage {
     let r = rect.clamped(img.width(), img.height());
     image::imageops::crop_imm(img, r.x, r.y, r.width, r.height).to_image()
