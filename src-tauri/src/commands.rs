@@ -2,7 +2,6 @@
 //! blocking thread so the window never stalls.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use cull_core::progress::{Progress, ProgressSink};
@@ -138,27 +137,20 @@ pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<Sca
             threads: None,
         };
         let sink = ChannelSink(&on_event);
-        let batch: Mutex<Vec<ShotView>> = Mutex::new(Vec::new());
+        let mut batch: Vec<ShotView> = Vec::new();
         let mut last_sent = Instant::now();
-        let mut send_batch = |force: bool| {
-            let mut pending = batch
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if !pending.is_empty() && (force || last_sent.elapsed() >= Duration::from_millis(250)) {
-                let shots = std::mem::take(&mut *pending);
+        let summary = cull_core::scan(&mut store, &options, &sink, &cancel, &mut |report| {
+            let decision = decisions.get(&report.key).copied();
+            batch.push(ShotView::new(report, decision, &settings.sensitivity));
+            if last_sent.elapsed() >= Duration::from_millis(250) {
+                let shots = std::mem::take(&mut batch);
                 let _ = on_event.send(ScanEvent::Shots { shots });
                 last_sent = Instant::now();
             }
-        };
-        let summary = cull_core::scan(&mut store, &options, &sink, &cancel, &mut |report| {
-            let decision = decisions.get(&report.key).copied();
-            batch
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(ShotView::new(report, decision, &settings.sensitivity));
-            send_batch(false);
         });
-        send_batch(true);
+        if !batch.is_empty() {
+            let _ = on_event.send(ScanEvent::Shots { shots: batch });
+        }
         Ok(summary?)
     })
     .await;
