@@ -6,21 +6,11 @@ use std::path::Path;
 
 use cull_core::judge::{decide, Sensitivities, SharpnessStats};
 use cull_core::media::ExifInfo;
+use cull_core::model::Device;
 use cull_core::progress::Stage;
 use cull_core::{Decision, Reason, ReasonCode, ScanSummary, ShotReport, Verdict};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Device {
-    #[default]
-    Auto,
-    Cpu,
-    Cuda,
-    Directml,
-    Coreml,
-}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct Settings {

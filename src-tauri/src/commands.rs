@@ -129,12 +129,14 @@ pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<Sca
     let cancel = CancelToken::new();
     state.set_running_scan(Some(cancel.clone()));
     let db_path = state.db_path.clone();
+    let model = state.model();
     let outcome = blocking(move || {
         let mut store = Store::open(&db_path)?;
         let decisions = store.decisions()?;
         let options = ScanOptions {
             roots: settings.folders.iter().map(PathBuf::from).collect(),
             threads: None,
+            model,
         };
         let sink = ChannelSink(&on_event);
         let mut batch: Vec<ShotView> = Vec::new();
@@ -200,7 +202,7 @@ pub async fn shot_detail(app: AppHandle, id: i64) -> AppResult<ShotDetail> {
             .map(|j| (j.reasons.clone(), j.exif.clone()))
             .unwrap_or_default();
         // The cache keeps verdicts, not the tile maps behind them: measure again for the loupe.
-        let measured = judge_file(&stored.report.path).ok();
+        let measured = judge_file(&stored.report.path, None).ok();
         Ok(ShotDetail {
             shot,
             reasons,

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use cull_core::model::{Device, ModelHandle, OnnxModel};
 use cull_core::{CancelToken, Store};
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -38,6 +39,10 @@ pub struct AppState {
     pub db_path: PathBuf,
     pub sample_source: Option<PathBuf>,
     pub running_scan: Mutex<Option<CancelToken>>,
+    /// Where the bundled model lives (the app's resources), if anywhere.
+    pub model_dir: Option<PathBuf>,
+    /// The learned model, built for the device it was asked for; rebuilt when the setting changes.
+    model: Mutex<Option<(Device, ModelHandle)>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -64,7 +69,14 @@ impl AppState {
                 let dev = Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/sample");
                 dev.is_dir().then_some(dev)
             });
-        Self::open(data_dir, sample_source)
+        let model_dir = app
+            .path()
+            .resolve("models", tauri::path::BaseDirectory::Resource)
+            .ok()
+            .filter(|p| p.is_dir());
+        let mut state = Self::open(data_dir, sample_source)?;
+        state.model_dir = model_dir;
+        Ok(state)
     }
 
     pub fn open(data_dir: PathBuf, sample_source: Option<PathBuf>) -> AppResult<Self> {
@@ -85,7 +97,33 @@ impl AppState {
             db_path,
             sample_source,
             running_scan: Mutex::new(None),
+            model_dir: None,
+            model: Mutex::new(None),
         })
+    }
+
+    /// The learned model for the current device setting, or `None` (with the reason on stderr)
+    /// when its file is missing; scans then judge from the measurements alone.
+    pub fn model(&self) -> Option<ModelHandle> {
+        let device = self.settings().device;
+        let mut cached = lock(&self.model);
+        if let Some((built_for, handle)) = cached.as_ref() {
+            if *built_for == device {
+                return Some(handle.clone());
+            }
+        }
+        let search: Vec<PathBuf> = self.model_dir.iter().cloned().collect();
+        match OnnxModel::find(&search, device) {
+            Ok(model) => {
+                let handle = ModelHandle(std::sync::Arc::new(model));
+                *cached = Some((device, handle.clone()));
+                Some(handle)
+            }
+            Err(err) => {
+                eprintln!("cull: {err}; judging from the measurements alone");
+                None
+            }
+        }
     }
 
     pub fn settings(&self) -> Settings {

@@ -141,6 +141,66 @@ pub fn motion_blur(img: &RgbImage, length_px: f32, angle_deg: f32) -> RgbImage {
     })
 }
 
+/// A hand-held camera-shake path rather than a straight line: a random walk with momentum whose
+/// total length is about `length_px`, rasterised with bilinear weights and normalised. Real shake
+/// kernels (as recorded by Levin et al.'s and Köhler et al.'s benchmarks) curve and dwell, so their
+/// blur is uneven along the path; [`line_kernel`] is the idealised version. Used as a generator
+/// variant the model never trains on.
+pub fn shake_kernel(length_px: f32, seed: u64) -> Vec<(isize, isize, f32)> {
+    let mut rng = SmallRng::seed_from_u64(mix_seed(seed, 0x5AA4E));
+    let steps = (length_px * 4.0).ceil().max(4.0) as usize;
+    let step = length_px / steps as f32;
+    let mut heading: f32 = rng.gen_range(0.0..std::f32::consts::TAU);
+    let mut turn = 0.0f32;
+    let (mut x, mut y) = (0.0f32, 0.0f32);
+    let mut points = Vec::with_capacity(steps + 1);
+    points.push((x, y, 1.0f32));
+    for _ in 0..steps {
+        // Momentum on the turn rate gives smooth curves; the speed varies, and slow stretches
+        // leave more light behind (heavier weights), as a real exposure does.
+        turn = 0.85 * turn + rng.gen_range(-0.35..0.35);
+        heading += turn;
+        let speed: f32 = rng.gen_range(0.3..1.7);
+        x += step * speed * heading.cos();
+        y += step * speed * heading.sin();
+        points.push((x, y, 1.0 / speed));
+    }
+    let (mx, my) = points.iter().fold((0.0, 0.0), |(a, b), p| (a + p.0, b + p.1));
+    let (mx, my) = (mx / points.len() as f32, my / points.len() as f32);
+    let mut acc: HashMap<(isize, isize), f32> = HashMap::new();
+    for (px, py, w) in points {
+        let (x, y) = (px - mx, py - my);
+        let (x0, y0) = (x.floor(), y.floor());
+        let (fx, fy) = (x - x0, y - y0);
+        let (x0, y0) = (x0 as isize, y0 as isize);
+        for (dx, dy, f) in [
+            (0, 0, (1.0 - fx) * (1.0 - fy)),
+            (1, 0, fx * (1.0 - fy)),
+            (0, 1, (1.0 - fx) * fy),
+            (1, 1, fx * fy),
+        ] {
+            if f > 0.0 {
+                *acc.entry((x0 + dx, y0 + dy)).or_insert(0.0) += w * f;
+            }
+        }
+    }
+    let total: f32 = acc.values().sum();
+    let mut taps: Vec<(isize, isize, f32)> = acc
+        .into_iter()
+        .map(|((dx, dy), w)| (dx, dy, w / total))
+        .collect();
+    taps.sort_by_key(|a| (a.1, a.0));
+    taps
+}
+
+/// Camera shake along a random curved path (see [`shake_kernel`]), in linear light.
+pub fn camera_shake(img: &RgbImage, length_px: f32, seed: u64) -> RgbImage {
+    let taps = shake_kernel(length_px, seed);
+    map_linear(img, |l| {
+        l.data = sparse_convolve(&l.data, l.width as usize, l.height as usize, 3, &taps);
+    })
+}
+
 // ---------------------------------------------------------------------------------------- noise
 
 fn mix_seed(seed: u64, k: u64) -> u64 {
@@ -414,6 +474,28 @@ pub fn shallow_dof(img: &RgbImage, subject: Rect, radius_px: f32) -> RgbImage {
     out.data
         .par_chunks_mut(3)
         .zip(blurred.data.par_chunks(3))
+        .zip(mask.par_iter())
+        .for_each(|((o, b), &m)| {
+            for c in 0..3 {
+                o[c] = m * o[c] + (1.0 - m) * b[c];
+            }
+        });
+    out.to_srgb()
+}
+
+/// Intentional panning: the camera followed a moving subject, so the subject (inside
+/// `subject`) is sharp and the background is streaked along `angle_deg` by `length_px`. A legitimate
+/// look that a blur detector looking at the whole frame would wrongly call shake.
+pub fn panning(img: &RgbImage, subject: Rect, length_px: f32, angle_deg: f32) -> RgbImage {
+    let lin = LinearImage::from_srgb(img);
+    let taps = line_kernel(length_px, angle_deg);
+    let mut streaked = lin.clone();
+    streaked.data = sparse_convolve(&lin.data, lin.width as usize, lin.height as usize, 3, &taps);
+    let mask = rect_mask(img.width(), img.height(), subject, (length_px * 0.5).max(8.0));
+    let mut out = lin;
+    out.data
+        .par_chunks_mut(3)
+        .zip(streaked.data.par_chunks(3))
         .zip(mask.par_iter())
         .for_each(|((o, b), &m)| {
             for c in 0..3 {
@@ -707,6 +789,35 @@ mod tests {
 
     fn photo() -> RgbImage {
         load_photo("astronaut")
+    }
+
+    #[test]
+    fn shake_kernel_is_normalised_curved_and_reproducible() {
+        let taps = shake_kernel(30.0, 7);
+        let total: f32 = taps.iter().map(|t| t.2).sum();
+        assert!((total - 1.0).abs() < 1e-4, "sum {total}");
+        assert_eq!(taps, shake_kernel(30.0, 7));
+        assert_ne!(taps, shake_kernel(30.0, 8));
+        // A curved path covers a 2-D patch, unlike a one-pixel-wide line.
+        let xs: std::collections::BTreeSet<isize> = taps.iter().map(|t| t.0).collect();
+        let ys: std::collections::BTreeSet<isize> = taps.iter().map(|t| t.1).collect();
+        assert!(xs.len() > 3 && ys.len() > 3, "{} × {}", xs.len(), ys.len());
+    }
+
+    #[test]
+    fn panning_keeps_the_subject_and_streaks_the_background() {
+        let img = photo();
+        let subject = default_subject(&img);
+        let out = panning(&img, subject, 30.0, 0.0);
+        let centre = (subject.x + subject.width / 2, subject.y + subject.height / 2);
+        assert_eq!(out.get_pixel(centre.0, centre.1), img.get_pixel(centre.0, centre.1));
+        let corner_diff: u32 = (0..20)
+            .map(|i| {
+                let (a, b) = (out.get_pixel(i, 5), img.get_pixel(i, 5));
+                (0..3).map(|c| a[c].abs_diff(b[c]) as u32).sum::<u32>()
+            })
+            .sum();
+        assert!(corner_diff > 0, "background untouched");
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod fixtures;
 pub mod library;
 pub mod linear;
 pub mod metrics;
+pub mod training;
 
 pub use cli::{cull, cull_bin, scan_json, ScanRun};
 pub use degrade::{

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use cull_core::judge::Measurements;
+use cull_core::model::{Device, ModelHandle, OnnxModel};
 use cull_core::progress::{CancelToken, Progress, ProgressSink, Stage};
 use cull_core::trash::{execute_cleanup, plan_cleanup, undo_last_cleanup};
 use cull_core::{judge_file, scan, ScanOptions, ScanSummary, ShotReport, Store};
@@ -25,6 +26,13 @@ struct Cli {
     /// The verdict cache (SQLite). Default: $CULL_DB, else cull/library.db in the user's data folder.
     #[arg(long, global = true, value_name = "FILE")]
     db: Option<PathBuf>,
+    /// Where the learned model runs: auto, cpu, cuda, directml or coreml. A device that is not
+    /// usable here falls back to the CPU, and the scan says so.
+    #[arg(long, global = true, env = "CULL_DEVICE", default_value = "cpu", value_name = "DEVICE")]
+    device: Device,
+    /// Judge from the measurements alone, without the learned model.
+    #[arg(long, global = true)]
+    no_model: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -75,6 +83,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let model = (!cli.no_model).then(|| load_model(cli.device)).flatten();
     match cli.command {
         Command::Scan {
             json,
@@ -82,7 +91,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             paths,
         } => {
             let mut store = open_store(cli.db.as_deref())?;
-            let summary = run_scan(&mut store, paths, threads, |report| {
+            let summary = run_scan(&mut store, paths, threads, model, |report| {
                 if json {
                     print_json_line(report)
                 } else {
@@ -92,13 +101,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("{}", summary_line(&summary));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { json, file } => explain(&file, json),
+        Command::Explain { json, file } => explain(&file, json, model),
         Command::Clean {
             dry_run,
             threads,
             paths,
-        } => clean(cli.db.as_deref(), paths, threads, dry_run),
+        } => clean(cli.db.as_deref(), paths, threads, model, dry_run),
         Command::Undo => undo(cli.db.as_deref()),
+    }
+}
+
+/// The shipped model, looked for beside the executable (installed layouts) and in the source
+/// tree. Without it Cull still judges, from the measurements alone, and says so.
+fn load_model(device: Device) -> Option<ModelHandle> {
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf));
+    let search: Vec<PathBuf> = exe_dir
+        .map(|dir| {
+            vec![
+                dir.join("models"),
+                dir.join("../share/cull/models"),
+                dir.join("../lib/cull/models"),
+            ]
+        })
+        .unwrap_or_default();
+    match OnnxModel::find(&search, device) {
+        Ok(model) => Some(ModelHandle(std::sync::Arc::new(model))),
+        Err(err) => {
+            eprintln!("cull: {err}; judging from the measurements alone");
+            None
+        }
     }
 }
 
@@ -164,6 +197,7 @@ fn run_scan(
     store: &mut Store,
     paths: Vec<PathBuf>,
     threads: Option<usize>,
+    model: Option<ModelHandle>,
     mut on_report: impl FnMut(&ShotReport) -> Result<()>,
 ) -> Result<ScanSummary> {
     for path in &paths {
@@ -174,6 +208,7 @@ fn run_scan(
     let options = ScanOptions {
         roots: paths,
         threads,
+        model,
     };
     let sink = BarSink::new();
     let mut output_error = None;
@@ -189,6 +224,9 @@ fn run_scan(
     }
     if let Some(err) = output_error {
         return Err(err);
+    }
+    if let Some(note) = &summary.model_note {
+        eprintln!("cull: model {note}");
     }
     Ok(summary)
 }
@@ -243,8 +281,8 @@ fn summary_line(s: &ScanSummary) -> String {
     )
 }
 
-fn explain(file: &Path, json: bool) -> Result<ExitCode> {
-    let (judged, measurements) = match judge_file(file) {
+fn explain(file: &Path, json: bool, model: Option<ModelHandle>) -> Result<ExitCode> {
+    let (judged, measurements) = match judge_file(file, model.as_deref()) {
         Ok(result) => result,
         Err(error) => {
             println!(
@@ -271,6 +309,20 @@ fn explain(file: &Path, json: bool) -> Result<ExitCode> {
         judged.verdict.as_str(),
         judged.score
     );
+    match (&judged.model, &model) {
+        (Some(info), Some(m)) => println!(
+            "  learned model: {} {} ({}); no-defect probability {:.0} %",
+            info.name,
+            info.version,
+            m.runtime_note().unwrap_or_default(),
+            judged.quality.unwrap_or(0.0) * 100.0
+        ),
+        (None, Some(m)) => println!(
+            "  learned model: not used ({})",
+            m.runtime_note().unwrap_or_default()
+        ),
+        _ => println!("  learned model: off"),
+    }
     if judged.reasons.is_empty() {
         println!("  no problem measured");
     }
@@ -317,11 +369,12 @@ fn clean(
     db: Option<&Path>,
     paths: Vec<PathBuf>,
     threads: Option<usize>,
+    model: Option<ModelHandle>,
     dry_run: bool,
 ) -> Result<ExitCode> {
     let mut store = open_store(db)?;
     let mut reports = Vec::new();
-    let summary = run_scan(&mut store, paths, threads, |r| {
+    let summary = run_scan(&mut store, paths, threads, model, |r| {
         reports.push(r.clone());
         Ok(())
     })?;

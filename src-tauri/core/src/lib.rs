@@ -8,6 +8,7 @@ pub mod error;
 pub mod judge;
 pub mod library;
 pub mod media;
+pub mod model;
 pub mod progress;
 pub mod scan;
 pub mod store;

@@ -10,9 +10,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, FileError, FileErrorKind, Result};
-use crate::judge::{judge, Judgement, Measurements, Reason, Verdict};
+use crate::judge::{fuse, fuse_with_model, measure, Judgement, Measurements, Reason, Verdict};
 use crate::library::{group_into_shots, walk, FileKind, Shot, WalkEntry};
 use crate::media::{decode_preview, ExifInfo};
+use crate::model::{Model, ModelHandle, ModelInfo, ModelInput, ModelOutput};
 use crate::progress::{CancelToken, Progress, ProgressSink, Stage, Throttle};
 use crate::store::Store;
 use crate::ANALYSER_VERSION;
@@ -23,7 +24,13 @@ pub struct ScanOptions {
     pub roots: Vec<PathBuf>,
     /// Worker threads for decoding and judging; `None` uses every core.
     pub threads: Option<usize>,
+    /// The learned judge; `None` judges from the measurements alone.
+    pub model: Option<ModelHandle>,
 }
+
+/// Photos per inference call at most: enough to amortise a call, few enough that a batch is
+/// usually waiting by the time the previous one is done.
+const MODEL_BATCH: usize = 8;
 
 /// A judged shot, as `cull scan --json` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,6 +41,12 @@ pub struct JudgedShot {
     pub exif: ExifInfo,
     pub width: u32,
     pub height: u32,
+    /// The learned model that took part in the verdict; `null` when it could not run.
+    #[serde(default)]
+    pub model: Option<ModelInfo>,
+    /// The model's probability that the photo has no defect at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +65,9 @@ pub struct ShotReport {
     /// A small JPEG of the judged photo for grids (not part of the printed contract).
     #[serde(skip)]
     pub thumbnail: Option<Vec<u8>>,
+    /// The model's unit-length embedding of the frame, for bursts and duplicates (not printed).
+    #[serde(skip)]
+    pub embedding: Option<Vec<f32>>,
     /// The judged file.
     pub path: PathBuf,
     /// Every file of the shot, the judged one first (RAW+JPEG pairs list both).
@@ -79,6 +95,7 @@ impl ShotReport {
         Self {
             key,
             thumbnail: None,
+            embedding: None,
             path,
             files,
             outcome: Outcome::Failed { error },
@@ -102,6 +119,8 @@ pub struct ScanSummary {
     pub judged: usize,
     pub elapsed_secs: f64,
     pub cancelled: bool,
+    /// Where the learned model ran, or why it could not (said once per scan).
+    pub model_note: Option<String>,
 }
 
 impl ScanSummary {
@@ -160,12 +179,14 @@ pub fn scan(
 
     let total = shots.len();
     report_progress(Stage::Checking, 0, total, summary.failed, true);
+    let model = options.model.as_deref();
+    let analyser = analyser_tag(model);
     let mut to_judge = Vec::new();
     for (i, shot) in shots.into_iter().enumerate() {
         if cancel.is_cancelled() {
             break;
         }
-        match fingerprint(&shot) {
+        match fingerprint(&shot, &analyser) {
             Ok(fp) => match store.cached(&shot.key, &fp)? {
                 Some(report) => {
                     summary.cached += 1;
@@ -195,32 +216,49 @@ pub fn scan(
         .thread_name(|i| format!("cull-judge-{i}"))
         .build()
         .map_err(|e| Error::Threads(e.to_string()))?;
-    let (tx, rx) = mpsc::sync_channel::<(String, String, ShotReport, bool)>(64);
+    let (tx, rx) = mpsc::sync_channel::<Judged>(64);
     let mut pending = Vec::new();
     let mut last_flush = Instant::now();
     let mut judged_done = 0usize;
     std::thread::scope(|scope| -> Result<()> {
         let to_judge = &to_judge;
+        // Workers decode and measure in parallel; with a model, one thread batches whatever they
+        // have finished through the network, so inference overlaps decoding.
+        let worker_tx = match model {
+            Some(model) => {
+                let (model_tx, model_rx) = mpsc::sync_channel::<Judged>(2 * MODEL_BATCH);
+                scope.spawn(move || run_model_stage(model, &model_rx, &tx));
+                model_tx
+            }
+            None => tx,
+        };
+        let with_input = model.is_some();
         scope.spawn(move || {
             pool.install(|| {
-                to_judge.par_iter().for_each_with(tx, |tx, (shot, fp)| {
+                to_judge.par_iter().for_each_with(worker_tx, |tx, (shot, fp)| {
                     if cancel.is_cancelled() {
                         return;
                     }
-                    let (report, cacheable) = judge_shot(shot);
+                    let judged = judge_shot(shot, fp.clone(), with_input);
                     // The receiver only goes away when storing failed; then there is nobody to tell.
-                    let _ = tx.send((shot.key.clone(), fp.clone(), report, cacheable));
+                    let _ = tx.send(judged);
                 });
             });
         });
-        for (key, fp, report, cacheable) in rx {
+        for judged in rx {
+            let Judged {
+                fingerprint: fp,
+                report,
+                cacheable,
+                ..
+            } = judged;
             judged_done += 1;
             summary.judged += 1;
             summary.count(&report);
             // Reports go out once stored, so whoever hears of a shot can already read it back
             // (its thumbnail, its row); uncacheable ones have nothing to wait for.
             if cacheable {
-                pending.push((key, fp, report));
+                pending.push((report.key.clone(), fp, report));
             } else {
                 on_report(&report);
             }
@@ -238,6 +276,13 @@ pub fn scan(
         }
         Ok(())
     })?;
+    summary.model_note = model.map(|m| {
+        let info = m.info();
+        let note = m
+            .runtime_note()
+            .unwrap_or_else(|| "not needed: nothing new to judge".to_string());
+        format!("{} {}: {note}", info.name, info.version)
+    });
     flush(store, &mut pending, on_report)?;
 
     summary.cancelled = cancel.is_cancelled();
@@ -273,10 +318,22 @@ fn absolute(path: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Identifies the exact state of a shot's files for the cache: the analyser version plus each
-/// file's path, size and modification time.
-fn fingerprint(shot: &Shot) -> Result<String, FileError> {
-    let mut fp = String::from(ANALYSER_VERSION);
+/// Names what judges: the measuring code's version plus the model's, so a verdict made with
+/// another model (or without one) is judged again.
+fn analyser_tag(model: Option<&dyn Model>) -> String {
+    match model {
+        Some(m) => {
+            let info = m.info();
+            format!("{ANALYSER_VERSION}+{}-{}", info.name, info.version)
+        }
+        None => ANALYSER_VERSION.to_string(),
+    }
+}
+
+/// Identifies the exact state of a shot's files for the cache: the analyser plus each file's
+/// path, size and modification time.
+fn fingerprint(shot: &Shot, analyser: &str) -> Result<String, FileError> {
+    let mut fp = String::from(analyser);
     for file in shot.files() {
         let meta = std::fs::metadata(&file.path).map_err(|e| FileError::from_io(&e))?;
         let mtime = meta
@@ -294,23 +351,38 @@ fn fingerprint(shot: &Shot) -> Result<String, FileError> {
     Ok(fp)
 }
 
+/// A shot on its way from the workers to the store.
+struct Judged {
+    fingerprint: String,
+    report: ShotReport,
+    /// A permission problem can be fixed without touching the file, so it is not cached.
+    cacheable: bool,
+    /// What the model still has to see, when a model takes part.
+    for_model: Option<(Measurements, ModelInput)>,
+}
+
 /// Judges a shot from its primary file, falling back to the other files of the pair when the
-/// primary cannot be decoded. Returns the report and whether it may be cached (a permission
-/// problem can be fixed without touching the file, so it is not).
-fn judge_shot(shot: &Shot) -> (ShotReport, bool) {
+/// primary cannot be decoded.
+fn judge_shot(shot: &Shot, fingerprint: String, with_input: bool) -> Judged {
     let files: Vec<PathBuf> = shot.files().map(|f| f.path.clone()).collect();
     let mut first_error = None;
     for file in shot.files() {
-        match judge_path(&file.path, file.kind, true) {
-            Ok((judged, _, thumbnail)) => {
+        match judge_path(&file.path, file.kind, true, with_input) {
+            Ok(judged) => {
                 let report = ShotReport {
                     key: shot.key.clone(),
-                    thumbnail,
+                    thumbnail: judged.thumbnail,
+                    embedding: None,
                     path: file.path.clone(),
                     files,
-                    outcome: Outcome::Judged(judged),
+                    outcome: Outcome::Judged(judged.shot),
                 };
-                return (report, true);
+                return Judged {
+                    fingerprint,
+                    report,
+                    cacheable: true,
+                    for_model: judged.input.map(|i| (judged.measurements, i)),
+                };
             }
             Err(error) => {
                 first_error.get_or_insert(error);
@@ -320,41 +392,125 @@ fn judge_shot(shot: &Shot) -> (ShotReport, bool) {
     let error = first_error
         .unwrap_or_else(|| FileError::new(FileErrorKind::Internal, "shot without files"));
     let cacheable = error.kind != FileErrorKind::Unreadable;
-    (
-        ShotReport::failed(shot.key.clone(), shot.primary.path.clone(), files, error),
+    Judged {
+        fingerprint,
+        report: ShotReport::failed(shot.key.clone(), shot.primary.path.clone(), files, error),
         cacheable,
-    )
+        for_model: None,
+    }
+}
+
+/// The inference stage: takes what the workers finished, up to [`MODEL_BATCH`] at a time, lets
+/// the model re-judge it and passes it on. When the model cannot run, shots keep the verdict
+/// measured by the workers.
+fn run_model_stage(
+    model: &dyn Model,
+    from_workers: &mpsc::Receiver<Judged>,
+    to_store: &mpsc::SyncSender<Judged>,
+) {
+    while let Ok(first) = from_workers.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MODEL_BATCH {
+            match from_workers.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        apply_model(model, &mut batch);
+        for judged in batch {
+            if to_store.send(judged).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn apply_model(model: &dyn Model, batch: &mut [Judged]) {
+    let inputs: Vec<ModelInput> = batch
+        .iter()
+        .filter_map(|j| j.for_model.as_ref().map(|(_, input)| input.clone()))
+        .collect();
+    let Ok(outputs) = model.infer(&inputs) else {
+        return;
+    };
+    let info = model.info();
+    let mut outputs = outputs.into_iter();
+    for judged in batch.iter_mut() {
+        let Some((measurements, _)) = judged.for_model.take() else {
+            continue;
+        };
+        let (Some(output), Outcome::Judged(shot)) = (outputs.next(), &mut judged.report.outcome)
+        else {
+            continue;
+        };
+        learned_verdict(shot, &measurements, &output, model, &info);
+        judged.report.embedding = Some(output.embedding);
+    }
+}
+
+fn learned_verdict(
+    shot: &mut JudgedShot,
+    measurements: &Measurements,
+    output: &ModelOutput,
+    model: &dyn Model,
+    info: &ModelInfo,
+) {
+    let Judgement {
+        score,
+        verdict,
+        reasons,
+    } = fuse_with_model(measurements, output, model.card());
+    shot.score = score;
+    shot.verdict = verdict;
+    shot.reasons = reasons;
+    shot.model = Some(info.clone());
+    shot.quality = Some((output.quality * 100.0).round() / 100.0);
 }
 
 /// Long side of grid thumbnails, in pixels.
 pub const THUMBNAIL_SIDE: u32 = 256;
 
-type JudgedPath = (JudgedShot, Measurements, Option<Vec<u8>>);
+/// One decoded and measured file, with the measured verdict.
+struct JudgedPath {
+    shot: JudgedShot,
+    measurements: Measurements,
+    thumbnail: Option<Vec<u8>>,
+    input: Option<ModelInput>,
+}
 
-fn judge_path(path: &Path, kind: FileKind, with_thumbnail: bool) -> Result<JudgedPath, FileError> {
+fn judge_path(
+    path: &Path,
+    kind: FileKind,
+    with_thumbnail: bool,
+    with_input: bool,
+) -> Result<JudgedPath, FileError> {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let preview = decode_preview(path, kind)?;
-        let (judgement, measurements) = judge(&preview);
-        let thumbnail = with_thumbnail
-            .then(|| encode_thumbnail(&preview.image))
-            .flatten();
+        let measurements = measure(&preview);
         let Judgement {
             score,
             verdict,
             reasons,
-        } = judgement;
-        Ok((
-            JudgedShot {
+        } = fuse(&measurements);
+        let thumbnail = with_thumbnail
+            .then(|| encode_thumbnail(&preview.image))
+            .flatten();
+        let input = with_input.then(|| ModelInput::from_preview(&preview, &measurements));
+        Ok(JudgedPath {
+            shot: JudgedShot {
                 score,
                 verdict,
                 reasons,
                 exif: preview.exif,
                 width: preview.full_width,
                 height: preview.full_height,
+                model: None,
+                quality: None,
             },
             measurements,
             thumbnail,
-        ))
+            input,
+        })
     }));
     outcome.unwrap_or_else(|panic| {
         let detail = panic
@@ -369,10 +525,25 @@ fn judge_path(path: &Path, kind: FileKind, with_thumbnail: bool) -> Result<Judge
     })
 }
 
-/// Judges one file outside any library, without the cache: what `cull explain` shows.
-pub fn judge_file(path: &Path) -> Result<(JudgedShot, Measurements), FileError> {
+/// Judges one file outside any library, without the cache: what `cull explain` shows. With a
+/// model, the verdict is the learned one whenever the model can run.
+pub fn judge_file(
+    path: &Path,
+    model: Option<&dyn Model>,
+) -> Result<(JudgedShot, Measurements), FileError> {
     let kind = FileKind::from_path(path).unwrap_or(FileKind::Jpeg);
-    judge_path(path, kind, false).map(|(judged, measurements, _)| (judged, measurements))
+    let mut judged = judge_path(path, kind, false, model.is_some())?;
+    if let (Some(model), Some(input)) = (model, judged.input.take()) {
+        let output = model
+            .infer(std::slice::from_ref(&input))
+            .ok()
+            .and_then(|o| o.into_iter().next());
+        if let Some(output) = output {
+            let info = model.info();
+            learned_verdict(&mut judged.shot, &judged.measurements, &output, model, &info);
+        }
+    }
+    Ok((judged.shot, judged.measurements))
 }
 
 /// A grid thumbnail from the (already upright, already small) analysis preview.
@@ -416,6 +587,7 @@ mod tests {
         let options = ScanOptions {
             roots: vec![dir.path().to_path_buf()],
             threads: Some(2),
+            model: None,
         };
         let mut reports = Vec::new();
         let first = scan(
@@ -459,6 +631,108 @@ mod tests {
         assert_eq!((third.judged, third.cached), (1, 2));
     }
 
+    /// A model that finds every photo blurred, to see the scan hand photos to an injected
+    /// model, fuse its answer and cache its embedding.
+    struct EverythingBlurred {
+        card: crate::model::ModelCard,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Model for EverythingBlurred {
+        fn info(&self) -> ModelInfo {
+            ModelInfo {
+                name: "everything-blurred".into(),
+                version: "0".into(),
+            }
+        }
+        fn card(&self) -> &crate::model::ModelCard {
+            &self.card
+        }
+        fn infer(
+            &self,
+            batch: &[ModelInput],
+        ) -> std::result::Result<Vec<ModelOutput>, crate::model::ModelError> {
+            self.calls
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(batch
+                .iter()
+                .map(|_| ModelOutput {
+                    probabilities: [0.99, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                    quality: 0.01,
+                    embedding: vec![0.6, 0.8],
+                })
+                .collect())
+        }
+    }
+
+    fn blurred_card() -> crate::model::ModelCard {
+        let json = serde_json::json!({
+            "name": "everything-blurred", "version": "0",
+            "view_side": crate::model::VIEW_SIDE, "view_count": crate::model::VIEW_COUNT,
+            "features": crate::model::FEATURE_NAMES, "outputs": crate::model::REASON_OUTPUTS,
+            "embedding_size": 2, "thresholds": {}
+        });
+        crate::model::ModelCard::parse(&json.to_string()).expect("card")
+    }
+
+    #[test]
+    fn an_injected_model_decides_the_verdict_cites_measurements_and_its_embedding_is_cached() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_photo(&dir.path().join("a.jpg"), 1);
+        write_photo(&dir.path().join("b.jpg"), 2);
+        let model = std::sync::Arc::new(EverythingBlurred {
+            card: blurred_card(),
+            calls: Default::default(),
+        });
+        let mut store = Store::open_in_memory().expect("store");
+        let options = ScanOptions {
+            roots: vec![dir.path().to_path_buf()],
+            threads: Some(2),
+            model: Some(ModelHandle(model.clone())),
+        };
+        let mut reports = Vec::new();
+        let summary = scan(
+            &mut store,
+            &options,
+            &NoProgress,
+            &CancelToken::new(),
+            &mut |r| reports.push(r.clone()),
+        )
+        .expect("scan");
+        assert_eq!(summary.judged, 2);
+        assert!(model.calls.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+        for report in &reports {
+            let judged = report.judged().expect("judged");
+            assert_eq!(judged.model.as_ref().map(|m| m.name.as_str()), Some("everything-blurred"));
+            assert_ne!(judged.verdict, Verdict::Keep);
+            let blur = judged
+                .reasons
+                .iter()
+                .find(|r| r.code == crate::ReasonCode::Blur)
+                .expect("blur reason");
+            assert!(blur.message.contains("px"), "cites a measurement: {}", blur.message);
+            assert!(blur.message.contains("99 %"), "{}", blur.message);
+            let id = crate::shot_id(&report.key);
+            assert_eq!(store.embedding(id).expect("query"), Some(vec![0.6, 0.8]));
+        }
+
+        // Without the model the same files are judged again (another analyser), not read
+        // back from the model's cache.
+        let measured_only = ScanOptions {
+            model: None,
+            ..options
+        };
+        let again = scan(
+            &mut store,
+            &measured_only,
+            &NoProgress,
+            &CancelToken::new(),
+            &mut |_| {},
+        )
+        .expect("scan");
+        assert_eq!((again.judged, again.cached), (2, 0));
+    }
+
     #[test]
     fn cancelled_scan_stops_with_cancelled() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -469,6 +743,7 @@ mod tests {
         let options = ScanOptions {
             roots: vec![dir.path().to_path_buf()],
             threads: Some(1),
+            model: None,
         };
         let result = scan(&mut store, &options, &NoProgress, &cancel, &mut |_| {});
         assert!(matches!(result, Err(Error::Cancelled)));

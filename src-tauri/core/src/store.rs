@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::error::{Error, Result};
 use crate::scan::ShotReport;
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS shots (
@@ -26,6 +26,12 @@ CREATE INDEX IF NOT EXISTS shots_by_verdict ON shots(verdict);
 CREATE TABLE IF NOT EXISTS thumbnails (
     key  TEXT PRIMARY KEY,
     jpeg BLOB NOT NULL
+);
+-- The learned model's embedding of each judged shot (little-endian f32), for bursts and duplicates.
+CREATE TABLE IF NOT EXISTS embeddings (
+    key    TEXT PRIMARY KEY,
+    model  TEXT NOT NULL,
+    vector BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS decisions (
     key        TEXT PRIMARY KEY,
@@ -173,9 +179,22 @@ impl Store {
                 "INSERT INTO thumbnails (key, jpeg) VALUES (?1, ?2)
                  ON CONFLICT(key) DO UPDATE SET jpeg = excluded.jpeg",
             )?;
+            let mut embed = tx.prepare_cached(
+                "INSERT INTO embeddings (key, model, vector) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(key) DO UPDATE SET model = excluded.model, vector = excluded.vector",
+            )?;
             for (key, fingerprint, report) in reports {
                 if let Some(jpeg) = &report.thumbnail {
                     thumb.execute(params![key, jpeg])?;
+                }
+                let model = report.judged().and_then(|j| j.model.as_ref());
+                if let (Some(vector), Some(model)) = (&report.embedding, model) {
+                    let bytes: Vec<u8> = vector.iter().flat_map(|v| v.to_le_bytes()).collect();
+                    embed.execute(params![
+                        key,
+                        format!("{}-{}", model.name, model.version),
+                        bytes
+                    ])?;
                 }
                 let judged = report.judged();
                 insert.execute(params![
@@ -192,6 +211,23 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The model's embedding of a shot, if a model judged it.
+    pub fn embedding(&self, id: i64) -> Result<Option<Vec<f32>>> {
+        let bytes: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT e.vector FROM embeddings e JOIN shots s ON s.key = e.key WHERE s.id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(bytes.map(|b| {
+            b.chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        }))
     }
 
     /// Every stored shot, oldest first, with decisions.
@@ -251,6 +287,7 @@ impl Store {
         for key in keys {
             tx.execute("DELETE FROM shots WHERE key = ?1", params![key])?;
             tx.execute("DELETE FROM thumbnails WHERE key = ?1", params![key])?;
+            tx.execute("DELETE FROM embeddings WHERE key = ?1", params![key])?;
         }
         tx.commit()?;
         Ok(())

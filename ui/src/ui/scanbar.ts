@@ -62,7 +62,9 @@ export class ScanBar {
 
   /** After a scan: the summary stays until the next scan. */
   showDone(summary: ScanSummaryView): void {
-    this.showText(formatSummary(summary), summary.cancelled);
+    // Where the learned model ran (or why it could not) is said once, here.
+    const model = summary.model_note ? ` · model ${summary.model_note}` : "";
+    this.showText(formatSummary(summary) + model, summary.cancelled);
   }
 
   /** After a scan, in words of our own (e.g. a cancelled scan that returned no summary). */

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{ramp, Judgement, Measurements, Reason, ReasonCode, Verdict};
+use crate::model::{ModelCard, ModelOutput};
 
 /// A reason is shown once its severity reaches this.
 const SHOW_SEVERITY: f32 = 0.25;
@@ -23,20 +24,50 @@ fn weight(code: ReasonCode) -> f32 {
     }
 }
 
+/// Reasons, score and verdict from the measurements alone.
 pub fn fuse(m: &Measurements) -> Judgement {
-    let mut reasons: Vec<Reason> = [
-        exposure_under(m),
-        exposure_over(m),
-        focus(m),
-        noise(m),
-        jpeg(m),
-        flare(m),
-        contrast(m),
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|r| r.severity >= SHOW_SEVERITY)
-    .collect();
+    judgement(measured_reasons(m))
+}
+
+/// Reasons, score and verdict from the measurements and the learned model together.
+///
+/// The model decides whether a defect is there: above its threshold a reason is raised even
+/// where the hand-set rule stayed quiet (the rule's severity is kept when higher), and below it
+/// the rule's severity is scaled down by how far below the model is. That is how a bokeh
+/// background or a gravel texture stops reading as blur or grain. Every message still cites the
+/// measurement, followed by the model's probability.
+pub fn fuse_with_model(m: &Measurements, output: &ModelOutput, card: &ModelCard) -> Judgement {
+    let reasons = measured_reasons(m)
+        .into_iter()
+        .map(|r| {
+            let p = output.probability(r.code);
+            let t = card.threshold(r.code).clamp(0.01, 0.99);
+            let (severity, confidence) = if p >= t {
+                let learned = 0.35 + 0.65 * ramp(p, t, t + 0.8 * (1.0 - t));
+                (learned.max(r.severity), r.confidence.max(0.85))
+            } else {
+                (r.severity * ramp(p, 0.0, t), r.confidence)
+            };
+            Reason {
+                severity: round2(severity),
+                confidence: round2(confidence),
+                message: format!(
+                    "{}; the learned model gives it {:.0} %",
+                    r.message,
+                    p * 100.0
+                ),
+                ..r
+            }
+        })
+        .collect();
+    judgement(reasons)
+}
+
+fn judgement(candidates: Vec<Reason>) -> Judgement {
+    let mut reasons: Vec<Reason> = candidates
+        .into_iter()
+        .filter(|r| r.severity >= SHOW_SEVERITY)
+        .collect();
     reasons.sort_by(|a, b| impact(b, 1.0).total_cmp(&impact(a, 1.0)));
     let (score, verdict) = decide(&reasons, &Sensitivities::default());
     Judgement {
@@ -44,6 +75,25 @@ pub fn fuse(m: &Measurements) -> Judgement {
         verdict,
         reasons,
     }
+}
+
+/// One candidate reason per code, whatever its severity (0 where the rule does not apply), with
+/// the message that explains the measurement.
+fn measured_reasons(m: &Measurements) -> Vec<Reason> {
+    let (blur, shake) = focus(m);
+    [
+        exposure_under(m),
+        exposure_over(m),
+        blur,
+        shake,
+        noise(m),
+        jpeg(m),
+        flare(m),
+        contrast(m),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// How readily a reason condemns a photo, chosen per reason by the user.
@@ -152,9 +202,21 @@ fn exposure_over(m: &Measurements) -> Option<Reason> {
     )
 }
 
-fn focus(m: &Measurements) -> Option<Reason> {
+/// Defocus and shake candidates. The rule picks one of the two (the other gets severity 0): a
+/// clearly one-sided smear is shake even when the other directions are soft too.
+fn focus(m: &Measurements) -> (Option<Reason>, Option<Reason>) {
     let s = &m.sharpness;
-    s.best?;
+    if s.best.is_none() {
+        let none = |code| {
+            reason(
+                code,
+                0.0,
+                0.5,
+                "no region holds enough detail to measure focus".to_string(),
+            )
+        };
+        return (none(ReasonCode::Blur), none(ReasonCode::MotionBlur));
+    }
     // Few detailed tiles means little evidence either way.
     let confidence = 0.5 + 0.4 * ramp(s.informative_tiles as f32, 2.0, 12.0);
     let widths = s.edge_width_px;
@@ -165,21 +227,19 @@ fn focus(m: &Measurements) -> Option<Reason> {
     // Defocus widens every direction; shake one. A clearly one-sided smear is shake even when
     // the other directions are soft too.
     let is_shake = shake >= SHOW_SEVERITY && (defocus < SHOW_SEVERITY || s.anisotropy >= 0.4);
-    if is_shake {
-        return reason(
-            ReasonCode::MotionBlur,
-            shake.max(defocus),
-            confidence,
-            format!(
-                "camera shake: in the sharpest region edges are smeared over {widest:.1} px along {:.0}° but only {narrowest:.1} px across it (sharp photos stay under 4 px at {} px wide)",
-                s.softest_direction_deg,
-                s.focus_long_side
-            ),
-        );
-    }
-    reason(
+    let shake_reason = reason(
+        ReasonCode::MotionBlur,
+        if is_shake { shake.max(defocus) } else { 0.0 },
+        confidence,
+        format!(
+            "camera shake: in the sharpest region edges are smeared over {widest:.1} px along {:.0}° but only {narrowest:.1} px across it (sharp photos stay under 4 px at {} px wide)",
+            s.softest_direction_deg,
+            s.focus_long_side
+        ),
+    );
+    let blur_reason = reason(
         ReasonCode::Blur,
-        defocus.max(shake),
+        if is_shake { 0.0 } else { defocus.max(shake) },
         confidence,
         format!(
             "out of focus: even the sharpest region has edges {narrowest:.1} px wide in every direction (sharp photos stay under 4 px at {} px wide); {} of {} tiles hold enough detail to judge",
@@ -187,7 +247,8 @@ fn focus(m: &Measurements) -> Option<Reason> {
             s.informative_tiles,
             s.tiles.len()
         ),
-    )
+    );
+    (blur_reason, shake_reason)
 }
 
 fn noise(m: &Measurements) -> Option<Reason> {
@@ -226,7 +287,7 @@ fn jpeg(m: &Measurements) -> Option<Reason> {
         ));
     }
     if parts.is_empty() {
-        return None;
+        parts.push("not a JPEG, and no 8×8 block pattern is measurable".to_string());
     }
     reason(
         ReasonCode::JpegArtifacts,
@@ -239,7 +300,12 @@ fn jpeg(m: &Measurements) -> Option<Reason> {
 fn flare(m: &Measurements) -> Option<Reason> {
     let f = &m.flare;
     if !f.source_found {
-        return None;
+        return reason(
+            ReasonCode::LensFlare,
+            0.0,
+            0.7,
+            "no clipped light source in frame".to_string(),
+        );
     }
     reason(
         ReasonCode::LensFlare,

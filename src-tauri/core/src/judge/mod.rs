@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 pub use contrast::ContrastStats;
 pub use exposure::ExposureStats;
 pub use flare::FlareStats;
-pub use fuse::{decide, fuse, Sensitivities, Sensitivity};
+pub use fuse::{decide, fuse, fuse_with_model, Sensitivities, Sensitivity};
 pub use jpeg::JpegStats;
 pub use noise::NoiseStats;
-pub use planes::{Planes, TileGrid};
+pub use planes::{Planes, TileGrid, TileRect};
 pub use sharpness::SharpnessStats;
 
 use crate::media::Preview;

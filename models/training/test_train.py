@@ -1,0 +1,198 @@
+"""Unit tests for train.py, on a tiny synthetic dataset (fake_dataset.py).
+
+Run:  models/training/.venv/bin/python -m unittest discover -s models/training -p 'test_*.py'
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import backbone  # noqa: E402
+import fake_dataset  # noqa: E402
+import train  # noqa: E402
+
+_WEIGHTS = None
+
+
+def weights():
+    global _WEIGHTS
+    if _WEIGHTS is None:
+        _WEIGHTS = backbone.load_torch_checkpoint(backbone.fetch_weights())
+    return _WEIGHTS
+
+
+class DescriptorTest(unittest.TestCase):
+    def test_descriptor_is_pool_then_mean_and_std_of_each_tap(self):
+        # A second model exposing the raw tap tensors gives the reference.
+        taps: dict[int, str] = {}
+        nodes, inits = backbone.mobilenet_v2_graph(weights(), "views", "pooled", block_outputs=taps)
+        outputs = [onnx.helper.make_tensor_value_info("pooled", onnx.TensorProto.FLOAT, None)]
+        outputs += [onnx.helper.make_tensor_value_info(taps[b], onnx.TensorProto.FLOAT, None)
+                    for b in train.TAP_BLOCKS]
+        graph = onnx.helper.make_graph(
+            nodes, "taps",
+            [onnx.helper.make_tensor_value_info("views", onnx.TensorProto.FLOAT, ["M", 3, 160, 160])],
+            outputs, initializer=inits)
+        ref_model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 17)],
+                                           ir_version=8)
+        x = np.random.default_rng(1).random((3, 3, 160, 160), dtype=np.float32)
+        ref = train.ort_session(ref_model).run(None, {"views": x})
+        (desc,) = train.ort_session(train.build_descriptor_model(weights())).run(["descriptor"], {"views": x})
+
+        self.assertEqual(desc.shape, (3, train.PER_VIEW_DIM))
+        np.testing.assert_allclose(desc[:, :1280], ref[0], atol=1e-5)
+        col = 1280
+        for b, act in zip(train.TAP_BLOCKS, ref[1:]):
+            c = train.TAP_CHANNELS[b]
+            self.assertEqual(act.shape[1], c, f"features.{b} channel count")
+            np.testing.assert_allclose(desc[:, col:col + c], act.mean(axis=(2, 3)), atol=1e-4)
+            np.testing.assert_allclose(desc[:, col + c:col + 2 * c], act.std(axis=(2, 3)), atol=1e-4)
+            col += 2 * c
+        self.assertEqual(col, train.PER_VIEW_DIM)
+
+
+class HeadTest(unittest.TestCase):
+    def test_gradients_match_finite_differences(self):
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((6, 5)).astype(np.float32)
+        y = (rng.random((6, 9)) < 0.4).astype(np.float32)
+        w = rng.uniform(0.5, 2.0, (6, 9)).astype(np.float32)
+        head = train.init_head(5, np.full(9, 0.3), rng)
+        head.w2 = rng.standard_normal(head.w2.shape).astype(np.float32)  # make every path matter
+        params = [p.astype(np.float64) for p in head.params()]
+        h64 = train.Head(*params)
+        _, grads = train.forward_backward(h64, x.astype(np.float64), y, w, rng=None)
+        eps = 1e-6
+        for p, g in zip(h64.params(), grads):
+            for idx in list(np.ndindex(p.shape))[:12]:
+                old = p[idx]
+                p[idx] = old + eps
+                up, _ = train.weighted_bce(h64.logits(x.astype(np.float64)), y, w)
+                p[idx] = old - eps
+                down, _ = train.weighted_bce(h64.logits(x.astype(np.float64)), y, w)
+                p[idx] = old
+                self.assertAlmostEqual((up - down) / (2 * eps), g[idx], delta=1e-5)
+
+    def test_class_weights_balance_each_output(self):
+        y = np.array([[1, 0], [0, 0], [0, 0], [0, 1]], np.float32)
+        w_pos, w_neg = train.class_weights(y)
+        pos, neg = y.sum(0), (1 - y).sum(0)
+        np.testing.assert_allclose(w_pos * pos, w_neg * neg)
+
+
+class ThresholdTest(unittest.TestCase):
+    def test_separable_scores_put_the_threshold_between_the_classes(self):
+        scores = np.array([0.9, 0.8, 0.7, 0.2, 0.1])
+        truth = np.array([1, 1, 1, 0, 0])
+        thr, st = train.choose_threshold(scores, truth)
+        self.assertTrue(0.2 < thr < 0.7)
+        self.assertEqual(st["val_recall"], 1.0)
+
+    def test_recall_floor_beats_f1(self):
+        # 30 positives; one scores below a negative. Max F1 alone would drop
+        # it (recall 29/30 = 0.967 < 0.97); the floor keeps it.
+        scores = np.concatenate([np.linspace(0.6, 0.99, 29), [0.05], [0.3, 0.02, 0.01]])
+        truth = np.concatenate([np.ones(30), np.zeros(3)])
+        thr, st = train.choose_threshold(scores, truth)
+        self.assertTrue(0.02 < thr <= 0.05)
+        self.assertEqual(st["val_recall"], 1.0)
+
+    def test_no_positives_defaults_to_a_half(self):
+        thr, _ = train.choose_threshold(np.array([0.1, 0.9]), np.array([0, 0]))
+        self.assertEqual(thr, 0.5)
+
+    def test_predicted_class_is_the_reason_furthest_above_its_threshold(self):
+        thr = np.full(8, 0.5, np.float32)
+        thr[1] = 0.1
+        probs = np.zeros((2, 9), np.float32)
+        probs[0, [0, 1]] = [0.9, 0.3]  # 1.8x vs 3x
+        self.assertEqual(train.predicted_class(probs, thr), ["motion_blur", "clean"])
+
+
+class EndToEndTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = Path(tempfile.mkdtemp(prefix="cull-train-test-"))
+        cls.dataset = fake_dataset.write_dataset(
+            cls.tmp / "dataset", n_crops=1, seed=3,
+            transforms=["original", "defocus", "noise", "low_key", "underexposed+noise"])
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def run_train(self, name: str) -> tuple[dict, Path]:
+        out = self.tmp / name
+        report = train.main(["--dataset", str(self.dataset), "--out-dir", str(out),
+                             "--work-dir", str(self.tmp / "work"), "--report", str(out / "report.md"),
+                             "--epochs", "4", "--seed", "7", "--no-quantise"])
+        return report, out
+
+    def test_export_contract_card_and_determinism(self):
+        report, out = self.run_train("a")
+        model = onnx.load(out / "cull-judge-1.onnx")
+        self.assertEqual(model.ir_version, 8)
+        self.assertEqual([(o.domain, o.version) for o in model.opset_import], [("", 17)])
+
+        def dims(vi):
+            return [d.dim_param or d.dim_value for d in vi.type.tensor_type.shape.dim]
+
+        ins = {i.name: dims(i) for i in model.graph.input}
+        outs = {o.name: dims(o) for o in model.graph.output}
+        self.assertEqual(ins, {"views": ["N", 2, 3, 160, 160], "features": ["N", 27]})
+        self.assertEqual(outs, {"probabilities": ["N", 9], "embedding": ["N", 1280]})
+
+        # Dynamic batch: 1 and 3 photos give the same rows.
+        ds = train.load_dataset(self.dataset)
+        session = train.ort_session(out / "cull-judge-1.onnx")
+        p3, e3 = train.run_model(session, ds.views[:3], ds.features[:3], batch=3)
+        p1, e1 = train.run_model(session, ds.views[:1], ds.features[:1], batch=1)
+        np.testing.assert_allclose(p1, p3[:1], atol=1e-5)
+        np.testing.assert_allclose(np.linalg.norm(e3, axis=1), 1.0, atol=1e-5)
+        self.assertTrue(((p3 >= 0) & (p3 <= 1)).all())
+        self.assertLess(report["export"]["max_abs_diff"], 1e-4)
+
+        card = json.loads((out / "cull-judge-1.json").read_text())
+        self.assertEqual(card["outputs"], train.OUTPUTS)
+        self.assertEqual(card["features"], fake_dataset.FEATURE_NAMES)
+        self.assertEqual(sorted(card["thresholds"]), sorted(train.REASONS))
+        self.assertEqual((card["view_side"], card["view_count"], card["embedding_size"]), (160, 2, 1280))
+        self.assertEqual(card["training"]["seed"], 7)
+        self.assertTrue((out / "report.md").read_text().startswith("# cull-judge-1"))
+        self.assertGreater(report["heldout"]["n"], 0)
+
+        # Same seed, same data -> byte-identical model and card.
+        _, out_b = self.run_train("b")
+        self.assertEqual((out / "cull-judge-1.onnx").read_bytes(), (out_b / "cull-judge-1.onnx").read_bytes())
+        self.assertEqual(card["thresholds"], json.loads((out_b / "cull-judge-1.json").read_text())["thresholds"])
+
+    def test_dataset_with_a_source_in_two_splits_is_refused(self):
+        bad = self.tmp / "bad"
+        shutil.copytree(self.dataset, bad)
+        rows = [json.loads(line) for line in (bad / "samples.jsonl").read_text().splitlines()]
+        rows[1]["split"] = "val" if rows[0]["split"] != "val" else "train"
+        (bad / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        with self.assertRaisesRegex(ValueError, "several splits"):
+            train.load_dataset(bad)
+
+    def test_truncated_views_are_refused(self):
+        bad = self.tmp / "short"
+        shutil.copytree(self.dataset, bad)
+        with open(bad / "views.u8", "r+b") as f:
+            f.truncate(1000)
+        with self.assertRaisesRegex(ValueError, "views.u8"):
+            train.load_dataset(bad)
+
+
+if __name__ == "__main__":
+    unittest.main()

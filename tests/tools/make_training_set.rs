@@ -1,0 +1,149 @@
+//! Builds the learned model's dataset: every variant of every source photo (see
+//! `cull_tests::training`) is saved as a JPEG, decoded and measured by Cull's own engine, and
+//! turned into the exact model inputs a scan would make.
+//!
+//! `cargo run --release -p cull-tests --example make_training_set -- SOURCES.tsv OUT_DIR`
+//!
+//! SOURCES.tsv (from `models/training/sources.py`): id, path, collection, split per line.
+//! OUT_DIR gets `meta.json`, `samples.jsonl`, `views.u8` (N × views × side × side × 3) and
+//! `features.f32` (N × features, little-endian).
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use cull_core::judge::measure;
+use cull_core::library::FileKind;
+use cull_core::media::decode_preview;
+use cull_core::model::{ModelInput, FEATURE_NAMES, VIEW_COUNT, VIEW_SIDE};
+use cull_tests::training::{make_variant, HELDOUT_RECIPES, RECIPES};
+use rayon::prelude::*;
+use serde_json::json;
+
+struct Job {
+    source: String,
+    path: PathBuf,
+    split: String,
+    recipe: &'static str,
+    seed: u64,
+}
+
+struct Example {
+    record: serde_json::Value,
+    input: ModelInput,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let (Some(list), Some(out)) = (args.next(), args.next()) else {
+        return Err("usage: make_training_set SOURCES.tsv OUT_DIR".into());
+    };
+    let out = PathBuf::from(out);
+    std::fs::create_dir_all(&out)?;
+    let scratch = tempfile::tempdir_in(&out)?;
+
+    let mut jobs = Vec::new();
+    for (line_no, line) in std::fs::read_to_string(&list)?.lines().enumerate() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [source, path, _collection, split] = cols[..] else {
+            return Err(format!("{list}:{}: expected 4 tab-separated columns", line_no + 1).into());
+        };
+        let recipes = RECIPES
+            .iter()
+            .chain(if split == "test" { HELDOUT_RECIPES } else { &[] });
+        for (k, recipe) in recipes.enumerate() {
+            jobs.push(Job {
+                source: source.to_string(),
+                path: PathBuf::from(path),
+                split: split.to_string(),
+                recipe,
+                seed: seed_for(source, k),
+            });
+        }
+    }
+
+    let done = AtomicUsize::new(0);
+    let total = jobs.len();
+    let examples: Vec<Result<Example, String>> = jobs
+        .par_iter()
+        .map(|job| {
+            let result = build(job, scratch.path()).map_err(|e| {
+                format!("{} {}: {e}", job.source, job.recipe)
+            });
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if n % 100 == 0 || n == total {
+                eprintln!("[make_training_set] {n}/{total}");
+            }
+            result
+        })
+        .collect();
+
+    let mut samples = BufWriter::new(std::fs::File::create(out.join("samples.jsonl"))?);
+    let mut views = BufWriter::new(std::fs::File::create(out.join("views.u8"))?);
+    let mut features = BufWriter::new(std::fs::File::create(out.join("features.f32"))?);
+    let mut count = 0usize;
+    for example in examples {
+        let example = match example {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("[make_training_set] skipped: {e}");
+                continue;
+            }
+        };
+        let mut record = example.record;
+        record["index"] = json!(count);
+        writeln!(samples, "{record}")?;
+        views.write_all(&example.input.views)?;
+        for f in example.input.features {
+            features.write_all(&f.to_le_bytes())?;
+        }
+        count += 1;
+    }
+    samples.flush()?;
+    views.flush()?;
+    features.flush()?;
+    let meta = json!({
+        "view_side": VIEW_SIDE,
+        "view_count": VIEW_COUNT,
+        "features": FEATURE_NAMES,
+        "count": count,
+    });
+    std::fs::write(out.join("meta.json"), serde_json::to_string_pretty(&meta)?)?;
+    eprintln!("[make_training_set] wrote {count} examples to {}", out.display());
+    Ok(())
+}
+
+/// A stable seed per (photo, variant), so a rerun rebuilds the same dataset.
+fn seed_for(source: &str, k: usize) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in source.bytes().chain((k as u64).to_le_bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+fn build(job: &Job, scratch: &Path) -> Result<Example, Box<dyn std::error::Error + Send + Sync>> {
+    let source = image::open(&job.path)?.to_rgb8();
+    let variant = make_variant(&source, job.recipe, job.seed)?;
+    // Through a real JPEG file and Cull's own decoder, exactly as a scan would see it.
+    let file = scratch.join(format!("{}_{:016x}.jpg", job.source, job.seed));
+    cull_tests::fixtures::write_jpeg(&file, &variant.image, variant.quality)?;
+    let preview = decode_preview(&file, FileKind::Jpeg)?;
+    let measurements = measure(&preview);
+    let input = ModelInput::from_preview(&preview, &measurements);
+    std::fs::remove_file(&file)?;
+    let record = json!({
+        "source": job.source,
+        "split": job.split,
+        "transform": variant.transform,
+        "params": variant.params,
+        "labels": variant.labels,
+        "hard_good": variant.hard_good,
+        "heldout": variant.heldout,
+        "quality": variant.quality,
+        "width": variant.image.width(),
+        "height": variant.image.height(),
+    });
+    Ok(Example { record, input })
+}
