@@ -12,7 +12,9 @@ use cull_tests::{cull, fixture_photos_dir, scan_json};
 
 fn shipped_model(device: Device) -> OnnxModel {
     OnnxModel::find(&[], device).unwrap_or_else(|e| {
-        panic!("{e} (the model lives in models/; ONNX Runtime comes from src-tauri/scripts/setup.sh)")
+        panic!(
+            "{e} (the model lives in models/; ONNX Runtime comes from src-tauri/scripts/setup.sh)"
+        )
     })
 }
 
@@ -25,7 +27,10 @@ fn input_for(name: &str) -> ModelInput {
 #[test]
 fn shipped_model_judges_a_batch_on_the_cpu_with_unit_embeddings() {
     let model = shipped_model(Device::Cpu);
-    let batch = [input_for("chelsea_cat.jpg"), input_for("clock_motion_blur.jpg")];
+    let batch = [
+        input_for("chelsea_cat.jpg"),
+        input_for("clock_motion_blur.jpg"),
+    ];
     let outputs = model.infer(&batch).expect("inference");
     assert_eq!(outputs.len(), 2);
     for out in &outputs {
@@ -46,7 +51,9 @@ fn shipped_model_judges_a_batch_on_the_cpu_with_unit_embeddings() {
 fn unavailable_accelerators_fall_back_to_the_cpu_and_say_why() {
     for device in [Device::Cuda, Device::DirectMl, Device::CoreMl] {
         let model = shipped_model(device);
-        let out = model.infer(&[input_for("coffee_cup.jpg")]).expect("runs anyway");
+        let out = model
+            .infer(&[input_for("coffee_cup.jpg")])
+            .expect("runs anyway");
         assert_eq!(out.len(), 1);
         let note = model.runtime_note().expect("a note once loaded");
         assert!(
@@ -71,7 +78,10 @@ fn copy_photos(to: &Path, names: &[&str]) {
 fn scan_json_names_the_model_on_every_line_and_reports_a_device_fallback_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let library = dir.path().join("library");
-    copy_photos(&library, &["chelsea_cat.jpg", "coffee_cup.jpg", "rocket_launch.jpg"]);
+    copy_photos(
+        &library,
+        &["chelsea_cat.jpg", "coffee_cup.jpg", "rocket_launch.jpg"],
+    );
     std::fs::write(library.join("empty.jpg"), b"").expect("write");
 
     let run = scan_json(&dir.path().join("db"), dir.path(), &[&library]);
@@ -80,7 +90,11 @@ fn scan_json_names_the_model_on_every_line_and_reports_a_device_fallback_once() 
         assert_eq!(line["model"]["name"], "cull-judge", "{line}");
         assert_eq!(line["model"]["version"], "1", "{line}");
     }
-    assert!(run.stderr.contains("cull-judge 1: running on the CPU"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cull-judge 1: running on the CPU"),
+        "{}",
+        run.stderr
+    );
 
     let output = cull(&dir.path().join("db2"), dir.path())
         .args(["--device", "cuda", "scan", "--json"])
@@ -95,7 +109,10 @@ fn scan_json_names_the_model_on_every_line_and_reports_a_device_fallback_once() 
         "said exactly once: {stderr}"
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.lines().filter(|l| !l.contains("\"error\"")).all(|l| l.contains("\"model\":{\"name\":\"cull-judge\"")));
+    assert!(stdout
+        .lines()
+        .filter(|l| !l.contains("\"error\""))
+        .all(|l| l.contains("\"model\":{\"name\":\"cull-judge\"")));
 }
 
 #[test]

@@ -67,6 +67,25 @@ DEBIAN = [
         ]},
     ),
     (
+        "lomiri",
+        "lomiri-wallpapers-16.04",
+        "usr/share/backgrounds",
+        # The photographs of Ubuntu's wallpaper contests (the rest are renders).
+        {n: n.split("_by_")[0].lower() for n in [
+            "Picture_1A_by_freespace", "Wine_by_Jakkub_Mede", "greentock_by_Peter_Nerlich",
+            "seeding_by_Clements_Engelhardt", "aitzgorri_by_Aitzol_Berasategi", "Dragonfly_by_Bolly",
+            "friends_by_Aitzol_Berasategi", "sunset_by_Aitzol_Berasategi", "free_by_Peter_Nerlich",
+            "picosdeeuropa_by_Aitzol_Berasategi", "Picture_0B_by_freespace",
+            "life_by_Aitzol_Berasategi", "Bridge_by_Sander_Klootwijk",
+        ]},
+    ),
+    (
+        "lomiri",
+        "lomiri-wallpapers-20.04",
+        "usr/share/backgrounds",
+        {"Kleiber_by_Lukas_Baubkus": "kleiber"},
+    ),
+    (
         "skimage",
         "python3-skimage",
         "usr/lib/python3/dist-packages/skimage/data",
@@ -141,11 +160,23 @@ def fetch_pypi(collection: str, requirement: str, inner: str, names: dict[str, s
                 shutil.copyfile(top / lic, SOURCES / "licenses" / f"{requirement.split('==')[0]}.{lic}")
 
 
+# Smaller photos are old test images (scanned, soft, already JPEG-damaged): calling their variants
+# "clean" would teach the model that soft and blocky is fine.
+MIN_LONG_SIDE = 700
+
+
+def long_side(path: Path) -> int:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return max(im.size)
+
+
 def split_sources() -> list[tuple[str, Path, str, str]]:
     rows = []
     by_collection: dict[str, list[Path]] = {}
     for path in sorted(SOURCES.iterdir()):
-        if path.is_file() and path.suffix.lower() in IMAGE_EXTS:
+        if path.is_file() and path.suffix.lower() in IMAGE_EXTS and long_side(path) >= MIN_LONG_SIDE:
             by_collection.setdefault(path.name.split("__")[0], []).append(path)
     for collection, paths in sorted(by_collection.items()):
         ordered = sorted(paths, key=lambda p: hashlib.sha256(p.stem.encode()).hexdigest())

@@ -107,6 +107,29 @@ class ThresholdTest(unittest.TestCase):
         self.assertTrue(0.02 < thr <= 0.05)
         self.assertEqual(st["val_recall"], 1.0)
 
+    def test_matches_a_brute_force_search_with_ties(self):
+        rng = np.random.default_rng(5)
+        for trial in range(20):
+            scores = np.round(rng.random(60), 1)  # many ties
+            truth = (rng.random(60) < 0.3 + 0.5 * scores).astype(int)
+            if not truth.any():
+                continue
+            floor = [0.0, 0.9][trial % 2]
+            thr, st = train.choose_threshold(scores, truth, floor)
+            best = None
+            for level in sorted(set(scores), reverse=True):
+                flagged = scores >= level
+                tp = (flagged & (truth == 1)).sum()
+                fp = (flagged & (truth == 0)).sum()
+                if tp / truth.sum() < floor:
+                    continue
+                f1 = 2 * tp / (2 * tp + fp + truth.sum() - tp)
+                if best is None or f1 > best[0]:
+                    best = (f1, level)
+            self.assertAlmostEqual(st["val_f1"], best[0])
+            # The threshold flags exactly the samples at or above the best level.
+            np.testing.assert_array_equal(scores >= thr, scores >= best[1])
+
     def test_no_positives_defaults_to_a_half(self):
         thr, _ = train.choose_threshold(np.array([0.1, 0.9]), np.array([0, 0]))
         self.assertEqual(thr, 0.5)

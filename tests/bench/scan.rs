@@ -10,6 +10,10 @@
 //!    may fail.
 //! 3. **Cached rescan**: the same scan again on the same store, which should answer every shot
 //!    from the cache without decoding.
+//! 4. **Cull scan with the learned model** (`models/cull-judge-1.onnx` on the CPU through ONNX
+//!    Runtime), into another fresh store. The target is at most 1.2× the time of the scan
+//!    without it. The session is built and warmed before the first round, as it is once per app
+//!    run.
 //!
 //! Baseline and scan alternate for `CULL_BENCH_ROUNDS` rounds; the best and the median of each
 //! are reported as photos/second, with the ratio scan/decode (above 1 means Cull judges a photo
@@ -39,6 +43,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use cull_core::model::{Device, Model, ModelHandle, OnnxModel};
 use cull_core::progress::NoProgress;
 use cull_core::{scan, CancelToken, ScanOptions, ScanSummary, Store};
 use image::ImageFormat;
@@ -172,10 +177,16 @@ fn full_decode(pool: &rayon::ThreadPool, files: &[PathBuf]) -> Duration {
     elapsed
 }
 
-fn run_scan(store: &mut Store, dir: &Path, threads: usize) -> (ScanSummary, Duration) {
+fn run_scan(
+    store: &mut Store,
+    dir: &Path,
+    threads: usize,
+    model: Option<&ModelHandle>,
+) -> (ScanSummary, Duration) {
     let options = ScanOptions {
         roots: vec![dir.to_path_buf()],
         threads: Some(threads),
+        model: model.cloned(),
     };
     let started = Instant::now();
     let summary = scan(
@@ -190,17 +201,29 @@ fn run_scan(store: &mut Store, dir: &Path, threads: usize) -> (ScanSummary, Dura
 }
 
 /// One fresh scan plus a cached rescan on the same store. Returns (scan, rescan) times.
-fn cull_scan(dir: &Path, n: usize, threads: usize) -> (Duration, Duration) {
+fn cull_scan(
+    dir: &Path,
+    n: usize,
+    threads: usize,
+    model: Option<&ModelHandle>,
+) -> (Duration, Duration) {
     let tmp = tempfile::tempdir().expect("a temporary directory for the store");
     let mut store = Store::open(&tmp.path().join("bench.db")).expect("a fresh SQLite store opens");
 
-    let (first, scan_time) = run_scan(&mut store, dir, threads);
+    let (first, scan_time) = run_scan(&mut store, dir, threads, model);
     assert!(
         first.judged == n && first.failed == 0 && first.shots == n && !first.cancelled,
         "scan should judge all {n} photos with no failures, got {first:?}"
     );
 
-    let (again, rescan_time) = run_scan(&mut store, dir, threads);
+    if let Some(model) = model {
+        let note = first.model_note.clone().unwrap_or_default();
+        assert!(
+            note.contains(&model.info().name) && note.contains("running on"),
+            "the model should have run: {note}"
+        );
+    }
+    let (again, rescan_time) = run_scan(&mut store, dir, threads, model);
     assert!(
         again.cached == n && again.judged == 0 && again.failed == 0,
         "rescan should answer all {n} photos from the cache, got {again:?}"
@@ -267,21 +290,38 @@ fn main() {
         .build()
         .expect("a rayon pool for the baseline decode");
 
+    let model = OnnxModel::find(&[], Device::Cpu)
+        .unwrap_or_else(|e| panic!("{e}: the benchmark needs the shipped model and ONNX Runtime"));
+    // Build the session now: a scan pays that once per app run, not once per batch.
+    let warm_up = cull_core::model::ModelInput {
+        views: vec![
+            128;
+            cull_core::model::VIEW_COUNT * (cull_core::model::VIEW_SIDE.pow(2) * 3) as usize
+        ],
+        features: [0.5; cull_core::model::FEATURE_COUNT],
+    };
+    model.infer(&[warm_up]).expect("the model runs");
+    let model = ModelHandle(std::sync::Arc::new(model));
+
     let mut decode_times = Vec::with_capacity(rounds);
     let mut scan_times = Vec::with_capacity(rounds);
     let mut rescan_times = Vec::with_capacity(rounds);
+    let mut model_times = Vec::with_capacity(rounds);
     for round in 1..=rounds {
         let d = full_decode(&pool, &files);
-        let (s, r) = cull_scan(&dir, n, threads);
+        let (s, r) = cull_scan(&dir, n, threads, None);
+        let (m, _) = cull_scan(&dir, n, threads, Some(&model));
         println!(
-            "round {round}: full decode {:.2} s, cull scan {:.2} s, cached rescan {:.1} ms",
+            "round {round}: full decode {:.2} s, cull scan {:.2} s, cached rescan {:.1} ms, scan with the model {:.2} s",
             d.as_secs_f64(),
             s.as_secs_f64(),
-            r.as_secs_f64() * 1e3
+            r.as_secs_f64() * 1e3,
+            m.as_secs_f64()
         );
         decode_times.push(d);
         scan_times.push(s);
         rescan_times.push(r);
+        model_times.push(m);
     }
 
     let (decode_best, decode_median) = best_and_median(&decode_times);
@@ -319,6 +359,30 @@ fn main() {
     println!(
         "target (best cull scan at least as fast as a full decode): {}",
         if ratio >= 1.0 { "met" } else { "NOT met" }
+    );
+
+    let (model_best, model_median) = best_and_median(&model_times);
+    println!();
+    println!(
+        "| {:<6} | {:>18} | {:>21} | {:>26} |",
+        "", "scan photos/s", "with model photos/s", "time with / without model"
+    );
+    println!("|{:-<8}|{:->20}|{:->23}|{:->28}|", "", "", "", "");
+    for (label, s, m) in [
+        ("best", scan_best, model_best),
+        ("median", scan_median, model_median),
+    ] {
+        println!(
+            "| {label:<6} | {:>18.2} | {:>21.2} | {:>26} |",
+            per_second(n, s),
+            per_second(n, m),
+            format!("{:.2}×", m.as_secs_f64() / s.as_secs_f64())
+        );
+    }
+    let slowdown = model_median.as_secs_f64() / scan_median.as_secs_f64();
+    println!(
+        "target (median scan with the model within 1.2× of the scan without): {}",
+        if slowdown <= 1.2 { "met" } else { "NOT met" }
     );
     print_peak_rss();
 }

@@ -70,14 +70,21 @@ pub fn scan_json(db: &Path, data_home: &Path, paths: &[&Path]) -> ScanRun {
         .args(paths)
         .output()
         .expect("cull runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let lines = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
-        .collect();
-    ScanRun {
-        lines,
-        stderr: String::from_utf8_lossy(&output.stderr).to_string(),
-        output,
+    ScanRun::from_output(output)
+}
+
+impl ScanRun {
+    /// Parses the JSON lines of a finished `cull scan --json`.
+    pub fn from_output(output: Output) -> Self {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let lines = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+            .collect();
+        ScanRun {
+            lines,
+            stderr: String::from_utf8_lossy(&output.stderr).to_string(),
+            output,
+        }
     }
 }

@@ -165,7 +165,9 @@ pub fn shake_kernel(length_px: f32, seed: u64) -> Vec<(isize, isize, f32)> {
         y += step * speed * heading.sin();
         points.push((x, y, 1.0 / speed));
     }
-    let (mx, my) = points.iter().fold((0.0, 0.0), |(a, b), p| (a + p.0, b + p.1));
+    let (mx, my) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), p| (a + p.0, b + p.1));
     let (mx, my) = (mx / points.len() as f32, my / points.len() as f32);
     let mut acc: HashMap<(isize, isize), f32> = HashMap::new();
     for (px, py, w) in points {
@@ -491,7 +493,12 @@ pub fn panning(img: &RgbImage, subject: Rect, length_px: f32, angle_deg: f32) ->
     let taps = line_kernel(length_px, angle_deg);
     let mut streaked = lin.clone();
     streaked.data = sparse_convolve(&lin.data, lin.width as usize, lin.height as usize, 3, &taps);
-    let mask = rect_mask(img.width(), img.height(), subject, (length_px * 0.5).max(8.0));
+    let mask = rect_mask(
+        img.width(),
+        img.height(),
+        subject,
+        (length_px * 0.5).max(8.0),
+    );
     let mut out = lin;
     out.data
         .par_chunks_mut(3)
@@ -809,8 +816,14 @@ mod tests {
         let img = photo();
         let subject = default_subject(&img);
         let out = panning(&img, subject, 30.0, 0.0);
-        let centre = (subject.x + subject.width / 2, subject.y + subject.height / 2);
-        assert_eq!(out.get_pixel(centre.0, centre.1), img.get_pixel(centre.0, centre.1));
+        let centre = (
+            subject.x + subject.width / 2,
+            subject.y + subject.height / 2,
+        );
+        assert_eq!(
+            out.get_pixel(centre.0, centre.1),
+            img.get_pixel(centre.0, centre.1)
+        );
         let corner_diff: u32 = (0..20)
             .map(|i| {
                 let (a, b) = (out.get_pixel(i, 5), img.get_pixel(i, 5));

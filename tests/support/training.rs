@@ -136,8 +136,9 @@ fn stops_to_blow(img: &RgbImage, share: f32) -> f32 {
 pub fn make_variant(source: &RgbImage, recipe: &str, seed: u64) -> image::ImageResult<Variant> {
     let mut rng = SmallRng::seed_from_u64(seed);
     let frame = random_frame(source, &mut rng);
-    // Scale blur sizes with the frame, as they were chosen at 1200 px.
-    let px = frame.width().max(frame.height()) as f32 / 1200.0;
+    // Scale blur sizes with the frame, as they were chosen at 1200 px, but never below what is
+    // plainly visible at 100 %: a 2 px blur on a small frame is a soft photo, not a defect.
+    let px = (frame.width().max(frame.height()) as f32 / 1200.0).max(0.8);
     let mut quality = rng.gen_range(88u8..=96);
     let mut labels = Vec::new();
     let mut hard_good = false;
@@ -229,7 +230,10 @@ pub fn make_variant(source: &RgbImage, recipe: &str, seed: u64) -> image::ImageR
                 quality = q;
                 (frame, format!("quality {q}"))
             } else {
-                (jpeg_roundtrip(&frame, q)?, format!("quality {q}, re-saved at {quality}"))
+                (
+                    jpeg_roundtrip(&frame, q)?,
+                    format!("quality {q}, re-saved at {quality}"),
+                )
             }
         }
         "lens_flare" => {

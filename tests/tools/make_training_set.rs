@@ -2,7 +2,10 @@
 //! `cull_tests::training`) is saved as a JPEG, decoded and measured by Cull's own engine, and
 //! turned into the exact model inputs a scan would make.
 //!
-//! `cargo run --release -p cull-tests --example make_training_set -- SOURCES.tsv OUT_DIR`
+//! `cargo run --release -p cull-tests --example make_training_set -- SOURCES.tsv OUT_DIR [ROUNDS]`
+//!
+//! Each round makes every recipe once more per photo, with fresh random crops and strengths
+//! (default 2 rounds).
 //!
 //! SOURCES.tsv (from `models/training/sources.py`): id, path, collection, split per line.
 //! OUT_DIR gets `meta.json`, `samples.jsonl`, `views.u8` (N × views × side × side × 3) and
@@ -36,8 +39,9 @@ struct Example {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (Some(list), Some(out)) = (args.next(), args.next()) else {
-        return Err("usage: make_training_set SOURCES.tsv OUT_DIR".into());
+        return Err("usage: make_training_set SOURCES.tsv OUT_DIR [ROUNDS]".into());
     };
+    let rounds: usize = args.next().map_or(Ok(2), |r| r.parse())?;
     let out = PathBuf::from(out);
     std::fs::create_dir_all(&out)?;
     let scratch = tempfile::tempdir_in(&out)?;
@@ -48,9 +52,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let [source, path, _collection, split] = cols[..] else {
             return Err(format!("{list}:{}: expected 4 tab-separated columns", line_no + 1).into());
         };
-        let recipes = RECIPES
-            .iter()
-            .chain(if split == "test" { HELDOUT_RECIPES } else { &[] });
+        let per_round = RECIPES.iter().chain(if split == "test" {
+            HELDOUT_RECIPES
+        } else {
+            &[]
+        });
+        let recipes = (0..rounds).flat_map(|_| per_round.clone());
         for (k, recipe) in recipes.enumerate() {
             jobs.push(Job {
                 source: source.to_string(),
@@ -67,11 +74,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let examples: Vec<Result<Example, String>> = jobs
         .par_iter()
         .map(|job| {
-            let result = build(job, scratch.path()).map_err(|e| {
-                format!("{} {}: {e}", job.source, job.recipe)
-            });
+            let result = build(job, scratch.path())
+                .map_err(|e| format!("{} {}: {e}", job.source, job.recipe));
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % 100 == 0 || n == total {
+            if n.is_multiple_of(100) || n == total {
                 eprintln!("[make_training_set] {n}/{total}");
             }
             result
@@ -109,7 +115,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "count": count,
     });
     std::fs::write(out.join("meta.json"), serde_json::to_string_pretty(&meta)?)?;
-    eprintln!("[make_training_set] wrote {count} examples to {}", out.display());
+    eprintln!(
+        "[make_training_set] wrote {count} examples to {}",
+        out.display()
+    );
     Ok(())
 }
 

@@ -28,7 +28,13 @@ struct Cli {
     db: Option<PathBuf>,
     /// Where the learned model runs: auto, cpu, cuda, directml or coreml. A device that is not
     /// usable here falls back to the CPU, and the scan says so.
-    #[arg(long, global = true, env = "CULL_DEVICE", default_value = "cpu", value_name = "DEVICE")]
+    #[arg(
+        long,
+        global = true,
+        env = "CULL_DEVICE",
+        default_value = "cpu",
+        value_name = "DEVICE"
+    )]
     device: Device,
     /// Judge from the measurements alone, without the learned model.
     #[arg(long, global = true)]

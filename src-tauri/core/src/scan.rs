@@ -235,14 +235,16 @@ pub fn scan(
         let with_input = model.is_some();
         scope.spawn(move || {
             pool.install(|| {
-                to_judge.par_iter().for_each_with(worker_tx, |tx, (shot, fp)| {
-                    if cancel.is_cancelled() {
-                        return;
-                    }
-                    let judged = judge_shot(shot, fp.clone(), with_input);
-                    // The receiver only goes away when storing failed; then there is nobody to tell.
-                    let _ = tx.send(judged);
-                });
+                to_judge
+                    .par_iter()
+                    .for_each_with(worker_tx, |tx, (shot, fp)| {
+                        if cancel.is_cancelled() {
+                            return;
+                        }
+                        let judged = judge_shot(shot, fp.clone(), with_input);
+                        // The receiver only goes away when storing failed; then there is nobody to tell.
+                        let _ = tx.send(judged);
+                    });
             });
         });
         for judged in rx {
@@ -540,7 +542,13 @@ pub fn judge_file(
             .and_then(|o| o.into_iter().next());
         if let Some(output) = output {
             let info = model.info();
-            learned_verdict(&mut judged.shot, &judged.measurements, &output, model, &info);
+            learned_verdict(
+                &mut judged.shot,
+                &judged.measurements,
+                &output,
+                model,
+                &info,
+            );
         }
     }
     Ok((judged.shot, judged.measurements))
@@ -703,14 +711,21 @@ mod tests {
         assert!(model.calls.load(std::sync::atomic::Ordering::Relaxed) >= 1);
         for report in &reports {
             let judged = report.judged().expect("judged");
-            assert_eq!(judged.model.as_ref().map(|m| m.name.as_str()), Some("everything-blurred"));
+            assert_eq!(
+                judged.model.as_ref().map(|m| m.name.as_str()),
+                Some("everything-blurred")
+            );
             assert_ne!(judged.verdict, Verdict::Keep);
             let blur = judged
                 .reasons
                 .iter()
                 .find(|r| r.code == crate::ReasonCode::Blur)
                 .expect("blur reason");
-            assert!(blur.message.contains("px"), "cites a measurement: {}", blur.message);
+            assert!(
+                blur.message.contains("px"),
+                "cites a measurement: {}",
+                blur.message
+            );
             assert!(blur.message.contains("99 %"), "{}", blur.message);
             let id = crate::shot_id(&report.key);
             assert_eq!(store.embedding(id).expect("query"), Some(vec![0.6, 0.8]));

@@ -64,7 +64,11 @@ cached: number,
 /**
  * Shots decoded and judged in this run.
  */
-judged: number, elapsed_secs: number, cancelled: boolean, };
+judged: number, elapsed_secs: number, cancelled: boolean, 
+/**
+ * Where the learned model ran, or why it could not (said once per scan).
+ */
+model_note: string | null, };
 export type CleanupPlanView = { shots: number, files: Array<string>, bytes: number, };
 export type CleanupResult = { moved: number, bytes: number, failed: Array<string>, };
 export type UndoResult = { restored: number, failed: Array<string>, };

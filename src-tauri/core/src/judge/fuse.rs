@@ -29,28 +29,33 @@ pub fn fuse(m: &Measurements) -> Judgement {
     judgement(measured_reasons(m))
 }
 
+/// The model overrules a measured reason only when its probability is under this share of the
+/// reason's threshold: a clear "no", not a hesitant one.
+const MODEL_SUPPRESSES_BELOW: f32 = 0.15;
+/// A measurement this severe stands whatever the model says.
+const MODEL_CANNOT_OVERRULE: f32 = 0.6;
+
 /// Reasons, score and verdict from the measurements and the learned model together.
 ///
-/// The model decides whether a defect is there: above its threshold a reason is raised even
-/// where the hand-set rule stayed quiet (the rule's severity is kept when higher), and below it
-/// the rule's severity is scaled down by how far below the model is. That is how a bokeh
-/// background or a gravel texture stops reading as blur or grain. Every message still cites the
-/// measurement, followed by the model's probability.
+/// The model is a second opinion that may only take a flag back, never raise one: trained on a
+/// few dozen source photos, it agreed with the detectors' mistakes on real macros as often as it
+/// corrected them (see models/MODELS.md), so letting it raise or harden reasons made real-photo
+/// verdicts worse. Where the model clearly says "not this defect" about a moderate measurement,
+/// that measurement is scaled down, which is how a gravel texture stops reading as grain. Every
+/// message still cites the measurement, followed by the model's probability.
 pub fn fuse_with_model(m: &Measurements, output: &ModelOutput, card: &ModelCard) -> Judgement {
     let reasons = measured_reasons(m)
         .into_iter()
         .map(|r| {
             let p = output.probability(r.code);
             let t = card.threshold(r.code).clamp(0.01, 0.99);
-            let (severity, confidence) = if p >= t {
-                let learned = 0.35 + 0.65 * ramp(p, t, t + 0.8 * (1.0 - t));
-                (learned.max(r.severity), r.confidence.max(0.85))
+            let severity = if r.severity < MODEL_CANNOT_OVERRULE {
+                r.severity * ramp(p, 0.0, MODEL_SUPPRESSES_BELOW * t)
             } else {
-                (r.severity * ramp(p, 0.0, t), r.confidence)
+                r.severity
             };
             Reason {
                 severity: round2(severity),
-                confidence: round2(confidence),
                 message: format!(
                     "{}; the learned model gives it {:.0} %",
                     r.message,

@@ -57,7 +57,9 @@ impl ModelCard {
             ));
         }
         if self.outputs.iter().map(String::as_str).ne(REASON_OUTPUTS) {
-            return Err(ModelError("the model's outputs are not the 8 reasons + good".into()));
+            return Err(ModelError(
+                "the model's outputs are not the 8 reasons + good".into(),
+            ));
         }
         Ok(())
     }

@@ -70,9 +70,8 @@ pub fn views(image: &RgbImage, sharpest_tile: Option<TileRect>) -> Vec<u8> {
     let mut out = Vec::with_capacity(VIEW_COUNT * (side * side * 3) as usize);
     out.extend_from_slice(whole_frame(image, side).as_raw());
     let (w, h) = image.dimensions();
-    let focus_centre = sharpest_tile.map_or((w / 2, h / 2), |t| {
-        ((t.x0 + t.x1) / 2, (t.y0 + t.y1) / 2)
-    });
+    let focus_centre =
+        sharpest_tile.map_or((w / 2, h / 2), |t| ((t.x0 + t.x1) / 2, (t.y0 + t.y1) / 2));
     out.extend_from_slice(crop_around(image, focus_centre, side).as_raw());
     out
 }
@@ -132,7 +131,11 @@ pub fn features(m: &Measurements) -> [f32; FEATURE_COUNT] {
         // Noise spans orders of magnitude; its log is what separates grain from a clean sky.
         (m.noise.sigma.max(0.05)).log2() / 4.0,
         m.jpeg.quality.unwrap_or(100.0) / 100.0,
-        if m.jpeg.blockiness.is_some() { 1.0 } else { 0.0 },
+        if m.jpeg.blockiness.is_some() {
+            1.0
+        } else {
+            0.0
+        },
         m.jpeg.blockiness.unwrap_or(0.0),
         if m.flare.source_found { 1.0 } else { 0.0 },
         m.flare.near_shadow,
@@ -147,7 +150,9 @@ mod tests {
     use super::*;
 
     fn gradient(w: u32, h: u32) -> RgbImage {
-        RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 7]))
+        RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 7])
+        })
     }
 
     #[test]
@@ -166,7 +171,10 @@ mod tests {
         // one to one.
         let half = VIEW_SIDE / 2;
         let focus = &v[view_len..2 * view_len];
-        assert_eq!(&focus[..3], &[((450 - half) % 256) as u8, (150 - half) as u8, 7]);
+        assert_eq!(
+            &focus[..3],
+            &[((450 - half) % 256) as u8, (150 - half) as u8, 7]
+        );
         let next = &focus[3..6];
         assert_eq!(next[0], focus[0] + 1);
     }

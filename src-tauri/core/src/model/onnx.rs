@@ -77,21 +77,28 @@ const RUNTIME_FILE: &str = "libonnxruntime.dylib";
 const RUNTIME_FILE: &str = "libonnxruntime.so";
 
 /// The ONNX Runtime library to load: `ORT_DYLIB_PATH`, else the copy set-up installs into Cull's
-/// data folder, else one beside the executable (how packaged builds ship it).
+/// data folder (`$XDG_DATA_HOME`, then the default `~/.local/share`, since a different
+/// `XDG_DATA_HOME` for one run must not hide it), else one beside the executable (how packaged
+/// builds ship it).
 pub fn onnx_runtime_library() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("ORT_DYLIB_PATH").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
     }
-    let data_dir = std::env::var_os("XDG_DATA_HOME")
+    let xdg = std::env::var_os("XDG_DATA_HOME")
         .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")));
+        .map(PathBuf::from);
+    let default_data = if cfg!(target_os = "macos") {
+        "Library/Application Support"
+    } else {
+        ".local/share"
+    };
+    let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(default_data));
     let beside_exe = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(Path::to_path_buf));
-    data_dir
+    xdg.into_iter()
+        .chain(home)
         .map(|d| d.join("cull/onnxruntime"))
-        .into_iter()
         .chain(beside_exe)
         .map(|dir| dir.join(RUNTIME_FILE))
         .find(|path| path.is_file())
@@ -173,9 +180,7 @@ impl OnnxModel {
             .chain(std::iter::once(&source_tree))
             .map(|dir| dir.join(Self::DEFAULT_FILE))
             .find(|p| p.is_file())
-            .ok_or_else(|| {
-                ModelError(format!("{} not found beside Cull", Self::DEFAULT_FILE))
-            })?;
+            .ok_or_else(|| ModelError(format!("{} not found beside Cull", Self::DEFAULT_FILE)))?;
         Self::open(&path, device)
     }
 
@@ -296,7 +301,10 @@ impl Model for OnnxModel {
         let plane = side * side;
         // The network wants planar 0–1 RGB; the views are stored interleaved bytes.
         let mut views = vec![0f32; n * VIEW_COUNT * 3 * plane];
-        for (input, out) in batch.iter().zip(views.chunks_exact_mut(VIEW_COUNT * 3 * plane)) {
+        for (input, out) in batch
+            .iter()
+            .zip(views.chunks_exact_mut(VIEW_COUNT * 3 * plane))
+        {
             for (view, out) in input
                 .views
                 .chunks_exact(3 * plane)
