@@ -639,17 +639,17 @@ mod tests {
         assert_eq!((third.judged, third.cached), (1, 2));
     }
 
-    /// A model that finds every photo blurred, to see the scan hand photos to an injected
+    /// A model sure that no photo has any defect, to see the scan hand photos to an injected
     /// model, fuse its answer and cache its embedding.
-    struct EverythingBlurred {
+    struct NothingWrong {
         card: crate::model::ModelCard,
         calls: std::sync::atomic::AtomicUsize,
     }
 
-    impl Model for EverythingBlurred {
+    impl Model for NothingWrong {
         fn info(&self) -> ModelInfo {
             ModelInfo {
-                name: "everything-blurred".into(),
+                name: "nothing-wrong".into(),
                 version: "0".into(),
             }
         }
@@ -665,17 +665,17 @@ mod tests {
             Ok(batch
                 .iter()
                 .map(|_| ModelOutput {
-                    probabilities: [0.99, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-                    quality: 0.01,
+                    probabilities: [0.0; 8],
+                    quality: 0.99,
                     embedding: vec![0.6, 0.8],
                 })
                 .collect())
         }
     }
 
-    fn blurred_card() -> crate::model::ModelCard {
+    fn test_card() -> crate::model::ModelCard {
         let json = serde_json::json!({
-            "name": "everything-blurred", "version": "0",
+            "name": "nothing-wrong", "version": "0",
             "view_side": crate::model::VIEW_SIDE, "view_count": crate::model::VIEW_COUNT,
             "features": crate::model::FEATURE_NAMES, "outputs": crate::model::REASON_OUTPUTS,
             "embedding_size": 2, "thresholds": {}
@@ -684,12 +684,16 @@ mod tests {
     }
 
     #[test]
-    fn an_injected_model_decides_the_verdict_cites_measurements_and_its_embedding_is_cached() {
+    fn an_injected_model_takes_part_and_its_embedding_is_cached() {
         let dir = tempfile::tempdir().expect("tempdir");
         write_photo(&dir.path().join("a.jpg"), 1);
-        write_photo(&dir.path().join("b.jpg"), 2);
-        let model = std::sync::Arc::new(EverythingBlurred {
-            card: blurred_card(),
+        // Dark enough for the detectors to call it badly underexposed.
+        let dark = image::RgbImage::from_fn(320, 240, |x, y| {
+            image::Rgb([((x * 7 + y * 13) % 6) as u8, 2, 3])
+        });
+        dark.save(dir.path().join("b.jpg")).expect("save");
+        let model = std::sync::Arc::new(NothingWrong {
+            card: test_card(),
             calls: Default::default(),
         });
         let mut store = Store::open_in_memory().expect("store");
@@ -713,23 +717,29 @@ mod tests {
             let judged = report.judged().expect("judged");
             assert_eq!(
                 judged.model.as_ref().map(|m| m.name.as_str()),
-                Some("everything-blurred")
+                Some("nothing-wrong")
             );
-            assert_ne!(judged.verdict, Verdict::Keep);
-            let blur = judged
-                .reasons
-                .iter()
-                .find(|r| r.code == crate::ReasonCode::Blur)
-                .expect("blur reason");
-            assert!(
-                blur.message.contains("px"),
-                "cites a measurement: {}",
-                blur.message
-            );
-            assert!(blur.message.contains("99 %"), "{}", blur.message);
+            assert_eq!(judged.quality, Some(0.99));
             let id = crate::shot_id(&report.key);
             assert_eq!(store.embedding(id).expect("query"), Some(vec![0.6, 0.8]));
         }
+        // A severe measurement stands even against a model that sees nothing wrong, and its
+        // message cites both the measurement and the model.
+        let dark = reports
+            .iter()
+            .find(|r| r.path.ends_with("b.jpg"))
+            .and_then(ShotReport::judged)
+            .expect("dark judged");
+        let under = dark
+            .reasons
+            .iter()
+            .find(|r| r.code == crate::ReasonCode::Underexposed)
+            .expect("underexposed stands");
+        assert!(
+            under.message.contains("brightness") && under.message.ends_with("gives it 0 %"),
+            "{}",
+            under.message
+        );
 
         // Without the model the same files are judged again (another analyser), not read
         // back from the model's cache.

@@ -47,25 +47,30 @@ pub fn fuse_with_model(m: &Measurements, output: &ModelOutput, card: &ModelCard)
     let reasons = measured_reasons(m)
         .into_iter()
         .map(|r| {
-            let p = output.probability(r.code);
-            let t = card.threshold(r.code).clamp(0.01, 0.99);
-            let severity = if r.severity < MODEL_CANNOT_OVERRULE {
-                r.severity * ramp(p, 0.0, MODEL_SUPPRESSES_BELOW * t)
-            } else {
-                r.severity
-            };
-            Reason {
-                severity: round2(severity),
-                message: format!(
-                    "{}; the learned model gives it {:.0} %",
-                    r.message,
-                    p * 100.0
-                ),
-                ..r
-            }
+            let (p, t) = (output.probability(r.code), card.threshold(r.code));
+            second_opinion(r, p, t)
         })
         .collect();
     judgement(reasons)
+}
+
+/// One measured reason after the model's say: probability `p` against threshold `t`.
+fn second_opinion(r: Reason, p: f32, t: f32) -> Reason {
+    let t = t.clamp(0.01, 0.99);
+    let severity = if r.severity < MODEL_CANNOT_OVERRULE {
+        r.severity * ramp(p, 0.0, MODEL_SUPPRESSES_BELOW * t)
+    } else {
+        r.severity
+    };
+    Reason {
+        severity: round2(severity),
+        message: format!(
+            "{}; the learned model gives it {:.0} %",
+            r.message,
+            p * 100.0
+        ),
+        ..r
+    }
 }
 
 fn judgement(candidates: Vec<Reason>) -> Judgement {
@@ -368,6 +373,24 @@ mod tests {
         assert_eq!(normal, Verdict::Review);
         assert_eq!(decide(&reasons, &strict).1, Verdict::Reject);
         assert_eq!(decide(&reasons, &lenient).1, Verdict::Keep);
+    }
+
+    #[test]
+    fn the_model_takes_back_a_moderate_flag_but_never_raises_or_overrules() {
+        let t = 0.4;
+        // A clear "no" from the model removes a moderate measured flag…
+        assert_eq!(second_opinion(blur(0.4), 0.0, t).severity, 0.0);
+        // …a hesitant one leaves it as it was…
+        assert_eq!(second_opinion(blur(0.4), 0.2, t).severity, 0.4);
+        // …a severe measurement stands whatever the model says…
+        assert_eq!(second_opinion(blur(0.8), 0.0, t).severity, 0.8);
+        // …and a "yes" never raises what the detectors did not see.
+        assert_eq!(second_opinion(blur(0.05), 1.0, t).severity, 0.05);
+        let message = second_opinion(blur(0.4), 0.03, t).message;
+        assert!(
+            message.ends_with("the learned model gives it 3 %"),
+            "{message}"
+        );
     }
 
     #[test]
