@@ -12,9 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 # Debian/Ubuntu packages: cmake + nasm build libjpeg-turbo; WebKitGTK and friends build the
-# desktop app (Tauri); Xvfb, WebKitWebDriver and ImageMagick run its end-to-end tests.
+# desktop app (Tauri); Xvfb, WebKitWebDriver and ImageMagick run its end-to-end tests;
+# python3-venv holds the model training code's pinned environment.
 DEB_PACKAGES="cmake nasm pkg-config build-essential libwebkit2gtk-4.1-dev libssl-dev \
-  libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver imagemagick"
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver imagemagick \
+  python3-venv"
 missing=""
 for pkg in $DEB_PACKAGES; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"

@@ -15,6 +15,7 @@ command -v tauri-driver >/dev/null || [ -x "$HOME/.cargo/bin/tauri-driver" ] || 
 deb=$(ls "$target"/release/bundle/deb/*.deb)
 echo "e2e: built $deb ($(du -h "$deb" | cut -f1))"
 dpkg-deb --contents "$deb" | grep -q "usr/bin/cull-app" || { echo "e2e: the .deb lacks the app binary" >&2; exit 1; }
+dpkg-deb --contents "$deb" | grep -q "models/cull-judge-1.onnx" || { echo "e2e: the .deb lacks the learned model" >&2; exit 1; }
 
 data_home="$(mktemp -d)"
 trap 'rm -rf "$data_home"' EXIT

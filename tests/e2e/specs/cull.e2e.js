@@ -20,6 +20,8 @@ describe('Cull', () => {
     await browser.saveScreenshot(path.join(shots, '1-welcome.png'));
     await (await byTestId('open-sample')).click();
     await (await byTestId('scan-done')).waitForExist({ timeout: 150000 });
+    // The learned model took part, on the CPU, and the app says so once, in the scan summary.
+    expect(await (await byTestId('scan-done')).getText()).toContain('model cull-judge 1: running on the CPU');
     const cells = await $$('[data-testid="cell"]');
     expect(cells.length).toBeGreaterThan(5);
     expect(listPhotos(library).length).toBe(39);
