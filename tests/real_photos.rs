@@ -91,3 +91,35 @@ fn real_sony_raw_is_judged_from_its_preview_with_its_exif() {
     assert_eq!(line["exif"]["iso"], 3200);
     assert!(line["width"].as_u64().unwrap_or(0) >= 1000, "{line}");
 }
+
+/// The learned model takes back the detectors' shake flag on this real meadow macro (measured
+/// alone it is sent to review); `cull explain` must still show what was measured and that the
+/// model overruled it, so the verdict is never unexplained.
+#[test]
+fn a_flag_the_model_takes_back_on_a_real_macro_is_still_explained() {
+    let Some(meadow) = cached_fixture("bokeh/green_meadow.jpg") else {
+        require(false, "bokeh/green_meadow.jpg");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let explain = |extra: &[&str]| {
+        let out = cull_tests::cull(&dir.path().join("db"), dir.path())
+            .args(extra)
+            .arg("explain")
+            .arg(&meadow)
+            .output()
+            .expect("cull runs");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let measured = explain(&["--no-model"]);
+    assert!(measured.contains("verdict: review"), "{measured}");
+    assert!(measured.contains("- motion_blur:"), "{measured}");
+    let learned = explain(&[]);
+    assert!(learned.contains("verdict: keep"), "{learned}");
+    assert!(
+        learned.contains("motion_blur: measured at severity")
+            && learned.contains("taken back by the learned model"),
+        "{learned}"
+    );
+}
