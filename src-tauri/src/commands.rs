@@ -203,9 +203,16 @@ pub async fn shot_detail(app: AppHandle, id: i64) -> AppResult<ShotDetail> {
             .unwrap_or_default();
         // The cache keeps verdicts, not the tile maps behind them: measure again for the loupe.
         let measured = judge_file(&stored.report.path, None).ok();
+        let taken_back = match (stored.report.judged(), &measured) {
+            (Some(judged), Some((measured_only, _))) => {
+                crate::api::taken_back(judged, &measured_only.reasons)
+            }
+            _ => Vec::new(),
+        };
         Ok(ShotDetail {
             shot,
             reasons,
+            taken_back,
             exif,
             sharpness: measured
                 .as_ref()

@@ -52,7 +52,12 @@ export type ShotView = { id: number, name: string, path: string, folder: string,
 score: number | null, verdict: Verdict | null, decision: Decision | null, reasons: Array<ReasonCode>, error: string | null, captured: string | null, width: number, height: number, };
 export type TileRect = { x0: number, y0: number, x1: number, y1: number, };
 export type SharpnessMap = { cols: number, rows: number, tiles: Array<number | null>, sharpest: TileRect | null, analysed_width: number, analysed_height: number, };
-export type ShotDetail = { shot: ShotView, reasons: Array<Reason>, exif: ExifInfo, sharpness: SharpnessMap | null, measurements: Array<string>, };
+export type ShotDetail = { shot: ShotView, reasons: Array<Reason>, 
+/**
+ * What the detectors measured but the learned model took back: shown, so no verdict is
+ * left unexplained.
+ */
+taken_back: Array<Reason>, exif: ExifInfo, sharpness: SharpnessMap | null, measurements: Array<string>, };
 export type Settings = { folders: Array<string>, sensitivity: { [key in ReasonCode]?: Sensitivity }, device: Device, cache_dir: string, };
 export type AppInfo = { version: string, settings: Settings, db_path: string, sample_available: boolean, };
 export type ScanEvent = { "kind": "progress", stage: Stage, done: number, total: number, failed: number, elapsed_secs: number, } | { "kind": "shots", shots: Array<ShotView>, };

@@ -164,6 +164,7 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
         sharpest: { x0: Math.floor((c * W) / cols), x1: Math.floor(((c + 1) * W) / cols), y0: Math.floor((ro * H) / rows), y1: Math.floor(((ro + 1) * H) / rows) },
         analysed_width: W, analysed_height: H,
       },
+      taken_back: [],
       measurements: ["analysed at 1500×1000 (1/4 of each side)", "exposure: mean −0.20 EV from middle grey", "noise: σ ≈ 1.20 levels in the flattest tiles"],
     };
   }

@@ -251,12 +251,27 @@ export class Loupe {
       }
       reasons.appendChild(ul);
     } else if (d) {
-      reasons.appendChild(h("p", { class: "muted" }, "No problem was measured."));
+      reasons.appendChild(
+        h("p", { class: "muted" }, d.taken_back.length ? "No problem is flagged." : "No problem was measured."),
+      );
     } else if (this.detailError) {
       reasons.appendChild(h("p", { class: "error-text" }, `Could not measure this photo: ${this.detailError}`));
     } else {
       if (s.reasons.length) reasons.appendChild(h("ul", { class: "reason-list" }, s.reasons.map((c) => h("li", null, h("strong", null, reasonTitle(c))))));
       reasons.appendChild(h("p", { class: "muted small" }, "Measuring…"));
+    }
+    // Flags the learned model took back stay visible, with the measurement behind them.
+    if (d?.taken_back.length) {
+      reasons.appendChild(h("h4", null, "Taken back by the learned model"));
+      reasons.appendChild(
+        h(
+          "ul",
+          { class: "reason-list taken-back", "data-testid": "taken-back" },
+          d.taken_back.map((r) =>
+            h("li", { class: `reason r-${r.code}` }, h("strong", null, reasonTitle(r.code)), h("p", { class: "reason-msg muted" }, r.message)),
+          ),
+        ),
+      );
     }
     sections.push(reasons);
 
