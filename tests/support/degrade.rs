@@ -54,7 +54,7 @@ use image::{ImageResult, RgbImage};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 fn map_linear(img: &RgbImage, f: impl Fn(&mut LinearImage)) -> RgbImage {
     let mut lin = LinearImage::from_srgb(img);
@@ -104,7 +104,8 @@ pub fn line_kernel(length_px: f32, angle_deg: f32) -> Vec<(isize, isize, f32)> {
     }
     let (s, c) = angle_deg.to_radians().sin_cos();
     let n = (length_px * 4.0).ceil() as usize + 1;
-    let mut acc: HashMap<(isize, isize), f32> = HashMap::new();
+    // Ordered, so the weights sum in the same order every run (bit-reproducible kernels).
+    let mut acc: BTreeMap<(isize, isize), f32> = BTreeMap::new();
     for i in 0..n {
         let t = (i as f32 / (n - 1) as f32 - 0.5) * (length_px - 1.0);
         let (x, y) = (t * c, -t * s);
@@ -169,7 +170,8 @@ pub fn shake_kernel(length_px: f32, seed: u64) -> Vec<(isize, isize, f32)> {
         .iter()
         .fold((0.0, 0.0), |(a, b), p| (a + p.0, b + p.1));
     let (mx, my) = (mx / points.len() as f32, my / points.len() as f32);
-    let mut acc: HashMap<(isize, isize), f32> = HashMap::new();
+    // Ordered, so the weights sum in the same order every run (bit-reproducible kernels).
+    let mut acc: BTreeMap<(isize, isize), f32> = BTreeMap::new();
     for (px, py, w) in points {
         let (x, y) = (px - mx, py - my);
         let (x0, y0) = (x.floor(), y.floor());
