@@ -143,18 +143,6 @@ pub struct ShotDetail {
     pub measurements: Vec<String>,
 }
 
-/// The measured reasons missing from a verdict the learned model took part in.
-pub fn taken_back(judged: &cull_core::JudgedShot, measured_only: &[Reason]) -> Vec<Reason> {
-    if judged.model.is_none() {
-        return Vec::new();
-    }
-    measured_only
-        .iter()
-        .filter(|m| !judged.reasons.iter().any(|kept| kept.code == m.code))
-        .cloned()
-        .collect()
-}
-
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ScanEvent {
@@ -247,42 +235,6 @@ mod tests {
             committed == fresh,
             "ui/src/api/types.ts is stale: run CULL_EXPORT_BINDINGS=1 cargo test -p cull-app bindings"
         );
-    }
-
-    fn reason(code: ReasonCode) -> Reason {
-        Reason {
-            code,
-            severity: 0.4,
-            confidence: 0.9,
-            message: format!("{code} measured"),
-        }
-    }
-
-    fn judged(reasons: Vec<Reason>, with_model: bool) -> cull_core::JudgedShot {
-        cull_core::JudgedShot {
-            score: 100.0,
-            verdict: Verdict::Keep,
-            reasons,
-            exif: ExifInfo::default(),
-            width: 1,
-            height: 1,
-            model: with_model.then(|| cull_core::model::ModelInfo {
-                name: "cull-judge".into(),
-                version: "1".into(),
-            }),
-            quality: None,
-        }
-    }
-
-    #[test]
-    fn the_loupe_lists_what_the_model_took_back_and_only_when_a_model_judged() {
-        let measured = [reason(ReasonCode::MotionBlur), reason(ReasonCode::Noise)];
-        let kept = judged(vec![reason(ReasonCode::Noise)], true);
-        let back = taken_back(&kept, &measured);
-        assert_eq!(back.len(), 1);
-        assert_eq!(back[0].code, ReasonCode::MotionBlur);
-        // Without a model every difference comes from sensitivity, not from a second opinion.
-        assert!(taken_back(&judged(Vec::new(), false), &measured).is_empty());
     }
 
     #[test]

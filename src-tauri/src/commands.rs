@@ -204,9 +204,7 @@ pub async fn shot_detail(app: AppHandle, id: i64) -> AppResult<ShotDetail> {
         // The cache keeps verdicts, not the tile maps behind them: measure again for the loupe.
         let measured = judge_file(&stored.report.path, None).ok();
         let taken_back = match (stored.report.judged(), &measured) {
-            (Some(judged), Some((measured_only, _))) => {
-                crate::api::taken_back(judged, &measured_only.reasons)
-            }
+            (Some(judged), Some((measured_only, _))) => judged.taken_back(&measured_only.reasons),
             _ => Vec::new(),
         };
         Ok(ShotDetail {

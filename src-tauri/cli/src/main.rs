@@ -339,18 +339,12 @@ fn explain(file: &Path, json: bool, model: Option<ModelHandle>) -> Result<ExitCo
         );
     }
     // A flag the model took back is part of the explanation, not something to hide.
-    if judged.model.is_some() {
-        let measured_only = cull_core::judge::fuse(&measurements);
-        for r in measured_only
-            .reasons
-            .iter()
-            .filter(|r| !judged.reasons.iter().any(|kept| kept.code == r.code))
-        {
-            println!(
-                "  - {}: measured at severity {:.2}, taken back by the learned model\n      {}",
-                r.code, r.severity, r.message
-            );
-        }
+    let measured_only = cull_core::judge::fuse(&measurements);
+    for r in judged.taken_back(&measured_only.reasons) {
+        println!(
+            "  - {}: measured at severity {:.2}, taken back by the learned model\n      {}",
+            r.code, r.severity, r.message
+        );
     }
     print_measurements(&measurements);
     let e = &judged.exif;

@@ -49,6 +49,22 @@ pub struct JudgedShot {
     pub quality: Option<f32>,
 }
 
+impl JudgedShot {
+    /// The measured reasons (`measured_only`, from [`crate::judge::fuse`]) that the learned
+    /// model took back from this verdict; empty when no model took part. Shown by `cull explain`
+    /// and the app's loupe, so no verdict goes unexplained.
+    pub fn taken_back(&self, measured_only: &[Reason]) -> Vec<Reason> {
+        if self.model.is_none() {
+            return Vec::new();
+        }
+        measured_only
+            .iter()
+            .filter(|m| !self.reasons.iter().any(|kept| kept.code == m.code))
+            .cloned()
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Outcome {
@@ -428,25 +444,23 @@ fn run_model_stage(
 }
 
 fn apply_model(model: &dyn Model, batch: &mut [Judged]) {
-    let inputs: Vec<ModelInput> = batch
-        .iter()
-        .filter_map(|j| j.for_model.as_ref().map(|(_, input)| input.clone()))
-        .collect();
+    // Move the inputs out (a few hundred kB of pixels each) rather than copy them.
+    let (slots, pending): (Vec<usize>, Vec<(Measurements, ModelInput)>) = batch
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(i, j)| j.for_model.take().map(|p| (i, p)))
+        .unzip();
+    let (measurements, inputs): (Vec<Measurements>, Vec<ModelInput>) = pending.into_iter().unzip();
     let Ok(outputs) = model.infer(&inputs) else {
         return;
     };
     let info = model.info();
-    let mut outputs = outputs.into_iter();
-    for judged in batch.iter_mut() {
-        let Some((measurements, _)) = judged.for_model.take() else {
-            continue;
-        };
-        let (Some(output), Outcome::Judged(shot)) = (outputs.next(), &mut judged.report.outcome)
-        else {
-            continue;
-        };
-        learned_verdict(shot, &measurements, &output, model, &info);
-        judged.report.embedding = Some(output.embedding);
+    for ((slot, measured), output) in slots.into_iter().zip(&measurements).zip(outputs) {
+        let judged = &mut batch[slot];
+        if let Outcome::Judged(shot) = &mut judged.report.outcome {
+            learned_verdict(shot, measured, &output, model, &info);
+            judged.report.embedding = Some(output.embedding);
+        }
     }
 }
 
@@ -756,6 +770,44 @@ mod tests {
         )
         .expect("scan");
         assert_eq!((again.judged, again.cached), (2, 0));
+    }
+
+    fn judged_with(reasons: Vec<Reason>, with_model: bool) -> JudgedShot {
+        JudgedShot {
+            score: 100.0,
+            verdict: Verdict::Keep,
+            reasons,
+            exif: ExifInfo::default(),
+            width: 1,
+            height: 1,
+            model: with_model.then(|| ModelInfo {
+                name: "cull-judge".into(),
+                version: "1".into(),
+            }),
+            quality: None,
+        }
+    }
+
+    fn measured(code: crate::ReasonCode) -> Reason {
+        Reason {
+            code,
+            severity: 0.4,
+            confidence: 0.9,
+            message: format!("{code} measured"),
+        }
+    }
+
+    #[test]
+    fn taken_back_lists_what_the_model_removed_and_only_when_a_model_judged() {
+        use crate::ReasonCode::{MotionBlur, Noise};
+        let measured_only = [measured(MotionBlur), measured(Noise)];
+        let kept = judged_with(vec![measured(Noise)], true);
+        let back = kept.taken_back(&measured_only);
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].code, MotionBlur);
+        assert!(judged_with(Vec::new(), false)
+            .taken_back(&measured_only)
+            .is_empty());
     }
 
     #[test]
