@@ -19,7 +19,7 @@ use cull_core::judge::measure;
 use cull_core::library::FileKind;
 use cull_core::media::decode_preview;
 use cull_core::model::{ModelInput, FEATURE_NAMES, VIEW_COUNT, VIEW_SIDE};
-use cull_tests::training::{make_variant, HELDOUT_RECIPES, RECIPES};
+use cull_tests::training::{make_variant, recipes, HELDOUT_RECIPES};
 use rayon::prelude::*;
 use serde_json::json;
 
@@ -52,13 +52,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let [source, path, _collection, split] = cols[..] else {
             return Err(format!("{list}:{}: expected 4 tab-separated columns", line_no + 1).into());
         };
-        let per_round = RECIPES.iter().chain(if split == "test" {
+        let heldout: &[&'static str] = if split == "test" {
             HELDOUT_RECIPES
         } else {
             &[]
-        });
-        let recipes = (0..rounds).flat_map(|_| per_round.clone());
-        for (k, recipe) in recipes.enumerate() {
+        };
+        let per_round = [recipes().as_slice(), heldout].concat();
+        let all_rounds = per_round.iter().cycle().take(rounds * per_round.len());
+        for (k, &recipe) in all_rounds.enumerate() {
             jobs.push(Job {
                 source: source.to_string(),
                 path: PathBuf::from(path),

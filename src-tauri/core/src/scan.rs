@@ -691,7 +691,7 @@ mod tests {
         let json = serde_json::json!({
             "name": "nothing-wrong", "version": "0",
             "view_side": crate::model::VIEW_SIDE, "view_count": crate::model::VIEW_COUNT,
-            "features": crate::model::FEATURE_NAMES, "outputs": crate::model::REASON_OUTPUTS,
+            "features": crate::model::FEATURE_NAMES, "outputs": crate::model::reason_outputs(),
             "embedding_size": 2, "thresholds": {}
         });
         crate::model::ModelCard::parse(&json.to_string()).expect("card")

@@ -10,18 +10,14 @@ use super::input::{FEATURE_NAMES, VIEW_COUNT, VIEW_SIDE};
 use super::ModelError;
 use crate::judge::ReasonCode;
 
-/// The probability outputs, in order: the eight reasons, then "no defect".
-pub const REASON_OUTPUTS: [&str; 9] = [
-    "blur",
-    "motion_blur",
-    "underexposed",
-    "overexposed",
-    "noise",
-    "jpeg_artifacts",
-    "lens_flare",
-    "low_contrast",
-    "good",
-];
+/// The probability outputs, in order: the eight reason codes, then "good" (no defect).
+pub fn reason_outputs() -> Vec<&'static str> {
+    ReasonCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .chain(["good"])
+        .collect()
+}
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ModelCard {
@@ -56,7 +52,7 @@ impl ModelCard {
                 "the model was trained on other detector features than this build measures".into(),
             ));
         }
-        if self.outputs.iter().map(String::as_str).ne(REASON_OUTPUTS) {
+        if self.outputs.iter().map(String::as_str).ne(reason_outputs()) {
             return Err(ModelError(
                 "the model's outputs are not the 8 reasons + good".into(),
             ));
@@ -76,7 +72,7 @@ mod tests {
     fn card_json(view_side: u32) -> String {
         serde_json::json!({
             "name": "cull-judge", "version": "1", "view_side": view_side, "view_count": VIEW_COUNT,
-            "features": FEATURE_NAMES, "outputs": REASON_OUTPUTS, "embedding_size": 1280,
+            "features": FEATURE_NAMES, "outputs": reason_outputs(), "embedding_size": 1280,
             "thresholds": {"blur": 0.4}
         })
         .to_string()
