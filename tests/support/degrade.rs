@@ -95,6 +95,25 @@ pub fn defocus(img: &RgbImage, radius_px: f32) -> RgbImage {
     map_linear(img, |l| *l = l.disk_blurred(radius_px))
 }
 
+/// Deposits `weight` at the sub-pixel point (x, y), shared bilinearly among its four
+/// neighbouring taps. The map is ordered, so weights later sum in the same order every run
+/// (bit-reproducible kernels).
+fn splat(acc: &mut BTreeMap<(isize, isize), f32>, x: f32, y: f32, weight: f32) {
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let (x0, y0) = (x0 as isize, y0 as isize);
+    for (dx, dy, f) in [
+        (0, 0, (1.0 - fx) * (1.0 - fy)),
+        (1, 0, fx * (1.0 - fy)),
+        (0, 1, (1.0 - fx) * fy),
+        (1, 1, fx * fy),
+    ] {
+        if f > 0.0 {
+            *acc.entry((x0 + dx, y0 + dy)).or_insert(0.0) += weight * f;
+        }
+    }
+}
+
 /// Sparse line kernel `[(dx, dy, w)]`: `length_px` long, centred, at `angle_deg` counter-clockwise
 /// from the +x axis (image y points down, so 90° is vertical). Built by depositing bilinear weights
 /// from points spaced 0.25 px along the segment, so fractional lengths and any angle are smooth.
@@ -104,24 +123,10 @@ pub fn line_kernel(length_px: f32, angle_deg: f32) -> Vec<(isize, isize, f32)> {
     }
     let (s, c) = angle_deg.to_radians().sin_cos();
     let n = (length_px * 4.0).ceil() as usize + 1;
-    // Ordered, so the weights sum in the same order every run (bit-reproducible kernels).
-    let mut acc: BTreeMap<(isize, isize), f32> = BTreeMap::new();
+    let mut acc = BTreeMap::new();
     for i in 0..n {
         let t = (i as f32 / (n - 1) as f32 - 0.5) * (length_px - 1.0);
-        let (x, y) = (t * c, -t * s);
-        let (x0, y0) = (x.floor(), y.floor());
-        let (fx, fy) = (x - x0, y - y0);
-        let (x0, y0) = (x0 as isize, y0 as isize);
-        for (dx, dy, w) in [
-            (0, 0, (1.0 - fx) * (1.0 - fy)),
-            (1, 0, fx * (1.0 - fy)),
-            (0, 1, (1.0 - fx) * fy),
-            (1, 1, fx * fy),
-        ] {
-            if w > 0.0 {
-                *acc.entry((x0 + dx, y0 + dy)).or_insert(0.0) += w;
-            }
-        }
+        splat(&mut acc, t * c, -t * s, 1.0);
     }
     let total: f32 = acc.values().sum();
     let mut taps: Vec<(isize, isize, f32)> = acc
@@ -170,23 +175,9 @@ pub fn shake_kernel(length_px: f32, seed: u64) -> Vec<(isize, isize, f32)> {
         .iter()
         .fold((0.0, 0.0), |(a, b), p| (a + p.0, b + p.1));
     let (mx, my) = (mx / points.len() as f32, my / points.len() as f32);
-    // Ordered, so the weights sum in the same order every run (bit-reproducible kernels).
-    let mut acc: BTreeMap<(isize, isize), f32> = BTreeMap::new();
+    let mut acc = BTreeMap::new();
     for (px, py, w) in points {
-        let (x, y) = (px - mx, py - my);
-        let (x0, y0) = (x.floor(), y.floor());
-        let (fx, fy) = (x - x0, y - y0);
-        let (x0, y0) = (x0 as isize, y0 as isize);
-        for (dx, dy, f) in [
-            (0, 0, (1.0 - fx) * (1.0 - fy)),
-            (1, 0, fx * (1.0 - fy)),
-            (0, 1, (1.0 - fx) * fy),
-            (1, 1, fx * fy),
-        ] {
-            if f > 0.0 {
-                *acc.entry((x0 + dx, y0 + dy)).or_insert(0.0) += w * f;
-            }
-        }
+        splat(&mut acc, px - mx, py - my, w);
     }
     let total: f32 = acc.values().sum();
     let mut taps: Vec<(isize, isize, f32)> = acc
