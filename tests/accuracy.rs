@@ -13,12 +13,15 @@ struct Score {
     table: BTreeMap<&'static str, (usize, usize)>,
     defects: (usize, usize),
     clean: (usize, usize),
+    /// Clean or legitimate photos the judge would send to the trash in one click.
+    clean_rejected: Vec<String>,
 }
 
 fn score(run: &ScanRun, labels: &[Labelled], mode: &str) -> Score {
     let mut table: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut defects = (0, 0);
     let mut clean = (0, 0);
+    let mut clean_rejected = Vec::new();
     for label in labels {
         let name = label
             .path
@@ -27,6 +30,9 @@ fn score(run: &ScanRun, labels: &[Labelled], mode: &str) -> Score {
             .expect("name");
         let line = run.line(name);
         let flagged = line["verdict"] != "keep";
+        if label.expected_code.is_none() && line["verdict"] == "reject" {
+            clean_rejected.push(name.to_string());
+        }
         let correct = match label.expected_code {
             Some(code) => flagged && run.codes(name).iter().any(|c| c == code),
             None => !flagged,
@@ -53,6 +59,7 @@ fn score(run: &ScanRun, labels: &[Labelled], mode: &str) -> Score {
         table,
         defects,
         clean,
+        clean_rejected,
     }
 }
 
@@ -120,4 +127,11 @@ fn detectors_find_generated_defects_and_spare_legitimate_looks() {
     }
     // The model may only take flags back; it must not lose defects the detectors found.
     assert!(learned.defects.0 + 1 >= measured.defects.0);
+    // A clean or legitimately unusual photo may be sent to review, never rejected: a reject is
+    // one click from the trash.
+    assert!(
+        learned.clean_rejected.is_empty(),
+        "clean or legitimate photos rejected: {:?}",
+        learned.clean_rejected
+    );
 }

@@ -336,13 +336,18 @@ fn absolute(path: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Names what judges: the measuring code's version plus the model's, so a verdict made with
-/// another model (or without one) is judged again.
+/// Names what judges: the measuring code's version plus the model's and the rules that fuse the
+/// two, so a verdict made with another model, other fusion (or without a model) is judged again.
 fn analyser_tag(model: Option<&dyn Model>) -> String {
     match model {
         Some(m) => {
             let info = m.info();
-            format!("{ANALYSER_VERSION}+{}-{}", info.name, info.version)
+            format!(
+                "{ANALYSER_VERSION}+{}-{}+{}",
+                info.name,
+                info.version,
+                crate::judge::FUSION_VERSION
+            )
         }
         None => ANALYSER_VERSION.to_string(),
     }
@@ -738,7 +743,8 @@ mod tests {
             assert_eq!(store.embedding(id).expect("query"), Some(vec![0.6, 0.8]));
         }
         // A severe measurement stands even against a model that sees nothing wrong, and its
-        // message cites both the measurement and the model.
+        // message cites both the measurement and the model; the two disagree, so the shot goes
+        // to review rather than to the trash.
         let dark = reports
             .iter()
             .find(|r| r.path.ends_with("b.jpg"))
@@ -750,10 +756,13 @@ mod tests {
             .find(|r| r.code == crate::ReasonCode::Underexposed)
             .expect("underexposed stands");
         assert!(
-            under.message.contains("brightness") && under.message.ends_with("gives it 0 %"),
+            under.message.contains("brightness")
+                && under.message.contains("gives it 0 %")
+                && under.message.ends_with("left for you to review"),
             "{}",
             under.message
         );
+        assert_eq!(dark.verdict, Verdict::Review);
 
         // Without the model the same files are judged again (another analyser), not read
         // back from the model's cache.

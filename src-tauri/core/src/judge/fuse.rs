@@ -29,20 +29,35 @@ pub fn fuse(m: &Measurements) -> Judgement {
     judgement(measured_reasons(m))
 }
 
+/// Bumped whenever the rules that join the measurements and the model change, so verdicts cached
+/// under the old rules are judged again.
+pub const FUSION_VERSION: &str = "fusion-2";
+
 /// The model overrules a measured reason only when its probability is under this share of the
 /// reason's threshold: a clear "no", not a hesitant one.
 const MODEL_SUPPRESSES_BELOW: f32 = 0.15;
-/// A measurement this severe stands whatever the model says.
+/// A measurement this severe is not taken back whatever the model says.
 const MODEL_CANNOT_OVERRULE: f32 = 0.6;
+/// The model doubts a reason when its probability is under this share of the reason's
+/// threshold: it does not see the defect the measurement found.
+const MODEL_DOUBTS_BELOW: f32 = 0.5;
+/// The confidence of a severe measurement the model doubts. Low enough that no doubted reason
+/// reaches a reject on its own, even at the strictest sensitivity
+/// (1.0 severity × 0.35 × 1.4 strict < REJECT_IMPACT), high enough that a severe one still asks
+/// for a look (0.63 severity × 0.35 ≥ REVIEW_IMPACT).
+const DOUBTED_CONFIDENCE: f32 = 0.35;
 
 /// Reasons, score and verdict from the measurements and the learned model together.
 ///
-/// The model is a second opinion that may only take a flag back, never raise one: trained on a
-/// few dozen source photos, it agreed with the detectors' mistakes on real macros as often as it
-/// corrected them (see models/MODELS.md), so letting it raise or harden reasons made real-photo
-/// verdicts worse. Where the model clearly says "not this defect" about a moderate measurement,
-/// that measurement is scaled down, which is how a gravel texture stops reading as grain. Every
-/// message still cites the measurement, followed by the model's probability.
+/// The model is a second opinion that may take a flag back or make it doubtful, never raise one:
+/// trained on a few dozen source photos, it agreed with the detectors' mistakes on real macros as
+/// often as it corrected them (see models/MODELS.md), so letting it raise or harden reasons made
+/// real-photo verdicts worse. Where the model clearly says "not this defect" about a moderate
+/// measurement, that measurement is scaled down, which is how a gravel texture stops reading as
+/// grain. Where it does not see a defect the measurement calls severe, the two disagree and the
+/// judge is unsure, so the reason keeps its severity but loses confidence: it sends the shot to
+/// review, never to the trash (the hazy landscape measured as flare, the low-key dusk measured as
+/// underexposed). Every message still cites the measurement, followed by the model's probability.
 pub fn fuse_with_model(m: &Measurements, output: &ModelOutput, card: &ModelCard) -> Judgement {
     let reasons = measured_reasons(m)
         .into_iter()
@@ -57,15 +72,28 @@ pub fn fuse_with_model(m: &Measurements, output: &ModelOutput, card: &ModelCard)
 /// One measured reason after the model's say: probability `p` against threshold `t`.
 fn second_opinion(r: Reason, p: f32, t: f32) -> Reason {
     let t = t.clamp(0.01, 0.99);
-    let severity = if r.severity < MODEL_CANNOT_OVERRULE {
-        r.severity * ramp(p, 0.0, MODEL_SUPPRESSES_BELOW * t)
-    } else {
+    let severe = r.severity >= MODEL_CANNOT_OVERRULE;
+    let severity = if severe {
         r.severity
+    } else {
+        r.severity * ramp(p, 0.0, MODEL_SUPPRESSES_BELOW * t)
+    };
+    let doubted = severe && p < MODEL_DOUBTS_BELOW * t;
+    let confidence = if doubted {
+        r.confidence.min(DOUBTED_CONFIDENCE)
+    } else {
+        r.confidence
+    };
+    let doubt = if doubted {
+        ", so it is left for you to review"
+    } else {
+        ""
     };
     Reason {
         severity: round2(severity),
+        confidence: round2(confidence),
         message: format!(
-            "{}; the learned model gives it {:.0} %",
+            "{}; the learned model gives it {:.0} %{doubt}",
             r.message,
             p * 100.0
         ),
@@ -382,14 +410,51 @@ mod tests {
         assert_eq!(second_opinion(blur(0.4), 0.0, t).severity, 0.0);
         // …a hesitant one leaves it as it was…
         assert_eq!(second_opinion(blur(0.4), 0.2, t).severity, 0.4);
-        // …a severe measurement stands whatever the model says…
+        // …a severe measurement keeps its severity whatever the model says…
         assert_eq!(second_opinion(blur(0.8), 0.0, t).severity, 0.8);
+        // …and keeps its confidence when the model agrees or only hesitates…
+        assert_eq!(second_opinion(blur(0.8), 0.9, t).confidence, 0.9);
+        assert_eq!(second_opinion(blur(0.8), 0.25, t).confidence, 0.9);
         // …and a "yes" never raises what the detectors did not see.
         assert_eq!(second_opinion(blur(0.05), 1.0, t).severity, 0.05);
         let message = second_opinion(blur(0.4), 0.03, t).message;
         assert!(
             message.ends_with("the learned model gives it 3 %"),
             "{message}"
+        );
+    }
+
+    /// Regression: a hazy overcast landscape measured as severe lens flare (0.97) and a deliberate
+    /// low-key dusk measured as underexposed (1.0) were rejected while the model gave them 0–1 %.
+    #[test]
+    fn a_severe_measurement_the_model_does_not_see_goes_to_review_never_reject() {
+        let t = 0.6;
+        let strict = Sensitivities(
+            ReasonCode::ALL
+                .iter()
+                .map(|c| (*c, Sensitivity::Strict))
+                .collect(),
+        );
+        for severity in [0.63, 0.8, 0.97, 1.0] {
+            let doubted = second_opinion(blur(severity), 0.01, t);
+            assert_eq!(doubted.severity, severity, "the measurement is still shown");
+            assert!(
+                doubted.message.ends_with("left for you to review"),
+                "{}",
+                doubted.message
+            );
+            let reasons = [doubted];
+            assert_eq!(
+                decide(&reasons, &Sensitivities::default()).1,
+                Verdict::Review
+            );
+            assert_ne!(decide(&reasons, &strict).1, Verdict::Reject, "{severity}");
+        }
+        // The same measurement with the model agreeing is rejected.
+        let agreed = [second_opinion(blur(0.97), 0.9, t)];
+        assert_eq!(
+            decide(&agreed, &Sensitivities::default()).1,
+            Verdict::Reject
         );
     }
 

@@ -1,6 +1,9 @@
 //! The model card shipped next to the ONNX file: how inputs are prepared, what the outputs mean
 //! and the decision threshold per reason chosen on the validation split. A card that does not
 //! match this build's preprocessing is refused, so a stale model can never be fed wrong inputs.
+//!
+//! Outputs are found by name, never by position: a later model may add outputs (`closed_eyes`,
+//! `duplicate`, …) or reorder them without this build misreading a single probability.
 
 use std::collections::BTreeMap;
 
@@ -10,12 +13,16 @@ use super::input::{FEATURE_NAMES, VIEW_COUNT, VIEW_SIDE};
 use super::ModelError;
 use crate::judge::ReasonCode;
 
-/// The probability outputs, in order: the eight reason codes, then "good" (no defect).
+/// The name of the "no defect" output.
+pub const GOOD_OUTPUT: &str = "good";
+
+/// The probability outputs this build reads: the eight reason codes, then "good" (no defect).
+/// The order is the one the training code writes; a card may list them in any order.
 pub fn reason_outputs() -> Vec<&'static str> {
     ReasonCode::ALL
         .iter()
         .map(|c| c.as_str())
-        .chain(["good"])
+        .chain([GOOD_OUTPUT])
         .collect()
 }
 
@@ -52,12 +59,36 @@ impl ModelCard {
                 "the model was trained on other detector features than this build measures".into(),
             ));
         }
-        if self.outputs.iter().map(String::as_str).ne(reason_outputs()) {
-            return Err(ModelError(
-                "the model's outputs are not the 8 reasons + good".into(),
-            ));
+        if let Some(missing) = reason_outputs()
+            .into_iter()
+            .find(|name| self.output_index(name).is_none())
+        {
+            return Err(ModelError(format!(
+                "the model has no '{missing}' output (it gives: {})",
+                self.outputs.join(", ")
+            )));
         }
         Ok(())
+    }
+
+    /// Where the output called `name` sits in each row of `probabilities`.
+    pub fn output_index(&self, name: &str) -> Option<usize> {
+        self.outputs.iter().position(|o| o == name)
+    }
+
+    /// One row of the `probabilities` output read by name: the defect probabilities in
+    /// [`ReasonCode::ALL`] order and the "good" probability. Outputs this build does not know are
+    /// ignored. `None` when the row is shorter than the card says.
+    pub fn read_probabilities(&self, row: &[f32]) -> Option<([f32; 8], f32)> {
+        if row.len() != self.outputs.len() {
+            return None;
+        }
+        let at = |name: &str| self.output_index(name).and_then(|i| row.get(i).copied());
+        let mut defects = [0.0; 8];
+        for (slot, code) in defects.iter_mut().zip(ReasonCode::ALL) {
+            *slot = at(code.as_str())?;
+        }
+        Some((defects, at(GOOD_OUTPUT)?))
     }
 
     pub fn threshold(&self, code: ReasonCode) -> f32 {
@@ -69,13 +100,52 @@ impl ModelCard {
 mod tests {
     use super::*;
 
-    fn card_json(view_side: u32) -> String {
+    fn card_with_outputs(view_side: u32, outputs: &[&str]) -> String {
         serde_json::json!({
             "name": "cull-judge", "version": "1", "view_side": view_side, "view_count": VIEW_COUNT,
-            "features": FEATURE_NAMES, "outputs": reason_outputs(), "embedding_size": 1280,
+            "features": FEATURE_NAMES, "outputs": outputs, "embedding_size": 1280,
             "thresholds": {"blur": 0.4}
         })
         .to_string()
+    }
+
+    fn card_json(view_side: u32) -> String {
+        card_with_outputs(view_side, &reason_outputs())
+    }
+
+    #[test]
+    fn outputs_are_read_by_name_so_a_model_with_new_or_reordered_outputs_still_fits() {
+        // A later model: "good" first, the reasons reversed, and two outputs this build lacks.
+        let mut outputs = vec![GOOD_OUTPUT, "closed_eyes"];
+        outputs.extend(ReasonCode::ALL.iter().rev().map(|c| c.as_str()));
+        outputs.push("duplicate");
+        let card = ModelCard::parse(&card_with_outputs(VIEW_SIDE, &outputs)).expect("parse");
+        // Each output's value is its position, so a misread shows as a wrong number.
+        let row: Vec<f32> = (0..outputs.len()).map(|i| i as f32).collect();
+        let (defects, good) = card.read_probabilities(&row).expect("read");
+        assert_eq!(good, 0.0);
+        for (code, p) in ReasonCode::ALL.iter().zip(defects) {
+            let at = outputs
+                .iter()
+                .position(|o| *o == code.as_str())
+                .expect("listed");
+            assert_eq!(p, at as f32, "{code:?}");
+        }
+        assert_eq!(
+            card.read_probabilities(&row[1..]),
+            None,
+            "short row refused"
+        );
+    }
+
+    #[test]
+    fn a_card_without_a_reason_this_build_needs_is_refused_by_name() {
+        let outputs: Vec<&str> = reason_outputs()
+            .into_iter()
+            .filter(|o| *o != "lens_flare")
+            .collect();
+        let err = ModelCard::parse(&card_with_outputs(VIEW_SIDE, &outputs)).expect_err("refused");
+        assert!(err.0.contains("'lens_flare'"), "{err}");
     }
 
     #[test]

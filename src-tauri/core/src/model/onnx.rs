@@ -338,19 +338,27 @@ impl Model for OnnxModel {
             .map_err(fail)?;
         let per_probs = probabilities.len() / n;
         let per_embedding = embedding.len() / n;
-        if per_probs != 9 || per_embedding != self.card.embedding_size {
-            return Err(ModelError(format!(
-                "unexpected output sizes: {per_probs} probabilities, {per_embedding}-d embedding"
-            )));
+        let sizes_wrong = || {
+            ModelError(format!(
+                "unexpected output sizes: {per_probs} probabilities (the card lists {}), {per_embedding}-d embedding",
+                self.card.outputs.len()
+            ))
+        };
+        if per_probs == 0 || per_embedding != self.card.embedding_size {
+            return Err(sizes_wrong());
         }
-        Ok(probabilities
+        probabilities
             .chunks_exact(per_probs)
             .zip(embedding.chunks_exact(per_embedding))
-            .map(|(p, e)| ModelOutput {
-                probabilities: std::array::from_fn(|i| p[i]),
-                quality: p[8],
-                embedding: e.to_vec(),
+            .map(|(p, e)| {
+                let (probabilities, quality) =
+                    self.card.read_probabilities(p).ok_or_else(sizes_wrong)?;
+                Ok(ModelOutput {
+                    probabilities,
+                    quality,
+                    embedding: e.to_vec(),
+                })
             })
-            .collect())
+            .collect()
     }
 }
