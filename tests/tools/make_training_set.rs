@@ -15,7 +15,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use cull_core::judge::measure;
+use cull_core::judge::{fuse, measure};
 use cull_core::library::FileKind;
 use cull_core::media::decode_preview;
 use cull_core::model::{ModelInput, FEATURE_NAMES, VIEW_COUNT, VIEW_SIDE};
@@ -142,6 +142,14 @@ fn build(job: &Job, scratch: &Path) -> Result<Example, Box<dyn std::error::Error
     let preview = decode_preview(&file, FileKind::Jpeg)?;
     let measurements = measure(&preview);
     let input = ModelInput::from_preview(&preview, &measurements);
+    // The measured verdict, so a fusion stacked on the measurements and the network can be
+    // fitted and checked on exactly what a scan without the model would say.
+    let measured = fuse(&measurements);
+    let severities: serde_json::Map<String, serde_json::Value> = measured
+        .reasons
+        .iter()
+        .map(|r| (r.code.as_str().to_string(), json!(r.severity)))
+        .collect();
     std::fs::remove_file(&file)?;
     let record = json!({
         "source": job.source,
@@ -154,6 +162,7 @@ fn build(job: &Job, scratch: &Path) -> Result<Example, Box<dyn std::error::Error
         "quality": variant.quality,
         "width": variant.image.width(),
         "height": variant.image.height(),
+        "measured": {"verdict": measured.verdict, "severities": severities},
     });
     Ok(Example { record, input })
 }
