@@ -66,25 +66,8 @@ DEBIAN = [
             "rubberwhale1", "smarties", "squirrel_cls", "stuff",
         ]},
     ),
-    (
-        "lomiri",
-        "lomiri-wallpapers-16.04",
-        "usr/share/backgrounds",
-        # The photographs of Ubuntu's wallpaper contests (the rest are renders).
-        {n: n.split("_by_")[0].lower() for n in [
-            "Picture_1A_by_freespace", "Wine_by_Jakkub_Mede", "greentock_by_Peter_Nerlich",
-            "seeding_by_Clements_Engelhardt", "aitzgorri_by_Aitzol_Berasategi", "Dragonfly_by_Bolly",
-            "friends_by_Aitzol_Berasategi", "sunset_by_Aitzol_Berasategi", "free_by_Peter_Nerlich",
-            "picosdeeuropa_by_Aitzol_Berasategi", "Picture_0B_by_freespace",
-            "life_by_Aitzol_Berasategi", "Bridge_by_Sander_Klootwijk",
-        ]},
-    ),
-    (
-        "lomiri",
-        "lomiri-wallpapers-20.04",
-        "usr/share/backgrounds",
-        {"Kleiber_by_Lukas_Baubkus": "kleiber"},
-    ),
+    # lomiri-wallpapers-16.04 / -20.04 (14 photos in cull-judge 1) are reserved for independent
+    # evaluation (shared/EVALUATION-ONLY.md) and stay out of training from the next model on.
     (
         "skimage",
         "python3-skimage",
