@@ -69,6 +69,33 @@ DEBIAN = [
     # lomiri-wallpapers-16.04 / -20.04 (14 photos in cull-judge 1) are reserved for independent
     # evaluation (shared/EVALUATION-ONLY.md) and stay out of training from the next model on.
     (
+        "opencv",
+        "opencv-doc",
+        "usr/share/doc/opencv-doc/examples/text",
+        # Street-sign photographs of the text module's samples (Apache-2.0 AND BSD-3-Clause).
+        {f"scenetext0{i}": f"scenetext0{i}" for i in range(1, 6)},
+    ),
+    (
+        "opencv",
+        "opencv-doc",
+        "usr/share/doc/opencv-doc/opencv4/html",
+        # The unannotated camera photos among the tutorial figures (the rest are screenshots,
+        # plots, composites or photos with drawn overlays); 4_barcodes is the clean twin of
+        # result.jpg, which is left out. Apache-2.0 AND BSD-3-Clause.
+        {n: n.lower() for n in [
+            "detect_test1", "detect_test2", "230501201_1", "4_barcodes", "realsense",
+            "retina_TreeHdr_small", "Threshold_inRange_Tutorial_Result_input",
+        ]},
+    ),
+    (
+        "libjxl",
+        "libjxl-testdata",
+        "usr/share/libjxl-testdata/jxl/flower",
+        # A Google Pixel 6 photo (EXIF), the PNG original only: its JPEG re-encodes and crop are
+        # twins. BSD-3-clause (the JPEG XL Project Authors).
+        {"flower": "flower"},
+    ),
+    (
         "skimage",
         "python3-skimage",
         "usr/lib/python3/dist-packages/skimage/data",
