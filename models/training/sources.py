@@ -66,7 +66,7 @@ DEBIAN = [
             "rubberwhale1", "smarties", "squirrel_cls", "stuff",
         ]},
     ),
-    # lomiri-wallpapers-16.04 / -20.04 (14 photos in cull-judge 1) are reserved for independent
+    # The two Lomiri wallpaper packages (14 photos in cull-judge 1) are reserved for independent
     # evaluation (shared/EVALUATION-ONLY.md) and stay out of training from the next model on.
     (
         "opencv",
