@@ -240,6 +240,22 @@ def views_of(x: np.ndarray) -> np.ndarray:
     return np.stack([whole, window])
 
 
+def fake_measured(labels: list[str], hard_good: bool, rng: np.random.Generator) -> dict:
+    """A measured verdict the way the Rust tool records it: severities that mostly follow the
+    labels, with a detector's typical mistake (a hard good measured as a defect) now and then."""
+    reasons = ["blur", "motion_blur", "underexposed", "overexposed", "noise", "jpeg_artifacts",
+               "lens_flare", "low_contrast"]
+    candidates = {}
+    for code in reasons:
+        sev = rng.uniform(0.3, 1.0) if code in labels else rng.uniform(0.0, 0.2)
+        if hard_good and code not in labels and rng.random() < 0.1:
+            sev = rng.uniform(0.4, 1.0)
+        candidates[code] = round(float(sev), 2)
+    shown = {c: v for c, v in candidates.items() if v >= 0.25}
+    verdict = "keep" if not shown else "reject" if max(shown.values()) >= 0.6 else "review"
+    return {"verdict": verdict, "severities": shown, "candidates": candidates}
+
+
 def write_dataset(out: Path, n_crops: int = 5, seed: int = 0,
                   transforms: list[str] | None = None) -> Path:
     rng = np.random.default_rng(seed)
@@ -264,7 +280,7 @@ def write_dataset(out: Path, n_crops: int = 5, seed: int = 0,
             samples.append({
                 "index": len(samples), "source": source, "split": split, "transform": name,
                 "params": f"seed={seed}", "labels": labels, "hard_good": hard_good,
-                "heldout": heldout,
+                "heldout": heldout, "measured": fake_measured(labels, hard_good, rng),
             })
             views.append(views_of(x))
             feats.append(fake_features(x, quality, rng))

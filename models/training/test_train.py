@@ -142,6 +142,49 @@ class ThresholdTest(unittest.TestCase):
         self.assertEqual(train.predicted_class(probs, thr), ["motion_blur", "clean"])
 
 
+class FusionTest(unittest.TestCase):
+    def test_logistic_fit_recovers_known_weights(self):
+        rng = np.random.default_rng(3)
+        x = rng.normal(size=(4000, 2))
+        z = -0.5 + 1.5 * x[:, 0] + 3.0 * x[:, 1]
+        y = (rng.random(4000) < 1 / (1 + np.exp(-z))).astype(float)
+        w = train.fit_logistic(x, y, l2=0.0)
+        np.testing.assert_allclose(w, [-0.5, 1.5, 3.0], atol=0.25)
+
+    def test_fusion_lets_the_better_input_win_and_is_calibrated(self):
+        # The measurement is noise, the network is informative: the fit trusts the network.
+        rng = np.random.default_rng(4)
+        n = 3000
+        y = rng.random((n, len(train.REASONS))) < 0.3
+        p_net = np.where(y, rng.uniform(0.6, 1.0, y.shape), rng.uniform(0.0, 0.4, y.shape))
+        sev = rng.uniform(0, 1, y.shape)
+        fusion, _ = train.fit_fusion(p_net, sev, y.astype(np.float32), 0.0)
+        for code in train.REASONS:
+            self.assertGreater(abs(fusion[code]["model_logit"]), 5 * abs(fusion[code]["measured_severity"]))
+            self.assertGreaterEqual(fusion[code]["show_at"], train.MIN_SHOW_AT)
+        fused = train.fused_probabilities(fusion, p_net, sev)
+        # Calibrated on its own data: mean probability matches the positive rate.
+        self.assertAlmostEqual(float(fused.mean()), float(y.mean()), delta=0.01)
+
+    def test_an_unsure_reason_never_rejects_and_a_sure_severe_one_does(self):
+        k = train.REASONS.index("blur")
+        show_at = np.full(len(train.REASONS), 0.5)
+        fused = np.zeros((3, len(train.REASONS)))
+        sev = np.zeros_like(fused)
+        fused[0, k], sev[0, k] = 0.79, 1.0   # unsure, severe measurement
+        fused[1, k], sev[1, k] = 0.95, 0.9   # sure and severe
+        fused[2, k], sev[2, k] = 0.3, 1.0    # overruled
+        self.assertEqual(train.verdicts(fused, sev, show_at), ["review", "reject", "keep"])
+
+    def test_reliability_bins_count_every_shown_reason_once(self):
+        fused = np.array([[0.5, 0.95, 0.2] + [0.0] * 5])
+        y = np.array([[1, 0, 1] + [0] * 6], np.float32)
+        rows = train.reliability(fused, y, np.full(8, 0.45))
+        self.assertEqual(sum(r["n"] for r in rows), 2)
+        right = {r["bin"]: r["right"] for r in rows if r["n"]}
+        self.assertEqual(right, {"0.45–0.60": 1.0, "0.95–1.00": 0.0})
+
+
 class EndToEndTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -163,7 +206,7 @@ class EndToEndTest(unittest.TestCase):
 
     def test_export_contract_card_and_determinism(self):
         report, out = self.run_train("a")
-        model = onnx.load(out / "cull-judge-1.onnx")
+        model = onnx.load(out / "cull-judge-2.onnx")
         self.assertEqual(model.ir_version, 8)
         self.assertEqual([(o.domain, o.version) for o in model.opset_import], [("", 17)])
 
@@ -177,7 +220,7 @@ class EndToEndTest(unittest.TestCase):
 
         # Dynamic batch: 1 and 3 photos give the same rows.
         ds = train.load_dataset(self.dataset)
-        session = train.ort_session(out / "cull-judge-1.onnx")
+        session = train.ort_session(out / "cull-judge-2.onnx")
         p3, e3 = train.run_model(session, ds.views[:3], ds.features[:3], batch=3)
         p1, e1 = train.run_model(session, ds.views[:1], ds.features[:1], batch=1)
         np.testing.assert_allclose(p1, p3[:1], atol=1e-5)
@@ -185,19 +228,23 @@ class EndToEndTest(unittest.TestCase):
         self.assertTrue(((p3 >= 0) & (p3 <= 1)).all())
         self.assertLess(report["export"]["max_abs_diff"], 1e-4)
 
-        card = json.loads((out / "cull-judge-1.json").read_text())
+        card = json.loads((out / "cull-judge-2.json").read_text())
         self.assertEqual(card["outputs"], train.OUTPUTS)
         self.assertEqual(card["features"], fake_dataset.FEATURE_NAMES)
         self.assertEqual(sorted(card["thresholds"]), sorted(train.REASONS))
+        self.assertEqual(sorted(card["fusion"]["reasons"]), sorted(train.REASONS))
+        for f in card["fusion"]["reasons"].values():
+            self.assertEqual(sorted(f), ["bias", "measured_severity", "model_logit", "show_at"])
+            self.assertGreaterEqual(f["show_at"], train.MIN_SHOW_AT)
         self.assertEqual((card["view_side"], card["view_count"], card["embedding_size"]), (160, 2, 1280))
         self.assertEqual(card["training"]["seed"], 7)
-        self.assertTrue((out / "report.md").read_text().startswith("# cull-judge-1"))
+        self.assertTrue((out / "report.md").read_text().startswith("# cull-judge-2"))
         self.assertGreater(report["heldout"]["n"], 0)
 
         # Same seed, same data -> byte-identical model and card.
         _, out_b = self.run_train("b")
-        self.assertEqual((out / "cull-judge-1.onnx").read_bytes(), (out_b / "cull-judge-1.onnx").read_bytes())
-        self.assertEqual(card["thresholds"], json.loads((out_b / "cull-judge-1.json").read_text())["thresholds"])
+        self.assertEqual((out / "cull-judge-2.onnx").read_bytes(), (out_b / "cull-judge-2.onnx").read_bytes())
+        self.assertEqual(card["thresholds"], json.loads((out_b / "cull-judge-2.json").read_text())["thresholds"])
 
     def test_dataset_with_a_source_in_two_splits_is_refused(self):
         bad = self.tmp / "bad"

@@ -1,4 +1,4 @@
-"""Train Cull's defect judge (cull-judge-1) and export it as one ONNX file plus its card.
+"""Train Cull's defect judge (cull-judge-2) and export it as one ONNX file plus its card.
 
 Input is the dataset directory written by Cull's Rust dataset tool (meta.json,
 samples.jsonl, views.u8, features.f32; see load_dataset). The network is the
@@ -19,9 +19,14 @@ cross-validation AUC 0.971 vs 0.984 on the first real dataset).
 
 The backbone never trains (no torch on these machines, CPU only), so its
 descriptors are computed once with onnxruntime and cached; the heads are
-trained in numpy. Decision thresholds are chosen on the val split, metrics
-are measured on the test split, the export is checked against the numpy
-heads, and an int8 variant is tried.
+trained in numpy. The verdicts come from a learned fusion fitted on the val
+split: per reason, a logistic model on the network's logit and Cull's
+measured severity, whose calibrated probability decides whether the reason
+is shown and how sure it is (the same rule as src-tauri/core/src/judge/fuse.rs).
+Metrics are measured on the test split, which holds whole collections never
+seen in training or fitting (models/training/sources.py) besides unseen
+photos of the others; the export is checked against the numpy heads, and an
+int8 variant is tried.
 
 Run:  models/training/.venv/bin/python models/training/train.py [--dataset DIR]
 """
@@ -51,7 +56,8 @@ WORK_DIR = HERE / "work"
 DEFAULT_DATASET = WORK_DIR / "dataset"
 DEFAULT_OUT_DIR = REPO_ROOT / "models"
 DEFAULT_REPORT_MD = HERE / "report.md"
-MODEL_STEM = "cull-judge-1"
+MODEL_VERSION = "2"
+MODEL_STEM = f"cull-judge-{MODEL_VERSION}"
 
 # Output order is part of the contract with the Rust side (model::REASON_OUTPUTS).
 REASONS = ["blur", "motion_blur", "underexposed", "overexposed", "noise",
@@ -705,6 +711,151 @@ def evaluate(probs: np.ndarray, samples: list[dict], thresholds: np.ndarray) -> 
 
 
 # --------------------------------------------------------------------------
+# Learned fusion (mirrors src-tauri/core/src/judge/fuse.rs)
+# --------------------------------------------------------------------------
+
+# Per reason, a logistic model on [logit(network probability), measured severity] fitted on the
+# val split: the network and the hand-made rule each get the vote the data give them, and the
+# result is a calibrated probability. Two inputs and a bias per reason, so a few hundred val rows
+# pin it down. The Rust side clamps the network probability the same way (model::LOGIT_CLAMP).
+LOGIT_CLAMP = 1e-4
+FUSION_L2 = 1e-2
+# The engine's verdict rule (judge::fuse): a reason is shown when its fused probability reaches
+# show_at (never under MIN_SHOW_AT); its severity is the measured one, at least RAISED_SEVERITY;
+# impact = severity x confidence x weight; only reasons with confidence >= SURE_CONFIDENCE may
+# reject.
+MIN_SHOW_AT = 0.45
+RAISED_SEVERITY = 0.5
+SURE_CONFIDENCE = 0.8
+REJECT_IMPACT, REVIEW_IMPACT = 0.5, 0.22
+REASON_WEIGHT = {"low_contrast": 0.8, "noise": 0.85, "lens_flare": 0.85}
+
+
+# Folds of the out-of-fold network outputs the fusion is fitted on (collections, not photos).
+FUSION_FOLDS = 4
+
+
+def collection_folds(collection_of: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
+    """Fold index per sample (-1 outside `mask`): whole collections, largest first, each to the
+    fold with the fewest samples so far, so the folds come out about equal."""
+    fold = np.full(len(collection_of), -1)
+    sizes = Counter(collection_of[mask])
+    load = [0] * k
+    for name, n in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
+        f = int(np.argmin(load))
+        fold[mask & (collection_of == name)] = f
+        load[f] += n
+    return fold
+
+
+def measured_severities(samples: list[dict]) -> np.ndarray:
+    """[n, 8] every rule's measured severity (0 where it does not apply), from the Rust tool."""
+    out = np.zeros((len(samples), len(REASONS)), np.float32)
+    for i, s in enumerate(samples):
+        m = s.get("measured", {})
+        sev = m.get("candidates", m.get("severities", {}))
+        for k, code in enumerate(REASONS):
+            out[i, k] = float(sev.get(code, 0.0))
+    return out
+
+
+def fusion_inputs(p_network: np.ndarray, severity: np.ndarray) -> np.ndarray:
+    p = np.clip(p_network, LOGIT_CLAMP, 1 - LOGIT_CLAMP)
+    return np.stack([np.log(p / (1 - p)), severity], axis=1).astype(np.float64)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = FUSION_L2, iters: int = 50) -> np.ndarray:
+    """[bias, w...] of an L2-regularised (weights only) logistic regression, by Newton steps."""
+    n, d = x.shape
+    xb = np.concatenate([np.ones((n, 1)), x], axis=1)
+    w = np.zeros(d + 1)
+    reg = np.full(d + 1, l2 * n)
+    reg[0] = 0.0
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-np.clip(xb @ w, -30, 30)))
+        grad = xb.T @ (p - y) + reg * w
+        hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(reg) + 1e-9 * np.eye(d + 1)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def fused_probabilities(fusion: dict, p_network: np.ndarray, severity: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(severity, dtype=np.float64)
+    for k, code in enumerate(REASONS):
+        f = fusion[code]
+        x = fusion_inputs(p_network[:, k], severity[:, k])
+        z = f["bias"] + f["model_logit"] * x[:, 0] + f["measured_severity"] * x[:, 1]
+        out[:, k] = 1 / (1 + np.exp(-z))
+    return out
+
+
+def fit_fusion(p_network: np.ndarray, severity: np.ndarray, targets: np.ndarray,
+               min_recall: float) -> tuple[dict, dict]:
+    """Per reason: the stacked logistic model and its show_at, both from the val rows given."""
+    fusion, stats = {}, {}
+    for k, code in enumerate(REASONS):
+        y = targets[:, k].astype(np.float64)
+        w = fit_logistic(fusion_inputs(p_network[:, k], severity[:, k]), y)
+        fusion[code] = {"bias": float(w[0]), "model_logit": float(w[1]), "measured_severity": float(w[2])}
+    fused = fused_probabilities({c: {**f} for c, f in fusion.items()}, p_network, severity)
+    for k, code in enumerate(REASONS):
+        thr, st = choose_threshold(fused[:, k], targets[:, k], min_recall)
+        fusion[code]["show_at"] = max(float(thr), MIN_SHOW_AT)
+        stats[code] = st
+    return fusion, stats
+
+
+def verdicts(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray) -> list[str]:
+    """What the engine decides at normal sensitivity for each row (judge::decide)."""
+    out = []
+    weights = np.array([REASON_WEIGHT.get(c, 1.0) for c in REASONS])
+    for p, sev in zip(fused, severity):
+        shown = p >= show_at
+        if not shown.any():
+            out.append("keep")
+            continue
+        sev_shown = np.maximum(sev[shown], RAISED_SEVERITY)
+        conf = p[shown]
+        impact = np.minimum(sev_shown * conf * weights[shown], 1.0)
+        score = 100 * np.prod(1 - impact)
+        sure = impact[conf >= SURE_CONFIDENCE]
+        worst_sure = sure.max() if len(sure) else 0.0
+        if worst_sure >= REJECT_IMPACT or (score < 40 and worst_sure >= REVIEW_IMPACT):
+            out.append("reject")
+        elif impact.max() >= REVIEW_IMPACT or score < 75:
+            out.append("review")
+        else:
+            out.append("keep")
+    return out
+
+
+def verdict_table(verdict: list[str], samples: list[dict]) -> dict:
+    """Keep/review/reject counts for clean, hard-good and defective samples."""
+    rows = {"clean": Counter(), "hard_good": Counter(), "defect": Counter()}
+    for v, s in zip(verdict, samples):
+        kind = "defect" if s["labels"] else "hard_good" if s.get("hard_good") else "clean"
+        rows[kind][v] += 1
+    return {k: {v: c.get(v, 0) for v in ("keep", "review", "reject")} for k, c in rows.items()}
+
+
+def reliability(fused: np.ndarray, targets: np.ndarray, show_at: np.ndarray,
+                edges=(0.45, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0001)) -> list[dict]:
+    """Shown reasons binned by their confidence: how often each bin's reason is really there."""
+    shown = fused >= show_at
+    p, y = fused[shown], targets[:, :len(REASONS)][shown].astype(bool)
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (p >= lo) & (p < hi)
+        rows.append({"bin": f"{lo:.2f}–{min(hi, 1.0):.2f}", "n": int(m.sum()),
+                     "mean_confidence": float(p[m].mean()) if m.any() else None,
+                     "right": float(y[m].mean()) if m.any() else None})
+    return rows
+
+
+# --------------------------------------------------------------------------
 # Latency and quantisation
 # --------------------------------------------------------------------------
 
@@ -816,14 +967,65 @@ def write_markdown(report: dict, path: Path) -> None:
               f"{r['dataset']['sources']} source photos, descriptor cache `{r['dataset']['digest']}`), "
               f"seed {r['seed']}, generated by `models/training/train.py`.", ""]
     t = r["targets"]
-    lines += ["## Summary (test split, heldout variants excluded)", "",
-              "| metric | value | target |", "|---|---|---|",
-              f"| flagged-vs-clean accuracy | {_fmt(test['accuracy'])} | ≥ {t['accuracy']} |",
-              f"| lowest per-reason recall | {_fmt(r['summary']['min_recall'])} | ≥ {t['recall']} |",
-              f"| false flags on clean | {_pct(test['false_flags']['rate'])} "
-              f"({test['false_flags']['flagged']}/{test['false_flags']['clean']}) | ≤ {_pct(t['false_flags'])} |",
-              f"| false flags on hard goods | {_pct(test['false_flags_hard_good']['rate'])} | (included above) |",
-              f"| targets met | {'yes' if r['summary']['targets_met'] else 'no'} | |", ""]
+    net, mo = r["test_network"], test["measured_only"]
+    lines += ["## Summary (test split, heldout generator variant excluded)", "",
+              "The judge is the learned fusion of the network and the measurements (what Cull "
+              "decides with); the network alone and the measurements alone are shown beside it.", "",
+              "| metric | learned fusion | network alone | measurements alone | target |", "|---|---|---|---|---|",
+              f"| flagged-vs-clean accuracy | {_fmt(test['accuracy'])} | {_fmt(net['accuracy'])} "
+              f"| {_fmt(mo['accuracy'])} | ≥ {t['accuracy']} |",
+              f"| lowest per-reason recall | {_fmt(r['summary']['min_recall'])} | "
+              f"{_fmt(min(m['recall'] for m in net['per_reason'].values() if m['recall'] is not None))} | – "
+              f"| ≥ {t['recall']} |",
+              f"| false flags on clean and hard good | {_pct(test['false_flags']['rate'])} "
+              f"({test['false_flags']['flagged']}/{test['false_flags']['clean']}) "
+              f"| {_pct(net['false_flags']['rate'])} | {_pct(mo['false_flag_rate'])} | ≤ {_pct(t['false_flags'])} |",
+              f"| false flags on hard goods | {_pct(test['false_flags_hard_good']['rate'])} "
+              f"| {_pct(net['false_flags_hard_good']['rate'])} | – | (included above) |",
+              f"| clean or hard good rejected | {len(test['rejected_good'])} | – "
+              f"| {mo['verdicts']['clean']['reject'] + mo['verdicts']['hard_good']['reject']} | 0 |",
+              f"| targets met | {'yes' if r['summary']['targets_met'] else 'no'} | | | |", ""]
+    if test["rejected_good"]:
+        lines += ["Rejected good photos: " + ", ".join(test["rejected_good"]) + ".", ""]
+
+    lines += ["## Held out by collection, by photo and by generator", "",
+              "| part of test | n | accuracy | false flags | hard-good false flags | lowest recall | good rejected |",
+              "|---|---|---|---|---|---|---|"]
+    for label, part in [("collections never seen (" + ", ".join(r.get("unseen_collections", [])) + ")",
+                         r["unseen"]), ("unseen photos of seen collections", r["seen_test"]),
+                        ("heldout generator variant", r["heldout"])]:
+        if not part.get("n"):
+            lines.append(f"| {label} | 0 | – | – | – | – | – |")
+            continue
+        rec = [m["recall"] for m in part["per_reason"].values() if m["recall"] is not None]
+        lines.append(f"| {label} | {part['n']} | {_fmt(part['accuracy'])} | {_pct(part['false_flags']['rate'])} "
+                     f"| {_pct(part['false_flags_hard_good']['rate'])} | {_fmt(min(rec) if rec else None)} "
+                     f"| {len(part['rejected_good'])} |")
+    lines.append("")
+
+    lines += ["## Verdicts (test, normal sensitivity)", "", "| kind | keep | review | reject |", "|---|---|---|---|"]
+    for kind, row in test["verdicts"].items():
+        lines.append(f"| {kind.replace('_', ' ')} | {row['keep']} | {row['review']} | {row['reject']} |")
+    lines += ["", "Measurements alone: " + "; ".join(
+        f"{k.replace('_', ' ')} {v['keep']}/{v['review']}/{v['reject']}" for k, v in mo["verdicts"].items())
+        + " (keep/review/reject).", ""]
+
+    lines += ["## Calibration (test): shown reasons by confidence", "",
+              "A reason's confidence is the fused probability; a calibrated judge is right about as "
+              "often as it says.", "", "| confidence | shown reasons | mean confidence | really present |",
+              "|---|---|---|---|"]
+    for row in test["reliability"]:
+        lines.append(f"| {row['bin']} | {row['n']} | {_fmt(row['mean_confidence'])} | {_fmt(row['right'])} |")
+    lines.append("")
+
+    lines += ["## Fusion (fitted on val)", "", r["fusion"]["rule"], "",
+              "| reason | bias | network logit | measured severity | show at | val recall | val precision |",
+              "|---|---|---|---|---|---|---|"]
+    for code in REASONS:
+        f, st = r["fusion"]["reasons"][code], r["fusion"]["stats"][code]
+        lines.append(f"| {code} | {f['bias']:.3f} | {f['model_logit']:.3f} | {f['measured_severity']:.3f} "
+                     f"| {f['show_at']:.3f} | {_fmt(st.get('val_recall'))} | {_fmt(st.get('val_precision'))} |")
+    lines.append("")
 
     lines += ["## Dataset", "", "| transform | labels | train | val | test | test heldout |",
               "|---|---|---|---|---|---|"]
@@ -848,7 +1050,8 @@ def write_markdown(report: dict, path: Path) -> None:
               f"AdamW lr {LEARNING_RATE:g} wd {WEIGHT_DECAY:g}, batch {BATCH_SIZE}, early stopping on val loss "
               f"(patience {PATIENCE}): best epoch {r['training']['best_epoch']} of {r['training']['epochs_run']}.", ""]
 
-    lines += ["## Thresholds (chosen on val)", "", r["threshold_rule"], "",
+    lines += ["## Network thresholds (chosen on val; informative, the verdicts use the fusion)", "",
+              r["threshold_rule"], "",
               "| reason | threshold | val recall | val precision | val positives |", "|---|---|---|---|---|"]
     for code in REASONS:
         st = r["thresholds"]["stats"][code]
@@ -892,7 +1095,7 @@ def write_markdown(report: dict, path: Path) -> None:
 
     h = r["heldout"]
     lines += ["## Heldout generator variants (test only, never trained or thresholded on)", ""]
-    if h["n"]:
+    if h.get("n"):
         lines += ["| transform | labels | n | flagged | labels found |", "|---|---|---|---|---|"]
         for name, e in h["by_transform"].items():
             lines.append(f"| {name} | {', '.join(e['labels']) or 'clean'} | {e['n']} | {_pct(e['flagged'])} "
@@ -939,6 +1142,14 @@ def dataset_counts(ds: Dataset) -> tuple[dict, dict]:
     return counts, {k: splits.get(k, 0) for k in ("train", "val", "test", "test_heldout")}
 
 
+FUSION_RULE = (
+    "Per reason: p = sigmoid(bias + model_logit * logit(clamp(network probability, 1e-4, 1 - 1e-4)) "
+    "+ measured_severity * measured severity), fitted by L2-regularised logistic regression on "
+    "out-of-fold network outputs of the train and val photos (4 folds of whole collections: each "
+    "fold's network never saw the collections it judges); the reason is shown when p >= show_at (chosen on val, at least 0.45) with confidence p and "
+    "severity max(measured, 0.5); only a reason with confidence >= 0.8 may reject."
+)
+
 PREPROCESSING = (
     "views: float32 [N, 2, 3, 160, 160], RGB, planar, the interleaved bytes of model::views divided by 255 "
     "(no mean/std: ImageNet normalisation is inside the graph). View 0 is the whole analysis preview "
@@ -953,7 +1164,7 @@ PREPROCESSING = (
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description="Train and export cull-judge-1.")
+    ap = argparse.ArgumentParser(description=f"Train and export {MODEL_STEM}.")
     ap.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
     ap.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR, help="where the .onnx and card go")
     ap.add_argument("--work-dir", type=Path, default=WORK_DIR, help="descriptor cache, report.json, int8 files")
@@ -991,28 +1202,56 @@ def main(argv: list[str] | None = None) -> dict:
                 for a in augmentations]
     del extractor
 
-    # Standardisation statistics come from what the heads train on.
-    train_stats = np.concatenate([stats_part(desc[train_m])] + [stats_part(d) for d in aug_desc])
-    desc_std = Standardiser.fit(train_stats)
-    feat_std = Standardiser.fit(ds.features[train_m])
-
-    def inputs(stats: np.ndarray, feats: np.ndarray) -> np.ndarray:
-        return np.concatenate([desc_std.apply(stats), feat_std.apply(feats)], axis=1)
-
-    def split_inputs(mask: np.ndarray) -> np.ndarray:
-        return inputs(stats_part(desc[mask]), ds.features[mask])
-
     copies = 1 + len(aug_desc)
     sample_w = np.array([HARD_GOOD_WEIGHT if s.get("hard_good") else 1.0 for s in ds.samples], np.float32)
-    x_train = inputs(train_stats, np.tile(ds.features[train_m], (copies, 1)))
-    y_train = np.tile(ds.targets[train_m], (copies, 1))
-    w_train = np.tile(sample_w[train_m], copies)
+    # Row of each training sample inside the augmented descriptor arrays.
+    aug_row = np.full(len(ds.samples), -1)
+    aug_row[train_rows] = np.arange(len(train_rows))
+
+    def fit_network(fit_mask: np.ndarray, stop_mask: np.ndarray, seed: int):
+        """Heads trained on the training samples of `fit_mask` (all orientations), stopped early on
+        `stop_mask`; with the standardisers fitted on exactly what they train on."""
+        fit_aug = aug_row[fit_mask]
+        stats = np.concatenate([stats_part(desc[fit_mask])] + [stats_part(d[fit_aug]) for d in aug_desc])
+        d_std, f_std = Standardiser.fit(stats), Standardiser.fit(ds.features[fit_mask])
+
+        def inputs(mask: np.ndarray) -> np.ndarray:
+            return np.concatenate([d_std.apply(stats_part(desc[mask])), f_std.apply(ds.features[mask])], axis=1)
+
+        x_fit = np.concatenate([d_std.apply(stats),
+                                f_std.apply(np.tile(ds.features[fit_mask], (copies, 1)))], axis=1)
+        assert x_fit.shape[1] == HEAD_INPUT_DIM
+        log(f"training heads on {x_fit.shape[1]} inputs, {len(x_fit)} rows "
+            f"({int(fit_mask.sum())} samples x {copies} orientations)")
+        head, info = train_head(x_fit, np.tile(ds.targets[fit_mask], (copies, 1)),
+                                np.tile(sample_w[fit_mask], copies), inputs(stop_mask),
+                                ds.targets[stop_mask], sample_w[stop_mask], args.epochs, seed, log)
+        info["input_dim"], info["rows"] = int(x_fit.shape[1]), int(len(x_fit))
+        return head, d_std, f_std, inputs, info
+
+    head, desc_std, feat_std, split_inputs, train_info = fit_network(train_m, val_m, args.seed)
     x_val, x_test = split_inputs(val_m), split_inputs(test_m)
-    assert x_train.shape[1] == HEAD_INPUT_DIM
-    log(f"training heads on {x_train.shape[1]} inputs, {len(x_train)} rows "
-        f"({int(train_m.sum())} photos x {copies} orientations)")
-    head, train_info = train_head(x_train, y_train, w_train,
-                                  x_val, ds.targets[val_m], sample_w[val_m], args.epochs, args.seed, log)
+
+    # Out-of-fold network outputs for the fusion, grouped by collection: each fold's heads are
+    # trained without one group of collections (stopped early on the val photos of the others),
+    # then judge that group. The fusion and its show_at are fitted on these outputs, which are
+    # what the network says about collections it has never seen, the case the held-out
+    # collections of the test split measure.
+    collection_of = np.array([s["source"].split("__")[0] for s in ds.samples], dtype=object)
+    fit_all = train_m | val_m
+    fold_of = collection_folds(collection_of, fit_all, FUSION_FOLDS)
+    p_oof = np.zeros((len(ds.samples), len(OUTPUTS)), np.float64)
+    fold_info = []
+    for k in range(FUSION_FOLDS):
+        out_k = fit_all & (fold_of == k)
+        if not out_k.any():
+            continue
+        head_k, _, _, inputs_k, info_k = fit_network(train_m & (fold_of != k), val_m & (fold_of != k),
+                                                     args.seed + 1 + k)
+        p_oof[out_k] = head_k.probabilities(inputs_k(out_k))
+        fold_info.append({"fold": k, "collections": sorted(set(collection_of[out_k])),
+                          "samples": int(out_k.sum()), "best_epoch": info_k["best_epoch"]})
+        log(f"fusion fold {k}: held out {fold_info[-1]['collections']}")
 
     # Thresholds from val only.
     p_val = head.probabilities(x_val)
@@ -1024,17 +1263,57 @@ def main(argv: list[str] | None = None) -> dict:
 
     samples = np.array(ds.samples, dtype=object)
     p_test = head.probabilities(x_test)
-    test = evaluate(p_test, list(samples[test_m]), thr)
-    val = evaluate(p_val, list(samples[val_m]), thr)
-    heldout = evaluate(head.probabilities(split_inputs(heldout_m)), list(samples[heldout_m]), thr) \
-        if heldout_m.any() else {"n": 0}
-    log(f"test: accuracy {test['accuracy']:.4f}, false flags {test['false_flags']['rate']:.4f}, recall " +
+    test_net = evaluate(p_test, list(samples[test_m]), thr)
+    log(f"network alone, test: accuracy {test_net['accuracy']:.4f}, "
+        f"false flags {test_net['false_flags']['rate']:.4f}")
+
+    # The learned fusion, fitted on val, is what the engine decides with; everything reported
+    # from here on is the fused judge unless it says "network alone".
+    severity = measured_severities(ds.samples)
+    fusion, fusion_stats = fit_fusion(p_oof[fit_all][:, :len(REASONS)], severity[fit_all],
+                                      ds.targets[fit_all][:, :len(REASONS)], args.min_val_recall)
+    show_at = np.array([fusion[c]["show_at"] for c in REASONS])
+    seen = set(collection_of[train_m | val_m])
+    unseen_m = test_m & ~np.isin(collection_of, sorted(seen))
+
+    def judged(mask: np.ndarray, p_net: np.ndarray | None = None) -> dict:
+        if not mask.any():
+            return {"n": 0}
+        if p_net is None:
+            p_net = head.probabilities(split_inputs(mask))
+        fused = fused_probabilities(fusion, p_net[:, :len(REASONS)], severity[mask])
+        smp = list(samples[mask])
+        m = evaluate(np.concatenate([fused, p_net[:, -1:]], axis=1), smp, show_at)
+        v = verdicts(fused, severity[mask], show_at)
+        m["verdicts"] = verdict_table(v, smp)
+        m["rejected_good"] = sorted({f"{s['source']} ({s['transform']})" for s, x in zip(smp, v)
+                                     if x == "reject" and not s["labels"]})
+        m["reliability"] = reliability(fused, ds.targets[mask], show_at)
+        measured_flag = np.array([s["measured"]["verdict"] != "keep" for s in smp])
+        defective = np.array([bool(s["labels"]) for s in smp])
+        m["measured_only"] = {
+            "accuracy": float((measured_flag == defective).mean()),
+            "false_flag_rate": float(measured_flag[~defective].mean()) if (~defective).any() else None,
+            "verdicts": verdict_table([s["measured"]["verdict"] for s in smp], smp),
+        }
+        return m
+
+    test = judged(test_m, p_test)
+    val = judged(val_m, p_val)
+    heldout = judged(heldout_m)
+    unseen = judged(unseen_m)
+    seen_test = judged(test_m & ~unseen_m)
+    log(f"fused, test: accuracy {test['accuracy']:.4f}, false flags {test['false_flags']['rate']:.4f}, "
+        f"good rejected {len(test['rejected_good'])}, recall " +
         " ".join(f"{c}={_fmt(m['recall'], 2)}" for c, m in test["per_reason"].items()))
+    if unseen["n"]:
+        log(f"fused, unseen collections {sorted(set(collection_of[unseen_m]))}: accuracy "
+            f"{unseen['accuracy']:.4f}, false flags {unseen['false_flags']['rate']:.4f}")
 
     # Export and check against the numpy heads on the test photos.
     args.out_dir.mkdir(parents=True, exist_ok=True)
     args.work_dir.mkdir(parents=True, exist_ok=True)
-    doc = (f"cull-judge 1: frozen torchvision MobileNetV2 (IMAGENET1K_V1) + learned heads; "
+    doc = (f"cull-judge {MODEL_VERSION}: frozen torchvision MobileNetV2 (IMAGENET1K_V1) + learned heads; "
            f"dataset {digest}, seed {args.seed}")
     model = build_final_model(weights, desc_std, feat_std, head, doc)
     fp32_path = args.work_dir / f"{MODEL_STEM}.fp32.onnx"
@@ -1069,13 +1348,14 @@ def main(argv: list[str] | None = None) -> dict:
             else:
                 p_q, _ = run_model(ort_session(path), test_views, test_feats)
                 m = evaluate(p_q, list(samples[test_m]), thr)
+            # Variants are compared as networks, before the fusion.
             recalls = [v["recall"] for v in m["per_reason"].values() if v["recall"] is not None]
             variants[name] = {
                 "file": path.name, "size_mb": path.stat().st_size / 1e6,
                 "ms_per_photo_1_thread": latency_ms(path, test_views, test_feats, threads=1),
                 "ms_per_photo_default_threads": latency_ms(path, test_views, test_feats, threads=0),
                 "accuracy": m["accuracy"], "false_flag_rate": m["false_flags"]["rate"],
-                "min_recall": min(recalls) if recalls else None, "metrics_match_fp32": metrics_close(test, m),
+                "min_recall": min(recalls) if recalls else None, "metrics_match_fp32": metrics_close(test_net, m),
                 "kept": False,
             }
             log(f"variant {name}: {variants[name]['ms_per_photo_1_thread']:.1f} ms/photo (1 thread), "
@@ -1108,9 +1388,11 @@ def main(argv: list[str] | None = None) -> dict:
     summary = {
         "accuracy": test["accuracy"], "min_recall": min(recalls) if recalls else None,
         "false_flag_rate": test["false_flags"]["rate"],
+        "good_rejected": len(test["rejected_good"]),
         "targets_met": bool(test["accuracy"] >= targets["accuracy"]
                             and (min(recalls) if recalls else 0) >= targets["recall"]
-                            and test["false_flags"]["rate"] <= targets["false_flags"]),
+                            and test["false_flags"]["rate"] <= targets["false_flags"]
+                            and not test["rejected_good"]),
     }
     floor = (f"among thresholds keeping val recall ≥ {args.min_val_recall:g}, " if args.min_val_recall > 0
              else "")
@@ -1119,9 +1401,13 @@ def main(argv: list[str] | None = None) -> dict:
                       f"in logit space between two neighbouring val scores. A photo is flagged when any reason's "
                       f"probability ≥ its threshold.")
     card = {
-        "name": "cull-judge", "version": "1", "view_side": VIEW_SIDE, "view_count": VIEW_COUNT,
+        "name": "cull-judge", "version": MODEL_VERSION, "view_side": VIEW_SIDE, "view_count": VIEW_COUNT,
         "features": list(ds.meta["features"]), "outputs": OUTPUTS, "embedding_size": EMBEDDING_SIZE,
         "thresholds": {c: round(float(thresholds[c]), 6) for c in REASONS},
+        "fusion": {
+            "rule": FUSION_RULE,
+            "reasons": {c: {k: round(v, 6) for k, v in fusion[c].items()} for c in REASONS},
+        },
         "preprocessing": PREPROCESSING,
         "training": {
             "dataset_samples": len(ds.samples), "sources": n_sources, "seed": args.seed,
@@ -1133,8 +1419,13 @@ def main(argv: list[str] | None = None) -> dict:
             "augmentation": augmentations,
             "threshold_rule": threshold_rule,
         },
-        "evaluation": {"test_accuracy": test["accuracy"], "test_false_flag_rate": test["false_flags"]["rate"],
-                       "test_recall": {c: m["recall"] for c, m in test["per_reason"].items()}},
+        "evaluation": {"judge": "learned fusion",
+                       "test_accuracy": test["accuracy"], "test_false_flag_rate": test["false_flags"]["rate"],
+                       "test_recall": {c: m["recall"] for c, m in test["per_reason"].items()},
+                       "test_good_rejected": len(test["rejected_good"]),
+                       "unseen_collections": sorted(set(collection_of[unseen_m])),
+                       "unseen_accuracy": unseen.get("accuracy"),
+                       "network_alone_test_accuracy": test_net["accuracy"]},
         "precision": chosen,
     }
     (args.out_dir / f"{MODEL_STEM}.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
@@ -1143,11 +1434,12 @@ def main(argv: list[str] | None = None) -> dict:
         "dataset": {"path": str(args.dataset), "samples": len(ds.samples), "sources": n_sources,
                     "digest": digest, "counts": counts, "splits": splits},
         "seed": args.seed, "targets": targets, "summary": summary,
-        "training": {**train_info, "input_dim": int(x_train.shape[1]), "rows": int(len(x_train)),
-                     "augmentation": augmentations},
-        "threshold_rule": threshold_rule,
+        "training": {**train_info, "augmentation": augmentations},
+        "threshold_rule": threshold_rule, "unseen_collections": sorted(set(collection_of[unseen_m])),
         "thresholds": {"values": thresholds, "stats": threshold_stats},
-        "val": val, "test": test, "heldout": heldout,
+        "fusion": {"rule": FUSION_RULE, "reasons": fusion, "stats": fusion_stats, "folds": fold_info},
+        "val": val, "test": test, "heldout": heldout, "unseen": unseen, "seen_test": seen_test,
+        "test_network": test_net,
         "export": {"file": final_path.name, "size_mb": final_path.stat().st_size / 1e6,
                    "max_abs_diff": max_diff, "embedding_max_diff": emb_diff,
                    "embedding_norm_min": float(norms.min()), "embedding_norm_max": float(norms.max())},

@@ -10,12 +10,18 @@
 //! SOURCES.tsv (from `models/training/sources.py`): id, path, collection, split per line.
 //! OUT_DIR gets `meta.json`, `samples.jsonl`, `views.u8` (N × views × side × side × 3) and
 //! `features.f32` (N × features, little-endian).
+//!
+//! Each photo's examples are first written to a shard under `OUT_DIR/shards/`, named after
+//! everything that decides them (photo, split, rounds, recipes, file size and
+//! [`SHARD_VERSION`]), and only then joined: an interrupted run resumes where it stopped, and
+//! adding photos builds only the new ones. Bump `SHARD_VERSION` when the variants or the
+//! measurements change.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use cull_core::judge::{fuse, measure};
+use cull_core::judge::{fuse, measure, measured_severities};
 use cull_core::library::FileKind;
 use cull_core::media::decode_preview;
 use cull_core::model::{ModelInput, FEATURE_NAMES, VIEW_COUNT, VIEW_SIDE};
@@ -30,6 +36,9 @@ struct Job {
     recipe: &'static str,
     seed: u64,
 }
+
+/// Bumped whenever a variant recipe, the decoder or the measurements change.
+const SHARD_VERSION: &str = "shard-1";
 
 struct Example {
     record: serde_json::Value,
@@ -70,45 +79,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
+    // One shard per photo, in the order of SOURCES.tsv.
+    let mut groups: Vec<Vec<Job>> = Vec::new();
+    for job in jobs {
+        match groups.last_mut() {
+            Some(g) if g[0].source == job.source => g.push(job),
+            _ => groups.push(vec![job]),
+        }
+    }
+    let shards = out.join("shards");
+    std::fs::create_dir_all(&shards)?;
+    let total: usize = groups.iter().map(Vec::len).sum();
     let done = AtomicUsize::new(0);
-    let total = jobs.len();
-    let examples: Vec<Result<Example, String>> = jobs
-        .par_iter()
-        .map(|job| {
-            let result = build(job, scratch.path())
-                .map_err(|e| format!("{} {}: {e}", job.source, job.recipe));
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n.is_multiple_of(100) || n == total {
-                eprintln!("[make_training_set] {n}/{total}");
-            }
-            result
-        })
-        .collect();
-
     let mut samples = BufWriter::new(std::fs::File::create(out.join("samples.jsonl"))?);
     let mut views = BufWriter::new(std::fs::File::create(out.join("views.u8"))?);
     let mut features = BufWriter::new(std::fs::File::create(out.join("features.f32"))?);
     let mut count = 0usize;
-    for example in examples {
-        let example = match example {
-            Ok(e) => e,
-            Err(e) => {
-                eprintln!("[make_training_set] skipped: {e}");
-                continue;
-            }
-        };
-        let mut record = example.record;
-        record["index"] = json!(count);
-        writeln!(samples, "{record}")?;
-        views.write_all(&example.input.views)?;
-        for f in example.input.features {
-            features.write_all(&f.to_le_bytes())?;
+    let mut built = 0usize;
+    for group in &groups {
+        let shard = shards.join(shard_name(group, rounds)?);
+        if !shard.join("done").is_file() {
+            build_shard(group, &shard, scratch.path(), &done, total)?;
+            built += 1;
+        } else {
+            done.fetch_add(group.len(), Ordering::Relaxed);
         }
-        count += 1;
+        let records = std::fs::read_to_string(shard.join("samples.jsonl"))?;
+        for line in records.lines() {
+            let mut record: serde_json::Value = serde_json::from_str(line)?;
+            record["index"] = json!(count);
+            writeln!(samples, "{record}")?;
+            count += 1;
+        }
+        views.write_all(&std::fs::read(shard.join("views.u8"))?)?;
+        features.write_all(&std::fs::read(shard.join("features.f32"))?)?;
     }
     samples.flush()?;
     views.flush()?;
     features.flush()?;
+    eprintln!(
+        "[make_training_set] {built} of {} photos built, the rest read from their shards",
+        groups.len()
+    );
     let meta = json!({
         "view_side": VIEW_SIDE,
         "view_count": VIEW_COUNT,
@@ -120,6 +132,66 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "[make_training_set] wrote {count} examples to {}",
         out.display()
     );
+    Ok(())
+}
+
+/// Everything that decides a photo's examples, hashed into its shard's folder name.
+fn shard_name(group: &[Job], rounds: usize) -> std::io::Result<String> {
+    let job = &group[0];
+    let size = std::fs::metadata(&job.path)?.len();
+    let recipes: Vec<&str> = group.iter().map(|j| j.recipe).collect();
+    let key = format!(
+        "{SHARD_VERSION}|{}|{}|{rounds}|{size}|{}",
+        job.source,
+        job.split,
+        recipes.join(",")
+    );
+    Ok(format!("{}_{:016x}", job.source, seed_for(&key, 0)))
+}
+
+/// Builds one photo's examples in parallel and writes them as a shard; the `done` file is
+/// written last, so a shard cut short by a kill is built again.
+fn build_shard(
+    group: &[Job],
+    shard: &Path,
+    scratch: &Path,
+    done: &AtomicUsize,
+    total: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let examples: Vec<Result<Example, String>> = group
+        .par_iter()
+        .map(|job| {
+            let result =
+                build(job, scratch).map_err(|e| format!("{} {}: {e}", job.source, job.recipe));
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if n.is_multiple_of(100) || n == total {
+                eprintln!("[make_training_set] {n}/{total}");
+            }
+            result
+        })
+        .collect();
+    std::fs::create_dir_all(shard)?;
+    let mut samples = BufWriter::new(std::fs::File::create(shard.join("samples.jsonl"))?);
+    let mut views = BufWriter::new(std::fs::File::create(shard.join("views.u8"))?);
+    let mut features = BufWriter::new(std::fs::File::create(shard.join("features.f32"))?);
+    for example in examples {
+        let example = match example {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("[make_training_set] skipped: {e}");
+                continue;
+            }
+        };
+        writeln!(samples, "{}", example.record)?;
+        views.write_all(&example.input.views)?;
+        for f in example.input.features {
+            features.write_all(&f.to_le_bytes())?;
+        }
+    }
+    samples.flush()?;
+    views.flush()?;
+    features.flush()?;
+    std::fs::write(shard.join("done"), b"")?;
     Ok(())
 }
 
@@ -150,6 +222,11 @@ fn build(job: &Job, scratch: &Path) -> Result<Example, Box<dyn std::error::Error
         .iter()
         .map(|r| (r.code.as_str().to_string(), json!(r.severity)))
         .collect();
+    // Every rule's severity, shown or not: what the learned fusion reads at scan time.
+    let candidates: serde_json::Map<String, serde_json::Value> = measured_severities(&measurements)
+        .into_iter()
+        .map(|(code, severity)| (code.as_str().to_string(), json!(severity)))
+        .collect();
     std::fs::remove_file(&file)?;
     let record = json!({
         "source": job.source,
@@ -162,7 +239,7 @@ fn build(job: &Job, scratch: &Path) -> Result<Example, Box<dyn std::error::Error
         "quality": variant.quality,
         "width": variant.image.width(),
         "height": variant.image.height(),
-        "measured": {"verdict": measured.verdict, "severities": severities},
+        "measured": {"verdict": measured.verdict, "severities": severities, "candidates": candidates},
     });
     Ok(Example { record, input })
 }

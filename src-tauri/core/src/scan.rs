@@ -697,7 +697,12 @@ mod tests {
             "name": "nothing-wrong", "version": "0",
             "view_side": crate::model::VIEW_SIDE, "view_count": crate::model::VIEW_COUNT,
             "features": crate::model::FEATURE_NAMES, "outputs": crate::model::reason_outputs(),
-            "embedding_size": 2, "thresholds": {}
+            "embedding_size": 2, "thresholds": {},
+            // A fusion that weighs the network and the measurement evenly: a severe
+            // measurement against a network sure of nothing ends up unsure.
+            "fusion": {"reasons": crate::ReasonCode::ALL.iter().map(|c| (c.as_str().to_string(), serde_json::json!({
+                "bias": -1.0, "model_logit": 0.2, "measured_severity": 4.0, "show_at": 0.5
+            }))).collect::<serde_json::Map<String, serde_json::Value>>()}
         });
         crate::model::ModelCard::parse(&json.to_string()).expect("card")
     }
@@ -742,8 +747,8 @@ mod tests {
             let id = crate::shot_id(&report.key);
             assert_eq!(store.embedding(id).expect("query"), Some(vec![0.6, 0.8]));
         }
-        // A severe measurement stands even against a model that sees nothing wrong, and its
-        // message cites both the measurement and the model; the two disagree, so the shot goes
+        // A severe measurement against a network that sees nothing wrong: the fusion leaves the
+        // reason unsure, its message cites both the measurement and the judge, and the shot goes
         // to review rather than to the trash.
         let dark = reports
             .iter()
@@ -757,8 +762,8 @@ mod tests {
             .expect("underexposed stands");
         assert!(
             under.message.contains("brightness")
-                && under.message.contains("gives it 0 %")
-                && under.message.ends_with("left for you to review"),
+                && under.message.contains("the learned judge is")
+                && under.confidence < crate::judge::SURE_CONFIDENCE,
             "{}",
             under.message
         );

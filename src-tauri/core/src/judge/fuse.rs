@@ -31,74 +31,93 @@ pub fn fuse(m: &Measurements) -> Judgement {
 
 /// Bumped whenever the rules that join the measurements and the model change, so verdicts cached
 /// under the old rules are judged again.
-pub const FUSION_VERSION: &str = "fusion-2";
+pub const FUSION_VERSION: &str = "fusion-3";
 
-/// The model overrules a measured reason only when its probability is under this share of the
-/// reason's threshold: a clear "no", not a hesitant one.
-const MODEL_SUPPRESSES_BELOW: f32 = 0.15;
-/// A measurement this severe is not taken back whatever the model says.
-const MODEL_CANNOT_OVERRULE: f32 = 0.6;
-/// The model doubts a reason when its probability is under this share of the reason's
-/// threshold: it does not see the defect the measurement found.
-const MODEL_DOUBTS_BELOW: f32 = 0.5;
-/// The confidence of a severe measurement the model doubts. Low enough that no doubted reason
-/// reaches a reject on its own, even at the strictest sensitivity
-/// (1.0 severity × 0.35 × 1.4 strict < REJECT_IMPACT), high enough that a severe one still asks
-/// for a look (0.63 severity × 0.35 ≥ REVIEW_IMPACT).
-const DOUBTED_CONFIDENCE: f32 = 0.35;
+/// A reason can decide a `reject` only when its confidence reaches this: an unsure judge sends the
+/// shot to review, never to the trash. With the learned model the confidence is a calibrated
+/// probability (MODELS.md shows the reliability table).
+pub const SURE_CONFIDENCE: f32 = 0.8;
+
+/// The severity given to a reason the learned judge raises where the measurement is milder:
+/// training labels are defects a photographer sees at 100 %, so a confident "yes" means at
+/// least a clearly visible one. 0.5 × a confidence of 1 is exactly a reject, so a raised reason
+/// alone rejects only at near certainty, and review needs a confidence of 0.44 (0.5 × 0.44 ≥
+/// REVIEW_IMPACT), which every shown reason has (`show_at` is at least [`MIN_SHOW_AT`]).
+const RAISED_SEVERITY: f32 = 0.5;
+/// The lowest `show_at` honoured, so every shown reason at least asks for a review.
+pub const MIN_SHOW_AT: f32 = 0.45;
+
+/// Every reason's measured severity (0 where its rule does not apply), unfiltered: what the
+/// learned fusion reads next to the network, and what the training set records.
+pub fn measured_severities(m: &Measurements) -> Vec<(ReasonCode, f32)> {
+    measured_reasons(m)
+        .into_iter()
+        .map(|r| (r.code, r.severity))
+        .collect()
+}
 
 /// Reasons, score and verdict from the measurements and the learned model together.
 ///
-/// The model is a second opinion that may take a flag back or make it doubtful, never raise one:
-/// trained on a few dozen source photos, it agreed with the detectors' mistakes on real macros as
-/// often as it corrected them (see models/MODELS.md), so letting it raise or harden reasons made
-/// real-photo verdicts worse. Where the model clearly says "not this defect" about a moderate
-/// measurement, that measurement is scaled down, which is how a gravel texture stops reading as
-/// grain. Where it does not see a defect the measurement calls severe, the two disagree and the
-/// judge is unsure, so the reason keeps its severity but loses confidence: it sends the shot to
-/// review, never to the trash (the hazy landscape measured as flare, the low-key dusk measured as
-/// underexposed). Every message still cites the measurement, followed by the model's probability.
+/// Per reason, the card's fusion (a logistic model fitted on the validation split) joins the
+/// network's probability and the measured severity into one calibrated probability. The reason
+/// is shown when that reaches its `show_at`, whatever the measurement alone would say: a
+/// confident network raises what the detectors missed (moderate defocus, curved shake) and takes
+/// back what they misread (haze measured as flare, a low-key dusk as underexposure). The
+/// calibrated probability is the reason's confidence, so an unsure reason reaches review at
+/// most. Every message still cites the measurement, followed by the judge's probability.
 pub fn fuse_with_model(m: &Measurements, output: &ModelOutput, card: &ModelCard) -> Judgement {
     let reasons = measured_reasons(m)
         .into_iter()
-        .map(|r| {
-            let (p, t) = (output.probability(r.code), card.threshold(r.code));
-            second_opinion(r, p, t)
+        .filter_map(|r| {
+            let fusion = card.fusion(r.code)?;
+            let p = fusion.probability(output.probability(r.code), r.severity);
+            learned_reason(r, p, fusion.show_at.max(MIN_SHOW_AT))
         })
         .collect();
     judgement(reasons)
 }
 
-/// One measured reason after the model's say: probability `p` against threshold `t`.
-fn second_opinion(r: Reason, p: f32, t: f32) -> Reason {
-    let t = t.clamp(0.01, 0.99);
-    let severe = r.severity >= MODEL_CANNOT_OVERRULE;
-    let severity = if severe {
-        r.severity
-    } else {
-        r.severity * ramp(p, 0.0, MODEL_SUPPRESSES_BELOW * t)
-    };
-    let doubted = severe && p < MODEL_DOUBTS_BELOW * t;
-    let confidence = if doubted {
-        r.confidence.min(DOUBTED_CONFIDENCE)
-    } else {
-        r.confidence
-    };
-    let doubt = if doubted {
-        ", so it is left for you to review"
+/// A measurement this severe is not dropped when the fusion does not see it: the two disagree,
+/// so the reason stays, unsure, and sends the shot to review (never to reject). On Cull's own
+/// fixture library the fusion alone missed 4 of 7 generated underexposures the rule caught.
+const DOUBT_SEVERITY: f32 = 0.6;
+/// The confidence of such a doubted reason: under [`SURE_CONFIDENCE`], and high enough that a
+/// severe one asks for a look (0.63 × 0.35 ≥ REVIEW_IMPACT).
+const DOUBTED_CONFIDENCE: f32 = 0.35;
+
+/// One measured reason after the learned fusion gave it probability `p`; `None` when `p` is
+/// under `show_at` and the measurement is not severe.
+fn learned_reason(r: Reason, p: f32, show_at: f32) -> Option<Reason> {
+    if p < show_at {
+        if r.severity < DOUBT_SEVERITY {
+            return None;
+        }
+        return Some(Reason {
+            confidence: DOUBTED_CONFIDENCE,
+            message: format!(
+                "{}; the learned judge gives it {:.0} %, so it is left for you to review",
+                r.message,
+                p * 100.0
+            ),
+            ..r
+        });
+    }
+    let raised = r.severity < SHOW_SEVERITY;
+    let note = if raised {
+        " (milder than the detectors alone would flag)"
     } else {
         ""
     };
-    Reason {
-        severity: round2(severity),
-        confidence: round2(confidence),
+    Some(Reason {
+        severity: round2(r.severity.max(RAISED_SEVERITY)),
+        confidence: round2(p),
         message: format!(
-            "{}; the learned model gives it {:.0} %{doubt}",
+            "{}{note}; the learned judge is {:.0} % sure",
             r.message,
             p * 100.0
         ),
         ..r
-    }
+    })
 }
 
 fn judgement(candidates: Vec<Reason>) -> Judgement {
@@ -174,7 +193,16 @@ pub fn decide(reasons: &[Reason], sensitivities: &Sensitivities) -> (f32, Verdic
         .collect();
     let score = 100.0 * impacts.iter().map(|i| 1.0 - i).product::<f32>();
     let worst = impacts.iter().copied().fold(0.0, f32::max);
-    let verdict = if worst >= REJECT_IMPACT || score < 40.0 {
+    // Only a sure reason may condemn: the worst sure one alone, or the compound score when at
+    // least one sure reason matters.
+    let sure: Vec<f32> = reasons
+        .iter()
+        .zip(&impacts)
+        .filter(|(r, _)| r.confidence >= SURE_CONFIDENCE)
+        .map(|(_, i)| *i)
+        .collect();
+    let worst_sure = sure.iter().copied().fold(0.0, f32::max);
+    let verdict = if worst_sure >= REJECT_IMPACT || (score < 40.0 && worst_sure >= REVIEW_IMPACT) {
         Verdict::Reject
     } else if worst >= REVIEW_IMPACT || score < 75.0 {
         Verdict::Review
@@ -404,58 +432,72 @@ mod tests {
     }
 
     #[test]
-    fn the_model_takes_back_a_moderate_flag_but_never_raises_or_overrules() {
-        let t = 0.4;
-        // A clear "no" from the model removes a moderate measured flag…
-        assert_eq!(second_opinion(blur(0.4), 0.0, t).severity, 0.0);
-        // …a hesitant one leaves it as it was…
-        assert_eq!(second_opinion(blur(0.4), 0.2, t).severity, 0.4);
-        // …a severe measurement keeps its severity whatever the model says…
-        assert_eq!(second_opinion(blur(0.8), 0.0, t).severity, 0.8);
-        // …and keeps its confidence when the model agrees or only hesitates…
-        assert_eq!(second_opinion(blur(0.8), 0.9, t).confidence, 0.9);
-        assert_eq!(second_opinion(blur(0.8), 0.25, t).confidence, 0.9);
-        // …and a "yes" never raises what the detectors did not see.
-        assert_eq!(second_opinion(blur(0.05), 1.0, t).severity, 0.05);
-        let message = second_opinion(blur(0.4), 0.03, t).message;
+    fn the_learned_judge_raises_a_flag_the_detectors_missed() {
+        // Regression: moderate defocus kept at score 100 while the model said 99 %.
+        let raised = learned_reason(blur(0.05), 0.97, 0.5).expect("raised");
+        assert_eq!(raised.severity, RAISED_SEVERITY);
+        assert_eq!(raised.confidence, 0.97);
         assert!(
-            message.ends_with("the learned model gives it 3 %"),
-            "{message}"
+            raised.message.contains("milder than the detectors alone")
+                && raised.message.ends_with("the learned judge is 97 % sure"),
+            "{}",
+            raised.message
+        );
+        assert_eq!(
+            decide(&[raised], &Sensitivities::default()).1,
+            Verdict::Review
+        );
+        // A measured severity above the floor is kept as measured.
+        assert_eq!(
+            learned_reason(blur(0.8), 0.9, 0.5).expect("shown").severity,
+            0.8
         );
     }
 
     /// Regression: a hazy overcast landscape measured as severe lens flare (0.97) and a deliberate
     /// low-key dusk measured as underexposed (1.0) were rejected while the model gave them 0–1 %.
     #[test]
-    fn a_severe_measurement_the_model_does_not_see_goes_to_review_never_reject() {
-        let t = 0.6;
+    fn a_confident_no_overrules_a_measurement_and_a_severe_one_goes_to_review() {
+        assert_eq!(learned_reason(blur(0.55), 0.04, 0.5), None);
         let strict = Sensitivities(
             ReasonCode::ALL
                 .iter()
                 .map(|c| (*c, Sensitivity::Strict))
                 .collect(),
         );
-        for severity in [0.63, 0.8, 0.97, 1.0] {
-            let doubted = second_opinion(blur(severity), 0.01, t);
-            assert_eq!(doubted.severity, severity, "the measurement is still shown");
-            assert!(
-                doubted.message.ends_with("left for you to review"),
-                "{}",
-                doubted.message
-            );
+        for severity in [0.63, 0.97, 1.0] {
+            let doubted = learned_reason(blur(severity), 0.04, 0.5).expect("kept, unsure");
+            assert!(doubted.message.ends_with("left for you to review"));
             let reasons = [doubted];
             assert_eq!(
                 decide(&reasons, &Sensitivities::default()).1,
                 Verdict::Review
             );
-            assert_ne!(decide(&reasons, &strict).1, Verdict::Reject, "{severity}");
+            assert_eq!(decide(&reasons, &strict).1, Verdict::Review);
         }
-        // The same measurement with the model agreeing is rejected.
-        let agreed = [second_opinion(blur(0.97), 0.9, t)];
-        assert_eq!(
-            decide(&agreed, &Sensitivities::default()).1,
-            Verdict::Reject
+    }
+
+    #[test]
+    fn an_unsure_reason_goes_to_review_never_reject() {
+        let strict = Sensitivities(
+            ReasonCode::ALL
+                .iter()
+                .map(|c| (*c, Sensitivity::Strict))
+                .collect(),
         );
+        for p in [MIN_SHOW_AT, 0.6, 0.79] {
+            let unsure = learned_reason(blur(1.0), p, MIN_SHOW_AT).expect("shown");
+            let reasons = [unsure.clone(), unsure];
+            assert_eq!(
+                decide(&reasons, &Sensitivities::default()).1,
+                Verdict::Review,
+                "{p}"
+            );
+            assert_eq!(decide(&reasons, &strict).1, Verdict::Review, "{p}");
+        }
+        // The same severe measurement with a sure judge is rejected.
+        let sure = [learned_reason(blur(0.97), 0.9, 0.5).expect("shown")];
+        assert_eq!(decide(&sure, &Sensitivities::default()).1, Verdict::Reject);
     }
 
     #[test]

@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 pub use contrast::ContrastStats;
 pub use exposure::ExposureStats;
 pub use flare::FlareStats;
-pub use fuse::{decide, fuse, fuse_with_model, Sensitivities, Sensitivity, FUSION_VERSION};
+pub use fuse::{
+    decide, fuse, fuse_with_model, measured_severities, Sensitivities, Sensitivity, FUSION_VERSION,
+    MIN_SHOW_AT, SURE_CONFIDENCE,
+};
 pub use jpeg::JpegStats;
 pub use noise::NoiseStats;
 pub use planes::{Planes, TileGrid, TileRect};

@@ -4,6 +4,10 @@
 //!
 //! Outputs are found by name, never by position: a later model may add outputs (`closed_eyes`,
 //! `duplicate`, …) or reorder them without this build misreading a single probability.
+//!
+//! The card also carries the learned fusion: per reason, by name, a logistic model fitted on the
+//! validation split that joins the network's probability and the measured severity into one
+//! calibrated probability, and the probability at which the reason is shown.
 
 use std::collections::BTreeMap;
 
@@ -35,8 +39,43 @@ pub struct ModelCard {
     pub features: Vec<String>,
     pub outputs: Vec<String>,
     pub embedding_size: usize,
-    /// Probability at which each reason counts as present.
+    /// Probability at which each reason counts as present by the network alone (informative:
+    /// the verdicts use [`Fusion`]).
     pub thresholds: BTreeMap<String, f32>,
+    pub fusion: Fusion,
+}
+
+/// How the network's outputs and the measurements become calibrated reasons.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Fusion {
+    /// Keyed by reason code.
+    pub reasons: BTreeMap<String, FusionReason>,
+}
+
+/// One reason's stacked logistic model: `sigmoid(bias + model_logit · logit(p) +
+/// measured_severity · severity)`, where `p` is the network's probability (clamped to
+/// [`LOGIT_CLAMP`], 1 − [`LOGIT_CLAMP`]) and `severity` the measurement's (0–1).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct FusionReason {
+    pub bias: f32,
+    pub model_logit: f32,
+    pub measured_severity: f32,
+    /// The calibrated probability at which the reason is shown (chosen on validation).
+    pub show_at: f32,
+}
+
+/// Network probabilities are clamped this far from 0 and 1 before the logit, so one saturated
+/// sigmoid cannot outvote everything (the training code clamps the same way).
+pub const LOGIT_CLAMP: f32 = 1e-4;
+
+impl FusionReason {
+    /// The calibrated probability that the defect is present.
+    pub fn probability(&self, network: f32, severity: f32) -> f32 {
+        let p = network.clamp(LOGIT_CLAMP, 1.0 - LOGIT_CLAMP);
+        let z =
+            self.bias + self.model_logit * (p / (1.0 - p)).ln() + self.measured_severity * severity;
+        1.0 / (1.0 + (-z).exp())
+    }
 }
 
 impl ModelCard {
@@ -68,7 +107,20 @@ impl ModelCard {
                 self.outputs.join(", ")
             )));
         }
+        if let Some(missing) = ReasonCode::ALL
+            .iter()
+            .find(|c| !self.fusion.reasons.contains_key(c.as_str()))
+        {
+            return Err(ModelError(format!(
+                "the model card has no fusion for '{missing}'"
+            )));
+        }
         Ok(())
+    }
+
+    /// The fusion of one reason; every reason has one (checked when the card is parsed).
+    pub fn fusion(&self, code: ReasonCode) -> Option<&FusionReason> {
+        self.fusion.reasons.get(code.as_str())
     }
 
     /// Where the output called `name` sits in each row of `probabilities`.
@@ -100,11 +152,23 @@ impl ModelCard {
 mod tests {
     use super::*;
 
+    pub(crate) fn fusion_json(reasons: &[ReasonCode]) -> serde_json::Value {
+        let per: serde_json::Map<String, serde_json::Value> = reasons
+            .iter()
+            .map(|c| {
+                let r = serde_json::json!({"bias": -1.0, "model_logit": 1.0,
+                    "measured_severity": 2.0, "show_at": 0.5});
+                (c.as_str().to_string(), r)
+            })
+            .collect();
+        serde_json::json!({ "reasons": per })
+    }
+
     fn card_with_outputs(view_side: u32, outputs: &[&str]) -> String {
         serde_json::json!({
             "name": "cull-judge", "version": "1", "view_side": view_side, "view_count": VIEW_COUNT,
             "features": FEATURE_NAMES, "outputs": outputs, "embedding_size": 1280,
-            "thresholds": {"blur": 0.4}
+            "thresholds": {"blur": 0.4}, "fusion": fusion_json(&ReasonCode::ALL)
         })
         .to_string()
     }
@@ -153,6 +217,28 @@ mod tests {
         let card = ModelCard::parse(&card_json(VIEW_SIDE)).expect("parse");
         assert_eq!(card.threshold(ReasonCode::Blur), 0.4);
         assert_eq!(card.threshold(ReasonCode::Noise), 0.5);
+    }
+
+    #[test]
+    fn a_card_without_fusion_for_a_reason_is_refused_by_name() {
+        let mut card: serde_json::Value =
+            serde_json::from_str(&card_json(VIEW_SIDE)).expect("json");
+        card["fusion"] = fusion_json(&ReasonCode::ALL[..7]);
+        let err = ModelCard::parse(&card.to_string()).expect_err("refused");
+        assert!(err.0.contains("'low_contrast'"), "{err}");
+    }
+
+    #[test]
+    fn fusion_is_the_stacked_logistic_of_the_network_logit_and_the_severity() {
+        let card = ModelCard::parse(&card_json(VIEW_SIDE)).expect("parse");
+        let f = card.fusion(ReasonCode::Blur).expect("fusion");
+        // bias -1, logit(0.5) = 0, severity 0.5 × 2 → z = 0.
+        assert!((f.probability(0.5, 0.5) - 0.5).abs() < 1e-6);
+        // A saturated network output is clamped, so it stays finite and monotone.
+        let sure = f.probability(1.0, 0.0);
+        assert!(sure > 0.99 && sure < 1.0, "{sure}");
+        assert!(f.probability(0.9, 0.0) < sure);
+        assert!(f.probability(0.0, 0.0) < 1e-3);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use card::{reason_outputs, ModelCard, GOOD_OUTPUT};
+pub use card::{reason_outputs, Fusion, FusionReason, ModelCard, GOOD_OUTPUT, LOGIT_CLAMP};
 pub use input::{features, views, ModelInput, FEATURE_COUNT, FEATURE_NAMES, VIEW_COUNT, VIEW_SIDE};
 pub use onnx::{onnx_runtime_library, Device, OnnxModel};
 
