@@ -173,13 +173,26 @@ class FusionTest(unittest.TestCase):
         sev = np.zeros_like(fused)
         fused[0, k], sev[0, k] = 0.79, 1.0   # unsure, severe measurement
         fused[1, k], sev[1, k] = 0.95, 0.9   # sure and severe
-        fused[2, k], sev[2, k] = 0.3, 1.0    # overruled
+        fused[2, k], sev[2, k] = 0.3, 0.55   # overruled: the measurement is not severe
         self.assertEqual(train.verdicts(fused, sev, show_at), ["review", "reject", "keep"])
+
+    def test_a_severe_measurement_the_fusion_doubts_is_kept_for_review_only(self):
+        k = train.REASONS.index("underexposed")
+        show_at = np.full(len(train.REASONS), 0.5)
+        fused = np.zeros((1, len(train.REASONS)))
+        sev = np.zeros_like(fused)
+        fused[0, k], sev[0, k] = 0.02, 1.0
+        self.assertEqual(train.verdicts(fused, sev, show_at), ["review"])
+        confidence, shown = train.engine_reasons(fused, sev, show_at)
+        self.assertTrue(shown[0, k])
+        self.assertAlmostEqual(float(confidence[0, k]), train.DOUBTED_CONFIDENCE)
+        scores = train.engine_scores(fused, sev, show_at)
+        self.assertGreaterEqual(scores[0, k], show_at[k])
 
     def test_reliability_bins_count_every_shown_reason_once(self):
         fused = np.array([[0.5, 0.95, 0.2] + [0.0] * 5])
         y = np.array([[1, 0, 1] + [0] * 6], np.float32)
-        rows = train.reliability(fused, y, np.full(8, 0.45))
+        rows = train.reliability(fused, y, fused >= 0.45)
         self.assertEqual(sum(r["n"] for r in rows), 2)
         right = {r["bin"]: r["right"] for r in rows if r["n"]}
         self.assertEqual(right, {"0.45–0.60": 1.0, "0.95–1.00": 0.0})

@@ -723,8 +723,12 @@ FUSION_L2 = 1e-2
 # The engine's verdict rule (judge::fuse): a reason is shown when its fused probability reaches
 # show_at (never under MIN_SHOW_AT); its severity is the measured one, at least RAISED_SEVERITY;
 # impact = severity x confidence x weight; only reasons with confidence >= SURE_CONFIDENCE may
-# reject.
+# reject. A measurement of at least DOUBT_SEVERITY that the fusion does not show stays, doubted,
+# at DOUBTED_CONFIDENCE: it can ask for review, never reject.
 MIN_SHOW_AT = 0.45
+DOUBT_SEVERITY = 0.6
+DOUBTED_CONFIDENCE = 0.35
+DOUBTED_SEVERITY = 0.63
 RAISED_SEVERITY = 0.5
 SURE_CONFIDENCE = 0.8
 REJECT_IMPACT, REVIEW_IMPACT = 0.5, 0.22
@@ -808,17 +812,29 @@ def fit_fusion(p_network: np.ndarray, severity: np.ndarray, targets: np.ndarray,
     return fusion, stats
 
 
+def engine_reasons(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(confidence, shown) per row and reason, as judge::fuse::learned_reason decides them:
+    shown with the fused probability when it reaches show_at, else kept doubted when the
+    measurement is severe."""
+    sure = fused >= show_at
+    doubted = ~sure & (severity >= DOUBT_SEVERITY)
+    confidence = np.where(sure, fused, np.where(doubted, DOUBTED_CONFIDENCE, 0.0))
+    return confidence, sure | doubted
+
+
 def verdicts(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray) -> list[str]:
     """What the engine decides at normal sensitivity for each row (judge::decide)."""
     out = []
     weights = np.array([REASON_WEIGHT.get(c, 1.0) for c in REASONS])
-    for p, sev in zip(fused, severity):
-        shown = p >= show_at
+    confidence, shown_all = engine_reasons(fused, severity, show_at)
+    for conf_row, shown, sev in zip(confidence, shown_all, severity):
         if not shown.any():
             out.append("keep")
             continue
-        sev_shown = np.maximum(sev[shown], RAISED_SEVERITY)
-        conf = p[shown]
+        doubted = conf_row[shown] == DOUBTED_CONFIDENCE
+        sev_shown = np.maximum(sev[shown], np.where(doubted, DOUBTED_SEVERITY, RAISED_SEVERITY))
+        conf = conf_row[shown]
         impact = np.minimum(sev_shown * conf * weights[shown], 1.0)
         score = 100 * np.prod(1 - impact)
         sure = impact[conf >= SURE_CONFIDENCE]
@@ -832,6 +848,13 @@ def verdicts(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray) -> li
     return out
 
 
+def engine_scores(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray) -> np.ndarray:
+    """Scores for `evaluate` that flag exactly the reasons the engine shows: a doubted reason
+    sits at its show_at."""
+    _, shown = engine_reasons(fused, severity, show_at)
+    return np.where(shown & (fused < show_at), show_at, fused)
+
+
 def verdict_table(verdict: list[str], samples: list[dict]) -> dict:
     """Keep/review/reject counts for clean, hard-good and defective samples."""
     rows = {"clean": Counter(), "hard_good": Counter(), "defect": Counter()}
@@ -841,11 +864,11 @@ def verdict_table(verdict: list[str], samples: list[dict]) -> dict:
     return {k: {v: c.get(v, 0) for v in ("keep", "review", "reject")} for k, c in rows.items()}
 
 
-def reliability(fused: np.ndarray, targets: np.ndarray, show_at: np.ndarray,
-                edges=(0.45, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0001)) -> list[dict]:
-    """Shown reasons binned by their confidence: how often each bin's reason is really there."""
-    shown = fused >= show_at
-    p, y = fused[shown], targets[:, :len(REASONS)][shown].astype(bool)
+def reliability(confidence: np.ndarray, targets: np.ndarray, shown: np.ndarray,
+                edges=(0.3, 0.45, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0001)) -> list[dict]:
+    """Shown reasons binned by their confidence: how often each bin's reason is really there.
+    Doubted reasons (severe measurements the fusion does not back) sit in the lowest bin."""
+    p, y = confidence[shown], targets[:, :len(REASONS)][shown].astype(bool)
     rows = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         m = (p >= lo) & (p < hi)
@@ -984,7 +1007,13 @@ def write_markdown(report: dict, path: Path) -> None:
               f"| {_pct(net['false_flags_hard_good']['rate'])} | – | (included above) |",
               f"| clean or hard good rejected | {len(test['rejected_good'])} | – "
               f"| {mo['verdicts']['clean']['reject'] + mo['verdicts']['hard_good']['reject']} | 0 |",
-              f"| targets met | {'yes' if r['summary']['targets_met'] else 'no'} | | | |", ""]
+              f"| targets met | {'yes' if r['summary']['targets_met'] else 'no'} | | | |", "",
+              "The learned fusion column is the engine's whole rule: a severe measurement "
+              f"(severity ≥ {DOUBT_SEVERITY}) the fusion does not back is kept, doubted, at confidence "
+              f"{DOUBTED_CONFIDENCE} (review at most). Without that doubt floor the fusion alone scores "
+              f"accuracy {_fmt(test['without_doubt_floor']['accuracy'])}, false flags "
+              f"{_pct(test['without_doubt_floor']['false_flag_rate'])}, lowest recall "
+              f"{_fmt(test['without_doubt_floor']['lowest_recall'])}.", ""]
     if test["rejected_good"]:
         lines += ["Rejected good photos: " + ", ".join(test["rejected_good"]) + ".", ""]
 
@@ -1012,7 +1041,7 @@ def write_markdown(report: dict, path: Path) -> None:
 
     lines += ["## Calibration (test): shown reasons by confidence", "",
               "A reason's confidence is the fused probability; a calibrated judge is right about as "
-              "often as it says.", "", "| confidence | shown reasons | mean confidence | really present |",
+              f"often as it says. Doubted reasons (confidence {DOUBTED_CONFIDENCE}) are the lowest bin.", "", "| confidence | shown reasons | mean confidence | really present |",
               "|---|---|---|---|"]
     for row in test["reliability"]:
         lines.append(f"| {row['bin']} | {row['n']} | {_fmt(row['mean_confidence'])} | {_fmt(row['right'])} |")
@@ -1147,7 +1176,8 @@ FUSION_RULE = (
     "+ measured_severity * measured severity), fitted by L2-regularised logistic regression on "
     "out-of-fold network outputs of the train and val photos (4 folds of whole collections: each "
     "fold's network never saw the collections it judges); the reason is shown when p >= show_at (chosen on val, at least 0.45) with confidence p and "
-    "severity max(measured, 0.5); only a reason with confidence >= 0.8 may reject."
+    "severity max(measured, 0.5); only a reason with confidence >= 0.8 may reject. A measured severity of "
+    "at least 0.6 under show_at stays, doubted, at confidence 0.35 (review at most)."
 )
 
 PREPROCESSING = (
@@ -1283,12 +1313,20 @@ def main(argv: list[str] | None = None) -> dict:
             p_net = head.probabilities(split_inputs(mask))
         fused = fused_probabilities(fusion, p_net[:, :len(REASONS)], severity[mask])
         smp = list(samples[mask])
-        m = evaluate(np.concatenate([fused, p_net[:, -1:]], axis=1), smp, show_at)
-        v = verdicts(fused, severity[mask], show_at)
+        sev = severity[mask]
+        pure = evaluate(np.concatenate([fused, p_net[:, -1:]], axis=1), smp, show_at)
+        m = evaluate(np.concatenate([engine_scores(fused, sev, show_at), p_net[:, -1:]], axis=1),
+                     smp, show_at)
+        m["without_doubt_floor"] = {"accuracy": pure["accuracy"],
+                                    "false_flag_rate": pure["false_flags"]["rate"],
+                                    "lowest_recall": min((r["recall"] for r in pure["per_reason"].values()
+                                                          if r["recall"] is not None), default=None)}
+        v = verdicts(fused, sev, show_at)
         m["verdicts"] = verdict_table(v, smp)
         m["rejected_good"] = sorted({f"{s['source']} ({s['transform']})" for s, x in zip(smp, v)
                                      if x == "reject" and not s["labels"]})
-        m["reliability"] = reliability(fused, ds.targets[mask], show_at)
+        confidence, shown = engine_reasons(fused, sev, show_at)
+        m["reliability"] = reliability(confidence, ds.targets[mask], shown)
         measured_flag = np.array([s["measured"]["verdict"] != "keep" for s in smp])
         defective = np.array([bool(s["labels"]) for s in smp])
         m["measured_only"] = {

@@ -68,6 +68,9 @@ pub fn recipes() -> Vec<&'static str> {
     [CLEAN_AND_HARD_GOODS, DEFECTS, DEFECTS, COMBINATIONS].concat()
 }
 
+/// The longest camera-motion smear of the `motion_blur` recipes, in pixels at 1200 px wide.
+const MAX_SMEAR: f32 = 80.0;
+
 /// Recipes added for test-split photos only.
 pub const HELDOUT_RECIPES: &[&str] = &["shake", "shake", "shake"];
 
@@ -191,7 +194,9 @@ pub fn make_variant(source: &RgbImage, recipe: &str, seed: u64) -> image::ImageR
         }
         "motion_blur" => {
             labels.push("motion_blur");
-            let len = rng.gen_range(12.0f32..40.0) * px;
+            // Up to 80 px: a shot from a moving car or a long hand-held exposure smears that far,
+            // and the network must not learn that long streaks mean intentional panning.
+            let len = rng.gen_range(12.0f32..MAX_SMEAR) * px;
             let angle = rng.gen_range(0.0f32..180.0);
             (
                 motion_blur(&frame, len, angle),
@@ -255,7 +260,7 @@ pub fn make_variant(source: &RgbImage, recipe: &str, seed: u64) -> image::ImageR
         }
         "motion_blur+noise" => {
             labels.extend(["motion_blur", "noise"]);
-            let len = rng.gen_range(12.0f32..40.0) * px;
+            let len = rng.gen_range(12.0f32..MAX_SMEAR) * px;
             let angle = rng.gen_range(0.0f32..180.0);
             let s = rng.gen_range(90.0f32..200.0);
             (

@@ -480,7 +480,7 @@ fn learned_verdict(
         score,
         verdict,
         reasons,
-    } = fuse_with_model(measurements, output, model.card());
+    } = fuse_with_model(measurements, output, model.card(), shot.exif.exposure_time);
     shot.score = score;
     shot.verdict = verdict;
     shot.reasons = reasons;

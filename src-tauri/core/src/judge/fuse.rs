@@ -31,7 +31,7 @@ pub fn fuse(m: &Measurements) -> Judgement {
 
 /// Bumped whenever the rules that join the measurements and the model change, so verdicts cached
 /// under the old rules are judged again.
-pub const FUSION_VERSION: &str = "fusion-3";
+pub const FUSION_VERSION: &str = "fusion-4";
 
 /// A reason can decide a `reject` only when its confidence reaches this: an unsure judge sends the
 /// shot to review, never to the trash. With the learned model the confidence is a calibrated
@@ -65,13 +65,22 @@ pub fn measured_severities(m: &Measurements) -> Vec<(ReasonCode, f32)> {
 /// back what they misread (haze measured as flare, a low-key dusk as underexposure). The
 /// calibrated probability is the reason's confidence, so an unsure reason reaches review at
 /// most. Every message still cites the measurement, followed by the judge's probability.
-pub fn fuse_with_model(m: &Measurements, output: &ModelOutput, card: &ModelCard) -> Judgement {
+///
+/// `exposure_time` is the shutter time from EXIF, in seconds: the training photos carry none,
+/// so the fusion cannot weigh it, but a photographer does (see [`SLOW_SHUTTER_S`]).
+pub fn fuse_with_model(
+    m: &Measurements,
+    output: &ModelOutput,
+    card: &ModelCard,
+    exposure_time: Option<f64>,
+) -> Judgement {
+    let slow_shutter = exposure_time.filter(|t| *t >= SLOW_SHUTTER_S);
     let reasons = measured_reasons(m)
         .into_iter()
         .filter_map(|r| {
             let fusion = card.fusion(r.code)?;
             let p = fusion.probability(output.probability(r.code), r.severity);
-            learned_reason(r, p, fusion.show_at.max(MIN_SHOW_AT))
+            learned_reason(r, p, fusion.show_at.max(MIN_SHOW_AT), slow_shutter)
         })
         .collect();
     judgement(reasons)
@@ -84,18 +93,37 @@ const DOUBT_SEVERITY: f32 = 0.6;
 /// The confidence of such a doubted reason: under [`SURE_CONFIDENCE`], and high enough that a
 /// severe one asks for a look (0.63 × 0.35 ≥ REVIEW_IMPACT).
 const DOUBTED_CONFIDENCE: f32 = 0.35;
+/// A shutter open this long (seconds) is slow for a hand-held shot at any focal length, so a
+/// measured smear that the fusion would drop is kept for review. The real case: a 1/2 s shot
+/// from a moving car, smeared along its horizontal lines, that the network (which never sees
+/// EXIF) called clean.
+pub const SLOW_SHUTTER_S: f64 = 0.25;
+/// A doubted reason counts at least this severe, so it asks for review (0.63 × 0.35 ≥
+/// REVIEW_IMPACT).
+const DOUBTED_SEVERITY: f32 = 0.63;
 
 /// One measured reason after the learned fusion gave it probability `p`; `None` when `p` is
-/// under `show_at` and the measurement is not severe.
-fn learned_reason(r: Reason, p: f32, show_at: f32) -> Option<Reason> {
+/// under `show_at` and nothing backs the measurement: neither its own severity nor, for a
+/// smear, a slow shutter (`slow_shutter`, seconds, given only when slow).
+fn learned_reason(r: Reason, p: f32, show_at: f32, slow_shutter: Option<f64>) -> Option<Reason> {
     if p < show_at {
-        if r.severity < DOUBT_SEVERITY {
+        let smear = matches!(r.code, ReasonCode::Blur | ReasonCode::MotionBlur);
+        let backed_by_shutter = slow_shutter.filter(|_| smear && r.severity >= SHOW_SEVERITY);
+        let why = if r.severity >= DOUBT_SEVERITY {
+            String::new()
+        } else if let Some(t) = backed_by_shutter {
+            format!(
+                ", but the shutter was open {}, slow for a hand-held shot",
+                shutter(t)
+            )
+        } else {
             return None;
-        }
+        };
         return Some(Reason {
+            severity: round2(r.severity.max(DOUBTED_SEVERITY)),
             confidence: DOUBTED_CONFIDENCE,
             message: format!(
-                "{}; the learned judge gives it {:.0} %, so it is left for you to review",
+                "{}; the learned judge gives it {:.0} %{why}, so it is left for you to review",
                 r.message,
                 p * 100.0
             ),
@@ -118,6 +146,15 @@ fn learned_reason(r: Reason, p: f32, show_at: f32) -> Option<Reason> {
         ),
         ..r
     })
+}
+
+/// A shutter time as photographers write it: "1/2 s", "1/4 s", "2 s".
+fn shutter(seconds: f64) -> String {
+    if seconds >= 1.0 {
+        format!("{seconds:.0} s")
+    } else {
+        format!("1/{:.0} s", 1.0 / seconds)
+    }
 }
 
 fn judgement(candidates: Vec<Reason>) -> Judgement {
@@ -434,7 +471,7 @@ mod tests {
     #[test]
     fn the_learned_judge_raises_a_flag_the_detectors_missed() {
         // Regression: moderate defocus kept at score 100 while the model said 99 %.
-        let raised = learned_reason(blur(0.05), 0.97, 0.5).expect("raised");
+        let raised = learned_reason(blur(0.05), 0.97, 0.5, None).expect("raised");
         assert_eq!(raised.severity, RAISED_SEVERITY);
         assert_eq!(raised.confidence, 0.97);
         assert!(
@@ -449,7 +486,9 @@ mod tests {
         );
         // A measured severity above the floor is kept as measured.
         assert_eq!(
-            learned_reason(blur(0.8), 0.9, 0.5).expect("shown").severity,
+            learned_reason(blur(0.8), 0.9, 0.5, None)
+                .expect("shown")
+                .severity,
             0.8
         );
     }
@@ -458,7 +497,7 @@ mod tests {
     /// low-key dusk measured as underexposed (1.0) were rejected while the model gave them 0–1 %.
     #[test]
     fn a_confident_no_overrules_a_measurement_and_a_severe_one_goes_to_review() {
-        assert_eq!(learned_reason(blur(0.55), 0.04, 0.5), None);
+        assert_eq!(learned_reason(blur(0.55), 0.04, 0.5, None), None);
         let strict = Sensitivities(
             ReasonCode::ALL
                 .iter()
@@ -466,7 +505,7 @@ mod tests {
                 .collect(),
         );
         for severity in [0.63, 0.97, 1.0] {
-            let doubted = learned_reason(blur(severity), 0.04, 0.5).expect("kept, unsure");
+            let doubted = learned_reason(blur(severity), 0.04, 0.5, None).expect("kept, unsure");
             assert!(doubted.message.ends_with("left for you to review"));
             let reasons = [doubted];
             assert_eq!(
@@ -475,6 +514,51 @@ mod tests {
             );
             assert_eq!(decide(&reasons, &strict).1, Verdict::Review);
         }
+    }
+
+    /// Regression: a real 1/2 s shot from a moving car, smeared along its horizontal lines
+    /// (measured shake 0.39), was kept at 100 because the network called it clean.
+    #[test]
+    fn a_slow_shutter_keeps_a_moderate_smear_for_review_only() {
+        let mut shake = blur(0.39);
+        shake.code = ReasonCode::MotionBlur;
+        assert_eq!(learned_reason(shake.clone(), 0.02, 0.45, None), None);
+        let kept = learned_reason(shake.clone(), 0.02, 0.45, Some(0.4)).expect("kept, unsure");
+        assert!(
+            kept.message.contains("the shutter was open 1/2 s")
+                && kept.message.ends_with("left for you to review"),
+            "{}",
+            kept.message
+        );
+        let strict = Sensitivities(
+            ReasonCode::ALL
+                .iter()
+                .map(|c| (*c, Sensitivity::Strict))
+                .collect(),
+        );
+        assert_eq!(
+            decide(&[kept.clone()], &Sensitivities::default()).1,
+            Verdict::Review
+        );
+        assert_eq!(decide(&[kept], &strict).1, Verdict::Review);
+        // A slow shutter says nothing about exposure, and nothing about a smear too faint to show.
+        let mut dark = blur(0.39);
+        dark.code = ReasonCode::Underexposed;
+        assert_eq!(learned_reason(dark, 0.02, 0.45, Some(2.0)), None);
+        assert_eq!(learned_reason(blur(0.1), 0.02, 0.45, Some(2.0)), None);
+        assert_eq!(shutter(2.0), "2 s");
+        assert_eq!(shutter(0.25), "1/4 s");
+    }
+
+    /// A doubted measurement right at the floor still asks for review (0.6 × 0.35 alone would
+    /// fall just under the review impact).
+    #[test]
+    fn a_doubted_reason_at_the_floor_still_asks_for_review() {
+        let doubted = learned_reason(blur(DOUBT_SEVERITY), 0.01, 0.5, None).expect("kept");
+        assert_eq!(
+            decide(&[doubted], &Sensitivities::default()).1,
+            Verdict::Review
+        );
     }
 
     #[test]
@@ -486,7 +570,7 @@ mod tests {
                 .collect(),
         );
         for p in [MIN_SHOW_AT, 0.6, 0.79] {
-            let unsure = learned_reason(blur(1.0), p, MIN_SHOW_AT).expect("shown");
+            let unsure = learned_reason(blur(1.0), p, MIN_SHOW_AT, None).expect("shown");
             let reasons = [unsure.clone(), unsure];
             assert_eq!(
                 decide(&reasons, &Sensitivities::default()).1,
@@ -496,7 +580,7 @@ mod tests {
             assert_eq!(decide(&reasons, &strict).1, Verdict::Review, "{p}");
         }
         // The same severe measurement with a sure judge is rejected.
-        let sure = [learned_reason(blur(0.97), 0.9, 0.5).expect("shown")];
+        let sure = [learned_reason(blur(0.97), 0.9, 0.5, None).expect("shown")];
         assert_eq!(decide(&sure, &Sensitivities::default()).1, Verdict::Reject);
     }
 
