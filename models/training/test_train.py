@@ -179,10 +179,11 @@ class FusionTest(unittest.TestCase):
     def test_a_severe_measurement_the_fusion_doubts_is_kept_for_review_only(self):
         k = train.REASONS.index("underexposed")
         show_at = np.full(len(train.REASONS), 0.5)
-        fused = np.zeros((1, len(train.REASONS)))
+        fused = np.zeros((2, len(train.REASONS)))
         sev = np.zeros_like(fused)
-        fused[0, k], sev[0, k] = 0.02, 1.0
-        self.assertEqual(train.verdicts(fused, sev, show_at), ["review"])
+        fused[0, k], sev[0, k] = 0.2, 1.0
+        fused[1, k], sev[1, k] = 0.02, 1.0   # all but ruled out: dropped
+        self.assertEqual(train.verdicts(fused, sev, show_at), ["review", "keep"])
         confidence, shown = train.engine_reasons(fused, sev, show_at)
         self.assertTrue(shown[0, k])
         self.assertAlmostEqual(float(confidence[0, k]), train.DOUBTED_CONFIDENCE)

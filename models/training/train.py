@@ -727,6 +727,7 @@ FUSION_L2 = 1e-2
 # at DOUBTED_CONFIDENCE: it can ask for review, never reject.
 MIN_SHOW_AT = 0.45
 DOUBT_SEVERITY = 0.6
+DOUBT_MIN_PROBABILITY = 0.02  # under this fused p even a severe measurement is dropped (judge::fuse)
 DOUBTED_CONFIDENCE = 0.35
 DOUBTED_SEVERITY = 0.63
 RAISED_SEVERITY = 0.5
@@ -818,7 +819,7 @@ def engine_reasons(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray
     shown with the fused probability when it reaches show_at, else kept doubted when the
     measurement is severe."""
     sure = fused >= show_at
-    doubted = ~sure & (severity >= DOUBT_SEVERITY)
+    doubted = ~sure & (severity >= DOUBT_SEVERITY) & (fused >= DOUBT_MIN_PROBABILITY)
     confidence = np.where(sure, fused, np.where(doubted, DOUBTED_CONFIDENCE, 0.0))
     return confidence, sure | doubted
 
@@ -1005,20 +1006,21 @@ def write_markdown(report: dict, path: Path) -> None:
               f"| {_pct(net['false_flags']['rate'])} | {_pct(mo['false_flag_rate'])} | ≤ {_pct(t['false_flags'])} |",
               f"| false flags on hard goods | {_pct(test['false_flags_hard_good']['rate'])} "
               f"| {_pct(net['false_flags_hard_good']['rate'])} | – | (included above) |",
-              f"| clean or hard good rejected | {len(test['rejected_good'])} | – "
+              f"| clean or hard good samples rejected | {test['rejected_good_samples']} | – "
               f"| {mo['verdicts']['clean']['reject'] + mo['verdicts']['hard_good']['reject']} | 0 |",
               f"| targets met | {'yes' if r['summary']['targets_met'] else 'no'} | | | |", "",
               "The learned fusion column is the engine's whole rule: a severe measurement "
-              f"(severity ≥ {DOUBT_SEVERITY}) the fusion does not back is kept, doubted, at confidence "
-              f"{DOUBTED_CONFIDENCE} (review at most). Without that doubt floor the fusion alone scores "
+              f"(severity ≥ {DOUBT_SEVERITY}) the fusion does not show but does not rule out either (fused "
+              f"p ≥ {DOUBT_MIN_PROBABILITY}) is kept, doubted, at confidence {DOUBTED_CONFIDENCE} (review at most). Without that doubt floor the fusion alone scores "
               f"accuracy {_fmt(test['without_doubt_floor']['accuracy'])}, false flags "
               f"{_pct(test['without_doubt_floor']['false_flag_rate'])}, lowest recall "
               f"{_fmt(test['without_doubt_floor']['lowest_recall'])}.", ""]
     if test["rejected_good"]:
-        lines += ["Rejected good photos: " + ", ".join(test["rejected_good"]) + ".", ""]
+        lines += ["Rejected good samples, by source photo (transform: sure reasons): "
+                  + ", ".join(test["rejected_good"]) + ".", ""]
 
     lines += ["## Held out by collection, by photo and by generator", "",
-              "| part of test | n | accuracy | false flags | hard-good false flags | lowest recall | good rejected |",
+              "| part of test | n | accuracy | false flags | hard-good false flags | lowest recall | good samples rejected |",
               "|---|---|---|---|---|---|---|"]
     for label, part in [("collections never seen (" + ", ".join(r.get("unseen_collections", [])) + ")",
                          r["unseen"]), ("unseen photos of seen collections", r["seen_test"]),
@@ -1029,7 +1031,7 @@ def write_markdown(report: dict, path: Path) -> None:
         rec = [m["recall"] for m in part["per_reason"].values() if m["recall"] is not None]
         lines.append(f"| {label} | {part['n']} | {_fmt(part['accuracy'])} | {_pct(part['false_flags']['rate'])} "
                      f"| {_pct(part['false_flags_hard_good']['rate'])} | {_fmt(min(rec) if rec else None)} "
-                     f"| {len(part['rejected_good'])} |")
+                     f"| {part['rejected_good_samples']} |")
     lines.append("")
 
     lines += ["## Verdicts (test, normal sensitivity)", "", "| kind | keep | review | reject |", "|---|---|---|---|"]
@@ -1177,7 +1179,7 @@ FUSION_RULE = (
     "out-of-fold network outputs of the train and val photos (4 folds of whole collections: each "
     "fold's network never saw the collections it judges); the reason is shown when p >= show_at (chosen on val, at least 0.45) with confidence p and "
     "severity max(measured, 0.5); only a reason with confidence >= 0.8 may reject. A measured severity of "
-    "at least 0.6 under show_at stays, doubted, at confidence 0.35 (review at most)."
+    "at least 0.6 under show_at stays, doubted, at confidence 0.35 (review at most), unless p < 0.02."
 )
 
 PREPROCESSING = (
@@ -1323,9 +1325,14 @@ def main(argv: list[str] | None = None) -> dict:
                                                           if r["recall"] is not None), default=None)}
         v = verdicts(fused, sev, show_at)
         m["verdicts"] = verdict_table(v, smp)
-        m["rejected_good"] = sorted({f"{s['source']} ({s['transform']})" for s, x in zip(smp, v)
-                                     if x == "reject" and not s["labels"]})
         confidence, shown = engine_reasons(fused, sev, show_at)
+        sure = shown & (confidence >= SURE_CONFIDENCE)
+        rejected = [i for i, (s, x) in enumerate(zip(smp, v)) if x == "reject" and not s["labels"]]
+        # Samples, not photos: each source has three random crops per transform.
+        m["rejected_good_samples"] = len(rejected)
+        m["rejected_good"] = sorted({
+            f"{smp[i]['source']} ({smp[i]['transform']}: "
+            + "+".join(REASONS[k] for k in np.flatnonzero(sure[i])) + ")" for i in rejected})
         m["reliability"] = reliability(confidence, ds.targets[mask], shown)
         measured_flag = np.array([s["measured"]["verdict"] != "keep" for s in smp])
         defective = np.array([bool(s["labels"]) for s in smp])
@@ -1342,7 +1349,7 @@ def main(argv: list[str] | None = None) -> dict:
     unseen = judged(unseen_m)
     seen_test = judged(test_m & ~unseen_m)
     log(f"fused, test: accuracy {test['accuracy']:.4f}, false flags {test['false_flags']['rate']:.4f}, "
-        f"good rejected {len(test['rejected_good'])}, recall " +
+        f"good samples rejected {test['rejected_good_samples']}, recall " +
         " ".join(f"{c}={_fmt(m['recall'], 2)}" for c, m in test["per_reason"].items()))
     if unseen["n"]:
         log(f"fused, unseen collections {sorted(set(collection_of[unseen_m]))}: accuracy "
@@ -1426,7 +1433,7 @@ def main(argv: list[str] | None = None) -> dict:
     summary = {
         "accuracy": test["accuracy"], "min_recall": min(recalls) if recalls else None,
         "false_flag_rate": test["false_flags"]["rate"],
-        "good_rejected": len(test["rejected_good"]),
+        "good_rejected": test["rejected_good_samples"],
         "targets_met": bool(test["accuracy"] >= targets["accuracy"]
                             and (min(recalls) if recalls else 0) >= targets["recall"]
                             and test["false_flags"]["rate"] <= targets["false_flags"]
@@ -1460,7 +1467,7 @@ def main(argv: list[str] | None = None) -> dict:
         "evaluation": {"judge": "learned fusion",
                        "test_accuracy": test["accuracy"], "test_false_flag_rate": test["false_flags"]["rate"],
                        "test_recall": {c: m["recall"] for c, m in test["per_reason"].items()},
-                       "test_good_rejected": len(test["rejected_good"]),
+                       "test_good_rejected": test["rejected_good_samples"],
                        "unseen_collections": sorted(set(collection_of[unseen_m])),
                        "unseen_accuracy": unseen.get("accuracy"),
                        "network_alone_test_accuracy": test_net["accuracy"]},
