@@ -182,7 +182,7 @@ class FusionTest(unittest.TestCase):
         fused = np.zeros((2, len(train.REASONS)))
         sev = np.zeros_like(fused)
         fused[0, k], sev[0, k] = 0.2, 1.0
-        fused[1, k], sev[1, k] = 0.02, 1.0   # all but ruled out: dropped
+        fused[1, k], sev[1, k] = 0.01, 1.0   # all but ruled out: dropped
         self.assertEqual(train.verdicts(fused, sev, show_at), ["review", "keep"])
         confidence, shown = train.engine_reasons(fused, sev, show_at)
         self.assertTrue(shown[0, k])
@@ -217,6 +217,17 @@ class EndToEndTest(unittest.TestCase):
                              "--work-dir", str(self.tmp / "work"), "--report", str(out / "report.md"),
                              "--epochs", "4", "--seed", "7", "--no-quantise"])
         return report, out
+
+    def test_evaluate_measures_the_shipped_model_as_train_reported_it(self):
+        import evaluate
+        report, out = self.run_train("e")
+        parts = evaluate.main(["--dataset", str(self.dataset), "--model", str(out / "cull-judge-2.onnx"),
+                               "--out", str(out / "evaluation.md")])
+        # The same model, card and rule must give the numbers train.py reported.
+        self.assertEqual(parts["test"]["n"], report["test"]["n"])
+        self.assertAlmostEqual(parts["test"]["accuracy"], report["test"]["accuracy"], places=6)
+        self.assertEqual(parts["test"]["verdicts"], report["test"]["verdicts"])
+        self.assertIn("| test | ", (out / "evaluation.md").read_text())
 
     def test_export_contract_card_and_determinism(self):
         report, out = self.run_train("a")

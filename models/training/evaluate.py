@@ -1,0 +1,120 @@
+"""Judges the test split of a dataset with a *shipped* model and its card, by the engine's whole
+rule (the card's fusion, the doubt floor, the reject bar: train.engine_reasons / verdicts), and
+writes the tables MODELS.md quotes. train.py reports on the model it has just trained; this
+measures the one in the repository, so a model can be re-measured after a rule changes without
+training again (training on two cores is not bit-for-bit repeatable, see MODELS.md).
+
+  .venv/bin/python evaluate.py --dataset work/dataset --model ../cull-judge-2.onnx --out evaluation.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+import train
+from train import REASONS, _fmt, _pct
+
+
+def judge(ds: train.Dataset, mask: np.ndarray, p: np.ndarray, card: dict) -> dict:
+    """Engine metrics of the rows in `mask`; `p` holds the network outputs of those rows."""
+    fusion = card["fusion"]["reasons"]
+    samples = [s for s, m in zip(ds.samples, mask) if m]
+    severity = train.measured_severities(samples)
+    show_at = np.array([max(fusion[c]["show_at"], train.MIN_SHOW_AT) for c in REASONS])
+    fused = train.fused_probabilities(fusion, p[:, :len(REASONS)], severity)
+    scores = train.engine_scores(fused, severity, show_at)
+    out = train.evaluate(np.concatenate([scores, p[:, -1:]], axis=1), samples, show_at)
+    v = train.verdicts(fused, severity, show_at)
+    out["verdicts"] = train.verdict_table(v, samples)
+    confidence, shown = train.engine_reasons(fused, severity, show_at)
+    out["reliability"] = train.reliability(confidence, ds.targets[mask], shown)
+    out["rejected_good_samples"] = sum(x == "reject" and not s["labels"] for s, x in zip(samples, v))
+    pure = train.evaluate(np.concatenate([fused, p[:, -1:]], axis=1), samples, show_at)
+    out["without_doubt_floor"] = {"accuracy": pure["accuracy"], "false_flag_rate": pure["false_flags"]["rate"]}
+    measured = [s["measured"]["verdict"] for s in samples]
+    out["measured_verdicts"] = train.verdict_table(measured, samples)
+    return out
+
+
+def lowest_recall(m: dict) -> float | None:
+    rec = [r["recall"] for r in m["per_reason"].values() if r["recall"] is not None]
+    return min(rec) if rec else None
+
+
+def markdown(parts: dict[str, dict], model: Path, dataset: Path) -> str:
+    test = parts["test"]
+    lines = [f"# Evaluation of `{model.name}` by the engine's rule", "",
+             f"Dataset `{dataset}`, test split; written by `models/training/evaluate.py`. "
+             "Every number is what a scan decides: the card's fusion, the doubt floor (severity ≥ "
+             f"{train.DOUBT_SEVERITY}, fused p ≥ {train.DOUBT_MIN_PROBABILITY}: review at most) and "
+             f"the reject bar (confidence ≥ {train.SURE_CONFIDENCE}).", "",
+             "| part of test | n | accuracy | false flags | hard-good false flags | lowest recall "
+             "| good samples rejected | without doubt floor: accuracy, false flags |",
+             "|---|---|---|---|---|---|---|---|"]
+    for label, m in parts.items():
+        if not m.get("n"):
+            continue
+        hard = m["false_flags_hard_good"]["rate"]
+        lines.append(f"| {label} | {m['n']} | {_fmt(m['accuracy'])} | {_pct(m['false_flags']['rate'])} "
+                     f"| {_pct(hard)} | {_fmt(lowest_recall(m))} | {m['rejected_good_samples']} "
+                     f"| {_fmt(m['without_doubt_floor']['accuracy'])}, "
+                     f"{_pct(m['without_doubt_floor']['false_flag_rate'])} |")
+    lines += ["", "Verdicts (test, normal sensitivity; measurements alone in brackets):", "",
+              "| kind | keep | review | reject |", "|---|---|---|---|"]
+    for kind, row in test["verdicts"].items():
+        mo = test["measured_verdicts"][kind]
+        lines.append(f"| {kind.replace('_', ' ')} | {row['keep']} ({mo['keep']}) | {row['review']} "
+                     f"({mo['review']}) | {row['reject']} ({mo['reject']}) |")
+    lines += ["", "Calibration (test): shown reasons by confidence; doubted reasons (confidence "
+              f"{train.DOUBTED_CONFIDENCE}) are the lowest bin.", "",
+              "| confidence | shown reasons | mean confidence | really present |", "|---|---|---|---|"]
+    for row in test["reliability"]:
+        lines.append(f"| {row['bin']} | {row['n']} | {_fmt(row['mean_confidence'])} | {_fmt(row['right'])} |")
+    lines += ["", "Per reason (test):", "", "| reason | precision | recall | support | FP | FN |",
+              "|---|---|---|---|---|---|"]
+    for code, r in test["per_reason"].items():
+        lines.append(f"| {code} | {_fmt(r['precision'])} | {_fmt(r['recall'])} | {r['support']} "
+                     f"| {r['fp']} | {r['fn']} |")
+    conf = test["confusion"]
+    lines += ["", f"Confusion matrix (test; {conf['note']}):", "",
+              "| true \\ predicted | " + " | ".join(conf["classes"]) + " |",
+              "|---" * (len(conf["classes"]) + 1) + "|"]
+    for name, row in zip(conf["classes"], conf["matrix"]):
+        lines.append(f"| {name} | " + " | ".join(str(x) for x in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dataset", type=Path, default=train.DEFAULT_DATASET)
+    ap.add_argument("--model", type=Path, required=True, help="the .onnx; its card is the .json beside it")
+    ap.add_argument("--out", type=Path, required=True, help="markdown report")
+    args = ap.parse_args(argv)
+    ds = train.load_dataset(args.dataset)
+    card = json.loads(args.model.with_suffix(".json").read_text())
+    session = train.ort_session(args.model)
+    test_m = ds.mask("test")
+    collection = np.array([s["source"].split("__")[0] for s in ds.samples], dtype=object)
+    seen = set(collection[ds.mask("train") | ds.mask("val")])
+    unseen_m = test_m & ~np.isin(collection, sorted(seen))
+    masks = {"test": test_m,
+             "collections never seen (" + ", ".join(sorted(set(collection[unseen_m]))) + ")": unseen_m,
+             "unseen photos of seen collections": test_m & ~unseen_m,
+             "heldout generator variant": ds.mask("test", heldout=True)}
+    idx = np.flatnonzero(test_m | masks["heldout generator variant"])
+    p_all, _ = train.run_model(session, ds.views[idx], ds.features[idx], batch=64)
+    row_of = {i: k for k, i in enumerate(idx)}
+    parts = {}
+    for label, mask in masks.items():
+        rows = [row_of[i] for i in np.flatnonzero(mask)]
+        parts[label] = judge(ds, mask, p_all[rows], card) if rows else {"n": 0}
+    args.out.write_text(markdown(parts, args.model, args.dataset))
+    return parts
+
+
+if __name__ == "__main__":
+    main()
