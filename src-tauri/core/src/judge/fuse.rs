@@ -545,7 +545,7 @@ mod tests {
                 .collect(),
         );
         assert_eq!(
-            decide(&[kept.clone()], &Sensitivities::default()).1,
+            decide(std::slice::from_ref(&kept), &Sensitivities::default()).1,
             Verdict::Review
         );
         assert_eq!(decide(&[kept], &strict).1, Verdict::Review);
