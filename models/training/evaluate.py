@@ -50,7 +50,7 @@ def markdown(parts: dict[str, dict], model: Path, dataset: Path) -> str:
     lines = [f"# Evaluation of `{model.name}` by the engine's rule", "",
              f"Dataset `{dataset}`, test split; written by `models/training/evaluate.py`. "
              "Every number is what a scan decides: the card's fusion, the doubt floor (severity ≥ "
-             f"{train.DOUBT_SEVERITY}, fused p ≥ {train.DOUBT_MIN_PROBABILITY}: review at most) and "
+             f"{train.DOUBT_SEVERITY} kept for review when the fusion does not show it) and "
              f"the reject bar (confidence ≥ {train.SURE_CONFIDENCE}).", "",
              "| part of test | n | accuracy | false flags | hard-good false flags | lowest recall "
              "| good samples rejected | without doubt floor: accuracy, false flags |",

@@ -727,7 +727,6 @@ FUSION_L2 = 1e-2
 # at DOUBTED_CONFIDENCE: it can ask for review, never reject.
 MIN_SHOW_AT = 0.45
 DOUBT_SEVERITY = 0.6
-DOUBT_MIN_PROBABILITY = 0.02  # under this fused p even a severe measurement is dropped (judge::fuse)
 DOUBTED_CONFIDENCE = 0.35
 DOUBTED_SEVERITY = 0.63
 RAISED_SEVERITY = 0.5
@@ -819,7 +818,7 @@ def engine_reasons(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray
     shown with the fused probability when it reaches show_at, else kept doubted when the
     measurement is severe."""
     sure = fused >= show_at
-    doubted = ~sure & (severity >= DOUBT_SEVERITY) & (fused >= DOUBT_MIN_PROBABILITY)
+    doubted = ~sure & (severity >= DOUBT_SEVERITY)
     confidence = np.where(sure, fused, np.where(doubted, DOUBTED_CONFIDENCE, 0.0))
     return confidence, sure | doubted
 
@@ -1010,8 +1009,8 @@ def write_markdown(report: dict, path: Path) -> None:
               f"| {mo['verdicts']['clean']['reject'] + mo['verdicts']['hard_good']['reject']} | 0 |",
               f"| targets met | {'yes' if r['summary']['targets_met'] else 'no'} | | | |", "",
               "The learned fusion column is the engine's whole rule: a severe measurement "
-              f"(severity ≥ {DOUBT_SEVERITY}) the fusion does not show but does not rule out either (fused "
-              f"p ≥ {DOUBT_MIN_PROBABILITY}) is kept, doubted, at confidence {DOUBTED_CONFIDENCE} (review at most). Without that doubt floor the fusion alone scores "
+              f"(severity ≥ {DOUBT_SEVERITY}) the fusion does not show is kept, doubted, at confidence "
+              f"{DOUBTED_CONFIDENCE} (review at most). Without that doubt floor the fusion alone scores "
               f"accuracy {_fmt(test['without_doubt_floor']['accuracy'])}, false flags "
               f"{_pct(test['without_doubt_floor']['false_flag_rate'])}, lowest recall "
               f"{_fmt(test['without_doubt_floor']['lowest_recall'])}.", ""]
@@ -1179,7 +1178,7 @@ FUSION_RULE = (
     "out-of-fold network outputs of the train and val photos (4 folds of whole collections: each "
     "fold's network never saw the collections it judges); the reason is shown when p >= show_at (chosen on val, at least 0.45) with confidence p and "
     "severity max(measured, 0.5); only a reason with confidence >= 0.8 may reject. A measured severity of "
-    "at least 0.6 under show_at stays, doubted, at confidence 0.35 (review at most), unless p < 0.02."
+    "at least 0.6 under show_at stays, doubted, at confidence 0.35 (review at most)."
 )
 
 PREPROCESSING = (
