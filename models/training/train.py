@@ -730,7 +730,7 @@ DOUBT_SEVERITY = 0.6
 DOUBTED_CONFIDENCE = 0.35
 DOUBTED_SEVERITY = 0.63
 RAISED_SEVERITY = 0.5
-SURE_CONFIDENCE = 0.8
+SURE_CONFIDENCE = 0.9
 REJECT_IMPACT, REVIEW_IMPACT = 0.5, 0.22
 REASON_WEIGHT = {"low_contrast": 0.8, "noise": 0.85, "lens_flare": 0.85}
 
@@ -1177,7 +1177,7 @@ FUSION_RULE = (
     "+ measured_severity * measured severity), fitted by L2-regularised logistic regression on "
     "out-of-fold network outputs of the train and val photos (4 folds of whole collections: each "
     "fold's network never saw the collections it judges); the reason is shown when p >= show_at (chosen on val, at least 0.45) with confidence p and "
-    "severity max(measured, 0.5); only a reason with confidence >= 0.8 may reject. A measured severity of "
+    "severity max(measured, 0.5); only a reason with confidence >= 0.9 may reject. A measured severity of "
     "at least 0.6 under show_at stays, doubted, at confidence 0.35 (review at most)."
 )
 
