@@ -442,6 +442,16 @@ fn undo(db: Option<&Path>) -> Result<ExitCode> {
     for (path, why) in &outcome.failed {
         eprintln!("cull: could not restore {}: {why}", path.display());
     }
+    for path in &outcome.never_moved {
+        println!("in place  {}", path.display());
+    }
+    if !outcome.never_moved.is_empty() {
+        println!(
+            "{} files were still in place: the clean-up was cut off around their move (a copy \
+             may stay in the trash)",
+            outcome.never_moved.len()
+        );
+    }
     println!("restored {} files", outcome.restored.len());
     Ok(if outcome.failed.is_empty() {
         ExitCode::SUCCESS

@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::error::{Error, Result};
 use crate::scan::ShotReport;
 
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS shots (
@@ -47,7 +47,10 @@ CREATE TABLE IF NOT EXISTS trashed (
     cleanup_id INTEGER NOT NULL REFERENCES cleanups(id),
     path       TEXT NOT NULL,
     bytes      INTEGER NOT NULL,
-    restored   INTEGER NOT NULL DEFAULT 0
+    restored   INTEGER NOT NULL DEFAULT 0,
+    -- 'pending' is written before the file is moved, 'moved' once the trash has it: a clean-up
+    -- killed half-way still knows every file it may have moved.
+    state      TEXT NOT NULL DEFAULT 'moved' CHECK (state IN ('pending', 'moved'))
 );
 ";
 
@@ -103,6 +106,9 @@ pub struct CleanupRecord {
     pub id: i64,
     pub created_at: i64,
     pub files: Vec<(PathBuf, u64)>,
+    /// Files journaled but never confirmed in the trash: the clean-up was cut off around their
+    /// move, so each is either in the trash or still in place.
+    pub unconfirmed: Vec<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -139,6 +145,16 @@ impl Store {
 
     fn init(conn: Connection) -> Result<Self> {
         conn.execute_batch(SCHEMA)?;
+        // Schema 3 journals clean-ups: databases from before it get the column, their rows moved.
+        let has_state = conn
+            .prepare("SELECT 1 FROM pragma_table_info('trashed') WHERE name = 'state'")?
+            .exists([])?;
+        if !has_state {
+            conn.execute_batch(
+                "ALTER TABLE trashed ADD COLUMN state TEXT NOT NULL DEFAULT 'moved'
+                 CHECK (state IN ('pending', 'moved'))",
+            )?;
+        }
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version < SCHEMA_VERSION {
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -336,8 +352,9 @@ impl Store {
         Ok(text.as_deref().and_then(parse_decision))
     }
 
-    /// Records files that were moved to the trash as one clean-up; returns its id.
-    pub fn record_cleanup(&mut self, files: &[(PathBuf, u64)]) -> Result<i64> {
+    /// Journals a clean-up before any file moves: every file is written as pending, in one
+    /// transaction, so a kill at any later moment leaves a record Undo can work from.
+    pub fn begin_cleanup(&mut self, files: &[(PathBuf, u64)]) -> Result<i64> {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO cleanups (created_at) VALUES (?1)",
@@ -346,7 +363,7 @@ impl Store {
         let id = tx.last_insert_rowid();
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO trashed (cleanup_id, path, bytes) VALUES (?1, ?2, ?3)",
+                "INSERT INTO trashed (cleanup_id, path, bytes, state) VALUES (?1, ?2, ?3, 'pending')",
             )?;
             for (path, bytes) in files {
                 insert.execute(params![
@@ -358,6 +375,39 @@ impl Store {
         }
         tx.commit()?;
         Ok(id)
+    }
+
+    /// The trash has this file of the clean-up.
+    pub fn mark_moved(&self, cleanup_id: i64, path: &Path) -> Result<()> {
+        self.conn.execute(
+            "UPDATE trashed SET state = 'moved' WHERE cleanup_id = ?1 AND path = ?2",
+            params![cleanup_id, path.to_string_lossy()],
+        )?;
+        Ok(())
+    }
+
+    /// This file of the clean-up could not be moved and is still where it was.
+    pub fn forget_unmoved(&self, cleanup_id: i64, path: &Path) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM trashed WHERE cleanup_id = ?1 AND path = ?2 AND state = 'pending'",
+            params![cleanup_id, path.to_string_lossy()],
+        )?;
+        Ok(())
+    }
+
+    /// Drops a clean-up that moved nothing, so Undo does not offer it.
+    pub fn drop_if_empty(&mut self, cleanup_id: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let left: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM trashed WHERE cleanup_id = ?1",
+            params![cleanup_id],
+            |r| r.get(0),
+        )?;
+        if left == 0 {
+            tx.execute("DELETE FROM cleanups WHERE id = ?1", params![cleanup_id])?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// The newest clean-up not yet undone.
@@ -375,19 +425,32 @@ impl Store {
             return Ok(None);
         };
         let mut stmt = self.conn.prepare_cached(
-            "SELECT path, bytes FROM trashed WHERE cleanup_id = ?1 AND restored = 0 ORDER BY rowid",
+            "SELECT path, bytes, state FROM trashed WHERE cleanup_id = ?1 AND restored = 0
+             ORDER BY rowid",
         )?;
-        let files = stmt
+        let rows = stmt
             .query_map(params![id], |r| {
                 let path: String = r.get(0)?;
                 let bytes: i64 = r.get(1)?;
-                Ok((PathBuf::from(path), u64::try_from(bytes).unwrap_or(0)))
+                let state: String = r.get(2)?;
+                Ok((
+                    PathBuf::from(path),
+                    u64::try_from(bytes).unwrap_or(0),
+                    state == "pending",
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let unconfirmed = rows
+            .iter()
+            .filter(|(_, _, pending)| *pending)
+            .map(|(p, _, _)| p.clone())
+            .collect();
+        let files = rows.into_iter().map(|(p, b, _)| (p, b)).collect();
         Ok(Some(CleanupRecord {
             id,
             created_at,
             files,
+            unconfirmed,
         }))
     }
 
@@ -442,16 +505,81 @@ mod tests {
             (PathBuf::from("/a/1.jpg"), 10),
             (PathBuf::from("/a/1.cr2"), 20),
         ];
-        let id = store.record_cleanup(&files).expect("record");
+        let id = store.begin_cleanup(&files).expect("journal");
+        for (path, _) in &files {
+            store.mark_moved(id, path).expect("moved");
+        }
         store
             .mark_restored(id, &[PathBuf::from("/a/1.jpg")])
             .expect("partial");
         let left = store.last_cleanup().expect("read").expect("still open");
         assert_eq!(left.files, vec![(PathBuf::from("/a/1.cr2"), 20)]);
+        assert!(left.unconfirmed.is_empty());
         store
             .mark_restored(id, &[PathBuf::from("/a/1.cr2")])
             .expect("rest");
         assert!(store.last_cleanup().expect("read").is_none());
+    }
+
+    /// Regression: the undo record was written after every move, so a clean-up killed half-way
+    /// left files in the trash that Undo did not know about.
+    #[test]
+    fn a_cleanup_cut_off_half_way_still_knows_every_file_it_may_have_moved() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("cull.db");
+        let files = vec![
+            (PathBuf::from("/a/1.jpg"), 10),
+            (PathBuf::from("/a/2.jpg"), 20),
+            (PathBuf::from("/a/3.jpg"), 30),
+        ];
+        {
+            let mut store = Store::open(&db).expect("store");
+            let id = store.begin_cleanup(&files).expect("journal");
+            store.mark_moved(id, &files[0].0).expect("moved");
+            store.forget_unmoved(id, &files[2].0).expect("failed move");
+            // The process dies here, around the move of 2.jpg.
+        }
+        let store = Store::open(&db).expect("reopen");
+        let record = store.last_cleanup().expect("read").expect("recorded");
+        assert_eq!(record.files, files[..2].to_vec());
+        assert_eq!(record.unconfirmed, vec![PathBuf::from("/a/2.jpg")]);
+    }
+
+    #[test]
+    fn a_cleanup_that_moved_nothing_is_not_offered_for_undo() {
+        let mut store = Store::open_in_memory().expect("store");
+        let id = store
+            .begin_cleanup(&[(PathBuf::from("/a/1.jpg"), 10)])
+            .expect("journal");
+        store
+            .forget_unmoved(id, Path::new("/a/1.jpg"))
+            .expect("failed move");
+        store.drop_if_empty(id).expect("drop");
+        assert!(store.last_cleanup().expect("read").is_none());
+    }
+
+    #[test]
+    fn a_schema_2_database_gets_the_journal_column_and_keeps_its_cleanups() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&db).expect("open");
+            conn.execute_batch(
+                "CREATE TABLE cleanups (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                   created_at INTEGER NOT NULL, undone_at INTEGER);
+                 CREATE TABLE trashed (cleanup_id INTEGER NOT NULL REFERENCES cleanups(id),
+                   path TEXT NOT NULL, bytes INTEGER NOT NULL,
+                   restored INTEGER NOT NULL DEFAULT 0);
+                 INSERT INTO cleanups (created_at) VALUES (1);
+                 INSERT INTO trashed (cleanup_id, path, bytes) VALUES (1, '/a/old.jpg', 5);
+                 PRAGMA user_version = 2;",
+            )
+            .expect("old schema");
+        }
+        let store = Store::open(&db).expect("migrate");
+        let record = store.last_cleanup().expect("read").expect("kept");
+        assert_eq!(record.files, vec![(PathBuf::from("/a/old.jpg"), 5)]);
+        assert!(record.unconfirmed.is_empty());
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct CleanupOutcome {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct UndoOutcome {
     pub restored: Vec<PathBuf>,
+    /// Journaled by a clean-up that was cut off before it moved them: they are where they were.
+    pub never_moved: Vec<PathBuf>,
     pub failed: Vec<(PathBuf, String)>,
 }
 
@@ -70,31 +72,60 @@ pub fn plan_cleanup(store: &Store, reports: &[ShotReport]) -> Result<CleanupPlan
     Ok(plan)
 }
 
-/// Moves every file of the plan to the OS trash and logs the moves as one clean-up.
+/// Moves every file of the plan to the OS trash as one clean-up, journaled move by move: every
+/// file is recorded before the first one moves and confirmed after its own move, so whenever the
+/// process stops, Undo knows every file that may be in the trash.
 pub fn execute_cleanup(store: &mut Store, plan: &CleanupPlan) -> Result<CleanupOutcome> {
     let mut outcome = CleanupOutcome::default();
-    for shot in &plan.shots {
-        for (path, bytes) in &shot.files {
-            match ::trash::delete(path) {
-                Ok(()) => outcome.moved.push((path.clone(), *bytes)),
-                Err(err) => outcome.failed.push((path.clone(), err.to_string())),
+    let files: Vec<(PathBuf, u64)> = plan
+        .shots
+        .iter()
+        .flat_map(|shot| shot.files.iter().cloned())
+        .collect();
+    if files.is_empty() {
+        return Ok(outcome);
+    }
+    let id = store.begin_cleanup(&files)?;
+    for (path, bytes) in files {
+        match ::trash::delete(&path) {
+            Ok(()) => {
+                store.mark_moved(id, &path)?;
+                outcome.moved.push((path, bytes));
+            }
+            Err(err) => {
+                store.forget_unmoved(id, &path)?;
+                outcome.failed.push((path, err.to_string()));
             }
         }
     }
+    store.drop_if_empty(id)?;
     if !outcome.moved.is_empty() {
-        outcome.cleanup_id = Some(store.record_cleanup(&outcome.moved)?);
+        outcome.cleanup_id = Some(id);
     }
     Ok(outcome)
 }
 
-/// Puts the files of the newest clean-up back where they were.
+/// Puts the files of the newest clean-up back where they were. A file journaled but never
+/// confirmed (the clean-up was cut off around its move) that is still in place counts as put
+/// back: it never left.
 pub fn undo_last_cleanup(store: &mut Store) -> Result<UndoOutcome> {
     let record = store
         .last_cleanup()?
         .ok_or_else(|| Error::Undo("nothing to undo: no clean-up is recorded".into()))?;
     let wanted: Vec<PathBuf> = record.files.iter().map(|(p, _)| p.clone()).collect();
-    let outcome = restore(&wanted)?;
-    store.mark_restored(record.id, &outcome.restored)?;
+    let mut outcome = restore(&wanted)?;
+    let (in_place, failed): (Vec<_>, Vec<_>) = std::mem::take(&mut outcome.failed)
+        .into_iter()
+        .partition(|(path, _)| record.unconfirmed.contains(path) && path.exists());
+    outcome.failed = failed;
+    outcome.never_moved = in_place.into_iter().map(|(p, _)| p).collect();
+    let done: Vec<PathBuf> = outcome
+        .restored
+        .iter()
+        .chain(&outcome.never_moved)
+        .cloned()
+        .collect();
+    store.mark_restored(record.id, &done)?;
     Ok(outcome)
 }
 
