@@ -27,6 +27,8 @@ pub struct AppInfo {
     pub settings: Settings,
     pub db_path: String,
     pub sample_available: bool,
+    /// Something the user must be told once at start-up (a damaged settings file set aside).
+    pub notice: Option<String>,
 }
 
 /// One grid cell.

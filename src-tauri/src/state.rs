@@ -39,6 +39,8 @@ pub struct AppState {
     pub db_path: PathBuf,
     pub sample_source: Option<PathBuf>,
     pub running_scan: Mutex<Option<CancelToken>>,
+    /// Said once at start-up: a damaged settings file was set aside.
+    pub notice: Option<String>,
     /// Where the bundled model lives (the app's resources), if anywhere.
     pub model_dir: Option<PathBuf>,
     /// The learned model, built for the device it was asked for; rebuilt when the setting changes.
@@ -81,8 +83,23 @@ impl AppState {
 
     pub fn open(data_dir: PathBuf, sample_source: Option<PathBuf>) -> AppResult<Self> {
         let settings_path = data_dir.join("settings.json");
+        let mut notice = None;
         let mut settings: Settings = match std::fs::read_to_string(&settings_path) {
-            Ok(text) => serde_json::from_str(&text)?,
+            Ok(text) => match serde_json::from_str(&text) {
+                Ok(settings) => settings,
+                Err(err) => {
+                    // A damaged file must not stop the app: keep it for the user, start afresh.
+                    let aside = cull_core::files::set_aside(&settings_path)?;
+                    let message = format!(
+                        "Your settings file was damaged ({err}). It was kept as {} and Cull \
+                         started with default settings; your library and decisions are untouched.",
+                        aside.display()
+                    );
+                    eprintln!("cull: {message}");
+                    notice = Some(message);
+                    Settings::default()
+                }
+            },
             Err(_) => Settings::default(),
         };
         if settings.cache_dir.is_empty() {
@@ -97,6 +114,7 @@ impl AppState {
             db_path,
             sample_source,
             running_scan: Mutex::new(None),
+            notice,
             model_dir: None,
             model: Mutex::new(None),
         })
@@ -136,7 +154,7 @@ impl AppState {
 
     pub fn save_settings(&self, settings: Settings) -> AppResult<()> {
         let text = serde_json::to_string_pretty(&settings)?;
-        std::fs::write(self.data_dir.join("settings.json"), text)?;
+        cull_core::files::write_atomically(&self.data_dir.join("settings.json"), text.as_bytes())?;
         *lock(&self.settings) = settings;
         Ok(())
     }
@@ -147,6 +165,7 @@ impl AppState {
             settings: self.settings(),
             db_path: self.db_path.to_string_lossy().to_string(),
             sample_available: self.sample_source.is_some(),
+            notice: self.notice.clone(),
         }
     }
 
@@ -166,5 +185,36 @@ impl AppState {
             .folders
             .iter()
             .any(|folder| path.starts_with(folder))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a damaged settings file stopped the app from starting.
+    #[test]
+    fn a_damaged_settings_file_is_set_aside_and_the_app_starts_with_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("settings.json"), b"{\"folders\": [").expect("write");
+        let state = AppState::open(dir.path().to_path_buf(), None).expect("starts");
+        assert!(state.settings().folders.is_empty());
+        let notice = state.info().notice.expect("the user is told");
+        assert!(notice.contains("damaged"), "{notice}");
+        let kept: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .filter(|n| n.starts_with("settings.json.damaged-"))
+            .collect();
+        assert_eq!(kept.len(), 1, "the damaged file is kept");
+
+        // Saving writes a whole new file that the next start reads.
+        let mut settings = state.settings();
+        settings.folders.push("/photos".into());
+        state.save_settings(settings).expect("save");
+        drop(state);
+        let again = AppState::open(dir.path().to_path_buf(), None).expect("restarts");
+        assert_eq!(again.settings().folders, vec!["/photos".to_string()]);
+        assert!(again.info().notice.is_none());
     }
 }

@@ -210,6 +210,7 @@ export class App {
       return;
     }
     this.applyInfo(this.info);
+    if (this.info.notice) this.showError(this.info.notice);
     if (this.info.settings.folders.length === 0) return;
     await this.refreshShots();
     this.refreshPlan();

@@ -5,6 +5,7 @@
 //! caches every verdict in SQLite. The `cull` CLI and the desktop app both drive [`scan::scan`].
 
 pub mod error;
+pub mod files;
 pub mod judge;
 pub mod library;
 pub mod media;

@@ -59,7 +59,11 @@ export type ShotDetail = { shot: ShotView, reasons: Array<Reason>,
  */
 taken_back: Array<Reason>, exif: ExifInfo, sharpness: SharpnessMap | null, measurements: Array<string>, };
 export type Settings = { folders: Array<string>, sensitivity: { [key in ReasonCode]?: Sensitivity }, device: Device, cache_dir: string, };
-export type AppInfo = { version: string, settings: Settings, db_path: string, sample_available: boolean, };
+export type AppInfo = { version: string, settings: Settings, db_path: string, sample_available: boolean, 
+/**
+ * Something the user must be told once at start-up (a damaged settings file set aside).
+ */
+notice: string | null, };
 export type ScanEvent = { "kind": "progress", stage: Stage, done: number, total: number, failed: number, elapsed_secs: number, } | { "kind": "shots", shots: Array<ShotView>, };
 export type ScanSummaryView = { shots: number, files: number, keep: number, review: number, reject: number, failed: number, 
 /**

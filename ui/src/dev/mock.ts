@@ -95,6 +95,7 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
     settings: { ...state.settings, folders: state.settings.folders.slice() },
     db_path: "/home/me/.local/share/cull/cull.db",
     sample_available: true,
+    notice: null,
   });
   const rejected = () => state.shots.filter((s) => s.decision === "reject" || (s.verdict === "reject" && s.decision !== "keep"));
   const plan = (): CleanupPlanView => {
