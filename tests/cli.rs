@@ -431,3 +431,67 @@ fn a_clean_up_killed_half_way_is_undone_completely() {
         dark
     );
 }
+
+/// Regression: one file whose name is not valid UTF-8 (`caf\xe9.jpg`, as old cameras and zip
+/// archives write) made the whole scan fail with "stored data is not valid JSON". Now it is
+/// judged, its `--json` line carries the exact name bytes, the cache reads it back, and it can be
+/// cleaned up and undone like any other.
+#[cfg(all(unix, not(target_os = "macos")))]
+#[test]
+fn a_file_name_that_is_not_utf8_is_judged_cleaned_and_undone() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = sandbox();
+    let dark = encode_jpeg(&underexpose(&load_photo("chelsea_cat"), 3.5), 90).expect("encode");
+    let odd = s.library.join(std::ffi::OsStr::from_bytes(b"caf\xe9.jpg"));
+    std::fs::write(&odd, &dark).expect("write");
+    write_jpeg(&s.library.join("fine.jpg"), &load_photo("chelsea_cat"), 92).expect("write");
+    for round in ["judged", "cached"] {
+        let run = scan_json(&s.db, &s.data_home, &[s.library.as_path()]);
+        assert!(run.output.status.success(), "{round}: {}", run.stderr);
+        assert_eq!(run.lines.len(), 2, "{round}: {:#?}", run.lines);
+        let line = run
+            .lines
+            .iter()
+            .find(|l| l["path"].is_object())
+            .expect("the odd name as an object");
+        let hex: String = odd
+            .as_os_str()
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(line["path"]["bytes"], hex.as_str(), "{round}");
+        assert!(
+            line["path"]["lossy"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("caf\u{fffd}.jpg")),
+            "{line}"
+        );
+        assert_eq!(line["verdict"], "reject", "{round}: {line}");
+    }
+    let clean = cull(&s.db, &s.data_home)
+        .arg("clean")
+        .arg(&s.library)
+        .output()
+        .expect("runs");
+    assert!(
+        clean.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    assert!(!odd.exists(), "moved to the trash");
+    let undo = cull(&s.db, &s.data_home)
+        .arg("undo")
+        .output()
+        .expect("runs");
+    assert!(
+        undo.status.success(),
+        "{} {}",
+        String::from_utf8_lossy(&undo.stdout),
+        String::from_utf8_lossy(&undo.stderr)
+    );
+    assert_eq!(
+        std::fs::read(&odd).expect("back under its exact name"),
+        dark
+    );
+}

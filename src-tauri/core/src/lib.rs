@@ -10,6 +10,7 @@ pub mod judge;
 pub mod library;
 pub mod media;
 pub mod model;
+pub mod paths;
 pub mod progress;
 pub mod scan;
 pub mod store;

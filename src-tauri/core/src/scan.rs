@@ -84,9 +84,11 @@ pub struct ShotReport {
     /// The model's unit-length embedding of the frame, for bursts and duplicates (not printed).
     #[serde(skip)]
     pub embedding: Option<Vec<f32>>,
-    /// The judged file.
+    /// The judged file (see [`crate::paths`] for names that are not UTF-8).
+    #[serde(with = "crate::paths::lossless")]
     pub path: PathBuf,
     /// Every file of the shot, the judged one first (RAW+JPEG pairs list both).
+    #[serde(with = "crate::paths::lossless_vec")]
     pub files: Vec<PathBuf>,
     #[serde(flatten)]
     pub outcome: Outcome,

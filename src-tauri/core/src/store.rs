@@ -366,9 +366,10 @@ impl Store {
                 "INSERT INTO trashed (cleanup_id, path, bytes, state) VALUES (?1, ?2, ?3, 'pending')",
             )?;
             for (path, bytes) in files {
+                // The exact name bytes, so Undo finds a file whose name is not UTF-8.
                 insert.execute(params![
                     id,
-                    path.to_string_lossy(),
+                    crate::paths::to_bytes(path),
                     i64::try_from(*bytes).unwrap_or(i64::MAX)
                 ])?;
             }
@@ -381,7 +382,7 @@ impl Store {
     pub fn mark_moved(&self, cleanup_id: i64, path: &Path) -> Result<()> {
         self.conn.execute(
             "UPDATE trashed SET state = 'moved' WHERE cleanup_id = ?1 AND path = ?2",
-            params![cleanup_id, path.to_string_lossy()],
+            params![cleanup_id, crate::paths::to_bytes(path)],
         )?;
         Ok(())
     }
@@ -390,7 +391,7 @@ impl Store {
     pub fn forget_unmoved(&self, cleanup_id: i64, path: &Path) -> Result<()> {
         self.conn.execute(
             "DELETE FROM trashed WHERE cleanup_id = ?1 AND path = ?2 AND state = 'pending'",
-            params![cleanup_id, path.to_string_lossy()],
+            params![cleanup_id, crate::paths::to_bytes(path)],
         )?;
         Ok(())
     }
@@ -430,14 +431,13 @@ impl Store {
         )?;
         let rows = stmt
             .query_map(params![id], |r| {
-                let path: String = r.get(0)?;
+                let path = match r.get_ref(0)? {
+                    rusqlite::types::ValueRef::Blob(b) => crate::paths::from_bytes(b),
+                    other => PathBuf::from(other.as_str()?),
+                };
                 let bytes: i64 = r.get(1)?;
                 let state: String = r.get(2)?;
-                Ok((
-                    PathBuf::from(path),
-                    u64::try_from(bytes).unwrap_or(0),
-                    state == "pending",
-                ))
+                Ok((path, u64::try_from(bytes).unwrap_or(0), state == "pending"))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let unconfirmed = rows
@@ -459,8 +459,9 @@ impl Store {
         let tx = self.conn.transaction()?;
         for path in restored {
             tx.execute(
-                "UPDATE trashed SET restored = 1 WHERE cleanup_id = ?1 AND path = ?2",
-                params![cleanup_id, path.to_string_lossy()],
+                // Rows written before schema 3 hold the name as text, later ones as its bytes.
+                "UPDATE trashed SET restored = 1 WHERE cleanup_id = ?1 AND (path = ?2 OR path = ?3)",
+                params![cleanup_id, crate::paths::to_bytes(path), path.to_string_lossy()],
             )?;
         }
         let left: i64 = tx.query_row(
@@ -545,6 +546,20 @@ mod tests {
         assert_eq!(record.unconfirmed, vec![PathBuf::from("/a/2.jpg")]);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_cleanup_keeps_a_name_that_is_not_utf8_exactly() {
+        let mut store = Store::open_in_memory().expect("store");
+        let odd = crate::paths::from_bytes(b"/a/caf\xe9.jpg");
+        let id = store.begin_cleanup(&[(odd.clone(), 7)]).expect("journal");
+        store.mark_moved(id, &odd).expect("moved");
+        let record = store.last_cleanup().expect("read").expect("recorded");
+        assert_eq!(record.files, vec![(odd.clone(), 7)]);
+        assert!(record.unconfirmed.is_empty());
+        store.mark_restored(id, &[odd]).expect("restored");
+        assert!(store.last_cleanup().expect("read").is_none());
+    }
+
     #[test]
     fn a_cleanup_that_moved_nothing_is_not_offered_for_undo() {
         let mut store = Store::open_in_memory().expect("store");
@@ -576,10 +591,14 @@ mod tests {
             )
             .expect("old schema");
         }
-        let store = Store::open(&db).expect("migrate");
+        let mut store = Store::open(&db).expect("migrate");
         let record = store.last_cleanup().expect("read").expect("kept");
         assert_eq!(record.files, vec![(PathBuf::from("/a/old.jpg"), 5)]);
         assert!(record.unconfirmed.is_empty());
+        store
+            .mark_restored(record.id, &[PathBuf::from("/a/old.jpg")])
+            .expect("undo an old row");
+        assert!(store.last_cleanup().expect("read").is_none());
     }
 
     #[test]
