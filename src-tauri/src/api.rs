@@ -52,6 +52,9 @@ pub struct ShotView {
     pub captured: Option<String>,
     pub width: u32,
     pub height: u32,
+    /// Goes into image URLs, which are cached for good: it changes when the photo does.
+    #[ts(type = "number")]
+    pub version: u64,
 }
 
 impl ShotView {
@@ -91,6 +94,7 @@ impl ShotView {
             captured: judged.and_then(|j| j.exif.capture_time.clone()),
             width: judged.map_or(0, |j| j.width),
             height: judged.map_or(0, |j| j.height),
+            version: report.version,
         }
     }
 }

@@ -84,6 +84,11 @@ pub struct ShotReport {
     /// The model's unit-length embedding of the frame, for bursts and duplicates (not printed).
     #[serde(skip)]
     pub embedding: Option<Vec<f32>>,
+    /// Changes whenever the shot's files or the analyser change (a hash of the cache
+    /// fingerprint; 0 when unknown): image URLs carry it, so a cached thumbnail or preview of an
+    /// edited photo is never shown for the new one (not printed).
+    #[serde(skip)]
+    pub version: u64,
     /// The judged file (see [`crate::paths`] for names that are not UTF-8).
     #[serde(with = "crate::paths::lossless")]
     pub path: PathBuf,
@@ -114,6 +119,7 @@ impl ShotReport {
             key,
             thumbnail: None,
             embedding: None,
+            version: 0,
             path,
             files,
             outcome: Outcome::Failed { error },
@@ -355,6 +361,17 @@ fn analyser_tag(model: Option<&dyn Model>) -> String {
     }
 }
 
+/// The short form of a fingerprint that [`ShotReport::version`] carries (FNV-1a, 53 bits so a
+/// JavaScript number holds it exactly).
+pub fn version_of(fingerprint: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in fingerprint.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash & ((1 << 53) - 1)
+}
+
 /// Identifies the exact state of a shot's files for the cache: the analyser plus each file's
 /// path, size and modification time.
 fn fingerprint(shot: &Shot, analyser: &str) -> Result<String, FileError> {
@@ -398,6 +415,7 @@ fn judge_shot(shot: &Shot, fingerprint: String, with_input: bool) -> Judged {
                     key: shot.key.clone(),
                     thumbnail: judged.thumbnail,
                     embedding: None,
+                    version: version_of(&fingerprint),
                     path: file.path.clone(),
                     files,
                     outcome: Outcome::Judged(judged.shot),
@@ -595,6 +613,20 @@ fn encode_thumbnail(image: &image::RgbImage) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    /// Regression: thumbnails and previews were served as immutable under an id that stays the
+    /// same when the photo is edited and re-judged.
+    #[test]
+    fn an_edited_photo_gets_a_new_image_version() {
+        let before = version_of("measure-1|/p/a.jpg:100:1");
+        let after = version_of("measure-1|/p/a.jpg:100:2");
+        assert_ne!(before, after);
+        assert!(
+            before < (1 << 53) && after < (1 << 53),
+            "fits a JavaScript number"
+        );
+        assert_eq!(before, version_of("measure-1|/p/a.jpg:100:1"));
+    }
+
     use super::*;
     use crate::progress::NoProgress;
 

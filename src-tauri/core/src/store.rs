@@ -175,6 +175,7 @@ impl Store {
         let report: Option<ShotReport> = json.map(|j| serde_json::from_str(&j)).transpose()?;
         Ok(report.map(|r| ShotReport {
             key: key.to_string(),
+            version: crate::scan::version_of(fingerprint),
             ..r
         }))
     }
@@ -260,7 +261,7 @@ impl Store {
 
     fn query_shots<P: rusqlite::Params>(&self, filter: &str, params: P) -> Result<Vec<StoredShot>> {
         let sql = format!(
-            "SELECT s.id, s.key, s.report, d.decision FROM shots s
+            "SELECT s.id, s.key, s.report, d.decision, s.fingerprint FROM shots s
              LEFT JOIN decisions d ON d.key = s.key {filter} ORDER BY s.rowid"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -270,15 +271,20 @@ impl Store {
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
             ))
         })?;
         let mut shots = Vec::new();
         for row in rows {
-            let (id, key, json, decision) = row?;
+            let (id, key, json, decision, fingerprint) = row?;
             let report: ShotReport = serde_json::from_str(&json)?;
             shots.push(StoredShot {
                 id,
-                report: ShotReport { key, ..report },
+                report: ShotReport {
+                    key,
+                    version: crate::scan::version_of(&fingerprint),
+                    ..report
+                },
                 decision: decision.as_deref().and_then(parse_decision),
             });
         }

@@ -28,10 +28,11 @@ export function hasTauri(): boolean {
  * The URL of a shot's image on the app's `cull` URI scheme. WebView2 on Windows only reaches
  * custom schemes through `http://<scheme>.localhost/`.
  */
-export function imageUrl(kind: ImageKind, id: number, userAgent?: string): string {
+export function imageUrl(kind: ImageKind, id: number, version: number, userAgent?: string): string {
   const ua = userAgent ?? (typeof navigator !== "undefined" ? navigator.userAgent : "");
   const base = ua.includes("Windows") ? "http://cull.localhost" : "cull://localhost";
-  return `${base}/${kind}/${id}`;
+  // The server answers with "immutable": the version makes an edited photo a new URL.
+  return `${base}/${kind}/${id}?v=${version}`;
 }
 
 /** A rejected invoke's reason as a readable message. */

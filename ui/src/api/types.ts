@@ -49,7 +49,11 @@ export type ShotView = { id: number, name: string, path: string, folder: string,
 /**
  * Cull's score and verdict under the current sensitivities; `None` when the file failed.
  */
-score: number | null, verdict: Verdict | null, decision: Decision | null, reasons: Array<ReasonCode>, error: string | null, captured: string | null, width: number, height: number, };
+score: number | null, verdict: Verdict | null, decision: Decision | null, reasons: Array<ReasonCode>, error: string | null, captured: string | null, width: number, height: number, 
+/**
+ * Goes into image URLs, which are cached for good: it changes when the photo does.
+ */
+version: number, };
 export type TileRect = { x0: number, y0: number, x1: number, y1: number, };
 export type SharpnessMap = { cols: number, rows: number, tiles: Array<number | null>, sharpest: TileRect | null, analysed_width: number, analysed_height: number, };
 export type ShotDetail = { shot: ShotView, reasons: Array<Reason>, 

@@ -54,7 +54,7 @@ export function makeShots(n: number, seed = 7): ShotView[] {
     if (r() < 0.01) {
       out.push({
         id, name, path: `${folder}/${name}`, folder, files: [`${folder}/${name}`], bytes: 0, score: null, verdict: null,
-        decision: null, reasons: [], error: "truncated: the JPEG ends before its image data", captured: null, width: 0, height: 0,
+        decision: null, reasons: [], error: "truncated: the JPEG ends before its image data", captured: null, width: 0, height: 0, version: 0,
       });
       continue;
     }
@@ -70,7 +70,7 @@ export function makeShots(n: number, seed = 7): ShotView[] {
       id, name, path: `${folder}/${name}`, folder,
       files: raw ? [`${folder}/${name}`, `${folder}/${name.replace(".jpg", ".CR3")}`] : [`${folder}/${name}`],
       bytes: Math.round(3e6 + r() * 9e6) * (raw ? 3 : 1), score, verdict, decision: null, reasons: uniq, error: null,
-      captured: new Date(t0 + i * 37_000).toISOString().slice(0, 19), width: 6000, height: 4000,
+      captured: new Date(t0 + i * 37_000).toISOString().slice(0, 19), width: 6000, height: 4000, version: i,
     });
   }
   return out;

@@ -17,6 +17,7 @@ export function shot(id: number, over: Partial<ShotView> = {}): ShotView {
     captured: null,
     width: 6000,
     height: 4000,
+    version: 1,
     ...over,
   };
 }

@@ -257,7 +257,7 @@ export class Grid {
 
       if (!prev || prev.id !== s.id || (prev.error == null) !== (s.error == null)) {
         el.classList.remove("no-thumb");
-        if (s.error == null) c.img.src = imageUrl("thumb", s.id);
+        if (s.error == null) c.img.src = imageUrl("thumb", s.id, s.version);
         else c.img.removeAttribute("src");
       }
       setText(c.err, s.error ?? "");

@@ -124,7 +124,7 @@ export class Loupe {
       } else {
         this.msg.hidden = true;
         this.img.classList.remove("failed");
-        this.img.src = imageUrl("preview", shot.id);
+        this.img.src = imageUrl("preview", shot.id, shot.version);
       }
       this.requestDetail(shot);
     } else if (this.detail) {
@@ -147,7 +147,7 @@ export class Loupe {
       if (s && !s.error) {
         const im = new Image();
         im.decoding = "async";
-        im.src = imageUrl("preview", s.id);
+        im.src = imageUrl("preview", s.id, s.version);
       }
     }
   }
