@@ -36,7 +36,8 @@ pub fn serve<R: Runtime>(
 
 fn answer(state: &AppState, path: &str) -> Result<Option<Vec<u8>>, String> {
     let mut parts = path.trim_start_matches('/').split('/');
-    let (Some(kind), Some(id)) = (parts.next(), parts.next()) else {
+    // Exactly `kind/id`: anything more is not a URL the app makes.
+    let (Some(kind), Some(id), None) = (parts.next(), parts.next(), parts.next()) else {
         return Ok(None);
     };
     let Ok(id) = id.parse::<i64>() else {
@@ -76,4 +77,65 @@ fn preview(path: &std::path::Path) -> Result<Vec<u8>, String> {
         .encode_image(&image)
         .map_err(|e| e.to_string())?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// The scheme names shots by id only: nothing a page can put in a URL reaches another file.
+    #[test]
+    fn crafted_image_urls_reach_no_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = dir.path().join("secret.jpg");
+        std::fs::write(&secret, b"not for the web view").expect("write");
+        let state = AppState::open(dir.path().join("data"), None).expect("state");
+        // One real shot in the library, so that ids do resolve.
+        let library = dir.path().join("library");
+        std::fs::create_dir_all(&library).expect("library");
+        let photo =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/photos/coffee_cup.jpg");
+        std::fs::copy(&photo, library.join("cup.jpg")).expect("copy");
+        let options = cull_core::ScanOptions {
+            roots: vec![library],
+            threads: Some(1),
+            model: None,
+        };
+        let mut ids = Vec::new();
+        cull_core::scan(
+            &mut state.store(),
+            &options,
+            &cull_core::progress::NoProgress,
+            &cull_core::CancelToken::default(),
+            &mut |r| ids.push(cull_core::shot_id(&r.key)),
+        )
+        .expect("scan");
+        let id = ids[0];
+        assert!(answer(&state, &format!("/thumb/{id}"))
+            .expect("thumb")
+            .is_some());
+        assert!(answer(&state, &format!("/preview/{id}"))
+            .expect("preview")
+            .is_some());
+        let crafted = [
+            format!("/thumb/{id}/../../secret.jpg"),
+            format!("/thumb/{}", id + 1),
+            "/preview/../../secret.jpg".to_string(),
+            format!("/preview/{}", secret.display()),
+            "/preview/%2e%2e%2fsecret.jpg".to_string(),
+            "/thumb/1%20OR%201=1".to_string(),
+            "/thumb/-1".to_string(),
+            "/preview/9007199254740991".to_string(),
+            "/preview/1/../../secret.jpg".to_string(),
+            "/file/1".to_string(),
+            "/".to_string(),
+            String::new(),
+        ];
+        for path in &crafted {
+            let answered = answer(&state, path);
+            assert!(matches!(answered, Ok(None)), "{path} was answered");
+        }
+    }
 }
