@@ -23,21 +23,9 @@ def judge(ds: train.Dataset, mask: np.ndarray, p: np.ndarray, card: dict) -> dic
     """Engine metrics of the rows in `mask`; `p` holds the network outputs of those rows."""
     fusion = card["fusion"]["reasons"]
     samples = [s for s, m in zip(ds.samples, mask) if m]
-    severity = train.measured_severities(samples)
     show_at = np.array([max(fusion[c]["show_at"], train.MIN_SHOW_AT) for c in REASONS])
-    fused = train.fused_probabilities(fusion, p[:, :len(REASONS)], severity)
-    scores = train.engine_scores(fused, severity, show_at)
-    out = train.evaluate(np.concatenate([scores, p[:, -1:]], axis=1), samples, show_at)
-    v = train.verdicts(fused, severity, show_at)
-    out["verdicts"] = train.verdict_table(v, samples)
-    confidence, shown = train.engine_reasons(fused, severity, show_at)
-    out["reliability"] = train.reliability(confidence, ds.targets[mask], shown)
-    out["rejected_good_samples"] = sum(x == "reject" and not s["labels"] for s, x in zip(samples, v))
-    pure = train.evaluate(np.concatenate([fused, p[:, -1:]], axis=1), samples, show_at)
-    out["without_doubt_floor"] = {"accuracy": pure["accuracy"], "false_flag_rate": pure["false_flags"]["rate"]}
-    measured = [s["measured"]["verdict"] for s in samples]
-    out["measured_verdicts"] = train.verdict_table(measured, samples)
-    return out
+    return train.engine_metrics(fusion, show_at, p, train.measured_severities(samples), samples,
+                                ds.targets[mask])
 
 
 def lowest_recall(m: dict) -> float | None:
@@ -66,7 +54,7 @@ def markdown(parts: dict[str, dict], model: Path, dataset: Path) -> str:
     lines += ["", "Verdicts (test, normal sensitivity; measurements alone in brackets):", "",
               "| kind | keep | review | reject |", "|---|---|---|---|"]
     for kind, row in test["verdicts"].items():
-        mo = test["measured_verdicts"][kind]
+        mo = test["measured_only"]["verdicts"][kind]
         lines.append(f"| {kind.replace('_', ' ')} | {row['keep']} ({mo['keep']}) | {row['review']} "
                      f"({mo['review']}) | {row['reject']} ({mo['reject']}) |")
     lines += ["", "Calibration (test): shown reasons by confidence; doubted reasons (confidence "

@@ -828,11 +828,12 @@ def verdicts(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray) -> li
     out = []
     weights = np.array([REASON_WEIGHT.get(c, 1.0) for c in REASONS])
     confidence, shown_all = engine_reasons(fused, severity, show_at)
-    for conf_row, shown, sev in zip(confidence, shown_all, severity):
+    doubted_all = shown_all & (fused < show_at)
+    for conf_row, shown, doubted_row, sev in zip(confidence, shown_all, doubted_all, severity):
         if not shown.any():
             out.append("keep")
             continue
-        doubted = conf_row[shown] == DOUBTED_CONFIDENCE
+        doubted = doubted_row[shown]
         sev_shown = np.maximum(sev[shown], np.where(doubted, DOUBTED_SEVERITY, RAISED_SEVERITY))
         conf = conf_row[shown]
         impact = np.minimum(sev_shown * conf * weights[shown], 1.0)
@@ -876,6 +877,40 @@ def reliability(confidence: np.ndarray, targets: np.ndarray, shown: np.ndarray,
                      "mean_confidence": float(p[m].mean()) if m.any() else None,
                      "right": float(y[m].mean()) if m.any() else None})
     return rows
+
+
+def engine_metrics(fusion: dict, show_at: np.ndarray, p_net: np.ndarray, severity: np.ndarray,
+                   samples: list[dict], targets: np.ndarray) -> dict:
+    """Everything the report says about some rows, judged by the engine's whole rule: `p_net`
+    [n, 9] network outputs, `severity` [n, 8] measured severities, aligned with `samples`.
+    train.py reports the model it trained with this, evaluate.py the shipped one."""
+    fused = fused_probabilities(fusion, p_net[:, :len(REASONS)], severity)
+    pure = evaluate(np.concatenate([fused, p_net[:, -1:]], axis=1), samples, show_at)
+    m = evaluate(np.concatenate([engine_scores(fused, severity, show_at), p_net[:, -1:]], axis=1),
+                 samples, show_at)
+    m["without_doubt_floor"] = {"accuracy": pure["accuracy"],
+                                "false_flag_rate": pure["false_flags"]["rate"],
+                                "lowest_recall": min((r["recall"] for r in pure["per_reason"].values()
+                                                      if r["recall"] is not None), default=None)}
+    v = verdicts(fused, severity, show_at)
+    m["verdicts"] = verdict_table(v, samples)
+    confidence, shown = engine_reasons(fused, severity, show_at)
+    sure = shown & (confidence >= SURE_CONFIDENCE)
+    rejected = [i for i, (s, x) in enumerate(zip(samples, v)) if x == "reject" and not s["labels"]]
+    # Samples, not photos: each source has three random crops per transform.
+    m["rejected_good_samples"] = len(rejected)
+    m["rejected_good"] = sorted({
+        f"{samples[i]['source']} ({samples[i]['transform']}: "
+        + "+".join(REASONS[k] for k in np.flatnonzero(sure[i])) + ")" for i in rejected})
+    m["reliability"] = reliability(confidence, targets, shown)
+    measured_flag = np.array([s["measured"]["verdict"] != "keep" for s in samples])
+    defective = np.array([bool(s["labels"]) for s in samples])
+    m["measured_only"] = {
+        "accuracy": float((measured_flag == defective).mean()),
+        "false_flag_rate": float(measured_flag[~defective].mean()) if (~defective).any() else None,
+        "verdicts": verdict_table([s["measured"]["verdict"] for s in samples], samples),
+    }
+    return m
 
 
 # --------------------------------------------------------------------------
@@ -1312,35 +1347,8 @@ def main(argv: list[str] | None = None) -> dict:
             return {"n": 0}
         if p_net is None:
             p_net = head.probabilities(split_inputs(mask))
-        fused = fused_probabilities(fusion, p_net[:, :len(REASONS)], severity[mask])
-        smp = list(samples[mask])
-        sev = severity[mask]
-        pure = evaluate(np.concatenate([fused, p_net[:, -1:]], axis=1), smp, show_at)
-        m = evaluate(np.concatenate([engine_scores(fused, sev, show_at), p_net[:, -1:]], axis=1),
-                     smp, show_at)
-        m["without_doubt_floor"] = {"accuracy": pure["accuracy"],
-                                    "false_flag_rate": pure["false_flags"]["rate"],
-                                    "lowest_recall": min((r["recall"] for r in pure["per_reason"].values()
-                                                          if r["recall"] is not None), default=None)}
-        v = verdicts(fused, sev, show_at)
-        m["verdicts"] = verdict_table(v, smp)
-        confidence, shown = engine_reasons(fused, sev, show_at)
-        sure = shown & (confidence >= SURE_CONFIDENCE)
-        rejected = [i for i, (s, x) in enumerate(zip(smp, v)) if x == "reject" and not s["labels"]]
-        # Samples, not photos: each source has three random crops per transform.
-        m["rejected_good_samples"] = len(rejected)
-        m["rejected_good"] = sorted({
-            f"{smp[i]['source']} ({smp[i]['transform']}: "
-            + "+".join(REASONS[k] for k in np.flatnonzero(sure[i])) + ")" for i in rejected})
-        m["reliability"] = reliability(confidence, ds.targets[mask], shown)
-        measured_flag = np.array([s["measured"]["verdict"] != "keep" for s in smp])
-        defective = np.array([bool(s["labels"]) for s in smp])
-        m["measured_only"] = {
-            "accuracy": float((measured_flag == defective).mean()),
-            "false_flag_rate": float(measured_flag[~defective].mean()) if (~defective).any() else None,
-            "verdicts": verdict_table([s["measured"]["verdict"] for s in smp], smp),
-        }
-        return m
+        return engine_metrics(fusion, show_at, p_net, severity[mask], list(samples[mask]),
+                              ds.targets[mask])
 
     test = judged(test_m, p_test)
     val = judged(val_m, p_val)
