@@ -260,6 +260,18 @@ fn usage_errors_exit_non_zero() {
     assert!(!status.success());
 }
 
+/// Runs a `cull` command that must succeed and returns its output; a failure shows both streams.
+fn succeeds(cmd: &mut std::process::Command) -> std::process::Output {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{} {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn trash_files(data_home: &Path) -> Vec<String> {
     let dir = data_home.join("Trash").join("files");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -294,17 +306,8 @@ fn clean_moves_rejected_pairs_to_the_trash_and_undo_puts_them_back() {
         "dry run moves nothing"
     );
 
-    let clean = cull(&s.db, &s.data_home)
-        .arg("clean")
-        .arg(&s.library)
-        .output()
-        .expect("runs");
+    let clean = succeeds(cull(&s.db, &s.data_home).arg("clean").arg(&s.library));
     let out = String::from_utf8_lossy(&clean.stdout);
-    assert!(
-        clean.status.success(),
-        "{out} {}",
-        String::from_utf8_lossy(&clean.stderr)
-    );
     assert!(!s.library.join("DSC_1.JPG").exists(), "{out}");
     assert!(
         !s.library.join("DSC_1.ARW").exists(),
@@ -313,15 +316,7 @@ fn clean_moves_rejected_pairs_to_the_trash_and_undo_puts_them_back() {
     assert!(s.library.join("DSC_2.JPG").exists(), "the good shot stays");
     assert_eq!(trash_files(&s.data_home), vec!["DSC_1.ARW", "DSC_1.JPG"]);
 
-    let undo = cull(&s.db, &s.data_home)
-        .arg("undo")
-        .output()
-        .expect("runs");
-    assert!(
-        undo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&undo.stderr)
-    );
+    succeeds(cull(&s.db, &s.data_home).arg("undo"));
     assert_eq!(
         std::fs::read(s.library.join("DSC_1.JPG")).expect("back"),
         dark
@@ -350,16 +345,11 @@ fn a_clean_up_killed_half_way_is_undone_completely() {
     for i in 0..SHOTS {
         std::fs::write(s.library.join(format!("IMG_{i:04}.JPG")), &dark).expect("write");
     }
-    let scan = cull(&s.db, &s.data_home)
-        .arg("--no-model")
-        .arg("scan")
-        .arg(&s.library)
-        .output()
-        .expect("runs");
-    assert!(
-        scan.status.success(),
-        "{}",
-        String::from_utf8_lossy(&scan.stderr)
+    succeeds(
+        cull(&s.db, &s.data_home)
+            .arg("--no-model")
+            .arg("scan")
+            .arg(&s.library),
     );
 
     let mut clean = cull(&s.db, &s.data_home)
@@ -399,15 +389,7 @@ fn a_clean_up_killed_half_way_is_undone_completely() {
     assert_eq!(check, "ok");
     drop(conn);
 
-    let undo = cull(&s.db, &s.data_home)
-        .arg("undo")
-        .output()
-        .expect("runs");
-    assert!(
-        undo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&undo.stderr)
-    );
+    let undo = succeeds(cull(&s.db, &s.data_home).arg("undo"));
     assert_eq!(
         std::fs::read_dir(&s.library).expect("library").count(),
         SHOTS,
@@ -469,27 +451,9 @@ fn a_file_name_that_is_not_utf8_is_judged_cleaned_and_undone() {
         );
         assert_eq!(line["verdict"], "reject", "{round}: {line}");
     }
-    let clean = cull(&s.db, &s.data_home)
-        .arg("clean")
-        .arg(&s.library)
-        .output()
-        .expect("runs");
-    assert!(
-        clean.status.success(),
-        "{}",
-        String::from_utf8_lossy(&clean.stderr)
-    );
+    succeeds(cull(&s.db, &s.data_home).arg("clean").arg(&s.library));
     assert!(!odd.exists(), "moved to the trash");
-    let undo = cull(&s.db, &s.data_home)
-        .arg("undo")
-        .output()
-        .expect("runs");
-    assert!(
-        undo.status.success(),
-        "{} {}",
-        String::from_utf8_lossy(&undo.stdout),
-        String::from_utf8_lossy(&undo.stderr)
-    );
+    succeeds(cull(&s.db, &s.data_home).arg("undo"));
     assert_eq!(
         std::fs::read(&odd).expect("back under its exact name"),
         dark

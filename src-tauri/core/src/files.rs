@@ -15,6 +15,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
+fn name_of(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned())
+}
+
 /// Replaces `path` with `bytes` atomically: readers see the old file or the new one, never a mix.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
@@ -22,9 +27,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let name = name_of(path);
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let written = (|| {
         let mut file = std::fs::File::create(&tmp)?;
@@ -53,9 +56,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Moves a damaged file out of the way as `NAME.damaged-SECONDS` and returns where it went, so
 /// the user keeps it and Cull can start from defaults.
 pub fn set_aside(path: &Path) -> Result<PathBuf> {
-    let name = path
-        .file_name()
-        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let name = name_of(path);
     let aside = path.with_file_name(format!("{name}.damaged-{}", crate::store::now_secs()));
     std::fs::rename(path, &aside).map_err(io(path))?;
     Ok(aside)
@@ -65,6 +66,13 @@ pub fn set_aside(path: &Path) -> Result<PathBuf> {
 mod tests {
     use super::*;
 
+    fn names(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .expect("list")
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect()
+    }
+
     #[test]
     fn an_atomic_write_replaces_the_file_and_leaves_no_temporary_behind() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -72,11 +80,7 @@ mod tests {
         write_atomically(&path, b"{\"a\":1}").expect("first");
         write_atomically(&path, b"{\"a\":2}").expect("second");
         assert_eq!(std::fs::read(&path).expect("read"), b"{\"a\":2}");
-        let names: Vec<_> = std::fs::read_dir(path.parent().expect("dir"))
-            .expect("list")
-            .filter_map(|e| e.ok().map(|e| e.file_name()))
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("settings.json")]);
+        assert_eq!(names(path.parent().expect("dir")), ["settings.json"]);
     }
 
     #[test]
@@ -87,11 +91,7 @@ mod tests {
         std::fs::create_dir_all(blocked.join("kept")).expect("dir");
         assert!(write_atomically(&blocked, b"new").is_err());
         assert!(blocked.join("kept").is_dir());
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .expect("list")
-            .filter_map(|e| e.ok().map(|e| e.file_name()))
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("settings.json")]);
+        assert_eq!(names(dir.path()), ["settings.json"]);
     }
 
     #[test]

@@ -361,15 +361,10 @@ fn analyser_tag(model: Option<&dyn Model>) -> String {
     }
 }
 
-/// The short form of a fingerprint that [`ShotReport::version`] carries (FNV-1a, 53 bits so a
-/// JavaScript number holds it exactly).
+/// The short form of a fingerprint that [`ShotReport::version`] carries (the same hash as
+/// [`crate::shot_id`], so a JavaScript number holds it exactly).
 pub fn version_of(fingerprint: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in fingerprint.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash & ((1 << 53) - 1)
+    crate::store::fnv1a_53(fingerprint)
 }
 
 /// Identifies the exact state of a shot's files for the cache: the analyser plus each file's

@@ -84,12 +84,17 @@ fn parse_decision(text: &str) -> Option<Decision> {
 /// key, so it is known before the shot is stored, stays the same across re-judging and fits a
 /// JavaScript number exactly.
 pub fn shot_id(key: &str) -> i64 {
+    i64::try_from(fnv1a_53(key)).unwrap_or(0)
+}
+
+/// A 53-bit FNV-1a hash: stable across runs and exact as a JavaScript number.
+pub(crate) fn fnv1a_53(text: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in key.bytes() {
+    for byte in text.bytes() {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    i64::try_from(hash & ((1 << 53) - 1)).unwrap_or(0)
+    hash & ((1 << 53) - 1)
 }
 
 /// A stored shot with its id (see [`shot_id`]) and the user's decision.
@@ -403,17 +408,12 @@ impl Store {
     }
 
     /// Drops a clean-up that moved nothing, so Undo does not offer it.
-    pub fn drop_if_empty(&mut self, cleanup_id: i64) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        let left: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM trashed WHERE cleanup_id = ?1",
+    pub fn drop_if_empty(&self, cleanup_id: i64) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM cleanups WHERE id = ?1
+             AND NOT EXISTS (SELECT 1 FROM trashed WHERE cleanup_id = ?1)",
             params![cleanup_id],
-            |r| r.get(0),
         )?;
-        if left == 0 {
-            tx.execute("DELETE FROM cleanups WHERE id = ?1", params![cleanup_id])?;
-        }
-        tx.commit()?;
         Ok(())
     }
 

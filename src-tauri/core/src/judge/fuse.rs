@@ -236,13 +236,12 @@ pub fn decide(reasons: &[Reason], sensitivities: &Sensitivities) -> (f32, Verdic
     let worst = impacts.iter().copied().fold(0.0, f32::max);
     // Only a sure reason may condemn: the worst sure one alone, or the compound score when at
     // least one sure reason matters.
-    let sure: Vec<f32> = reasons
+    let worst_sure = reasons
         .iter()
         .zip(&impacts)
         .filter(|(r, _)| r.confidence >= SURE_CONFIDENCE)
         .map(|(_, i)| *i)
-        .collect();
-    let worst_sure = sure.iter().copied().fold(0.0, f32::max);
+        .fold(0.0, f32::max);
     let verdict = if worst_sure >= REJECT_IMPACT || (score < 40.0 && worst_sure >= REVIEW_IMPACT) {
         Verdict::Reject
     } else if worst >= REVIEW_IMPACT || score < 75.0 {
@@ -450,6 +449,15 @@ fn contrast(m: &Measurements) -> Option<Reason> {
 mod tests {
     use super::*;
 
+    fn strict() -> Sensitivities {
+        Sensitivities(
+            ReasonCode::ALL
+                .iter()
+                .map(|c| (*c, Sensitivity::Strict))
+                .collect(),
+        )
+    }
+
     fn blur(severity: f32) -> Reason {
         Reason {
             code: ReasonCode::Blur,
@@ -502,12 +510,7 @@ mod tests {
     #[test]
     fn a_confident_no_overrules_a_measurement_and_a_severe_one_goes_to_review() {
         assert_eq!(learned_reason(blur(0.55), 0.2, 0.5, None), None);
-        let strict = Sensitivities(
-            ReasonCode::ALL
-                .iter()
-                .map(|c| (*c, Sensitivity::Strict))
-                .collect(),
-        );
+        let strict = strict();
         for severity in [0.63, 0.97, 1.0] {
             let doubted = learned_reason(blur(severity), 0.2, 0.5, None).expect("kept, unsure");
             assert!(doubted.message.ends_with("left for you to review"));
@@ -534,12 +537,7 @@ mod tests {
             "{}",
             kept.message
         );
-        let strict = Sensitivities(
-            ReasonCode::ALL
-                .iter()
-                .map(|c| (*c, Sensitivity::Strict))
-                .collect(),
-        );
+        let strict = strict();
         assert_eq!(
             decide(std::slice::from_ref(&kept), &Sensitivities::default()).1,
             Verdict::Review
@@ -567,12 +565,7 @@ mod tests {
 
     #[test]
     fn an_unsure_reason_goes_to_review_never_reject() {
-        let strict = Sensitivities(
-            ReasonCode::ALL
-                .iter()
-                .map(|c| (*c, Sensitivity::Strict))
-                .collect(),
-        );
+        let strict = strict();
         for p in [MIN_SHOW_AT, 0.6, 0.79] {
             let unsure = learned_reason(blur(1.0), p, MIN_SHOW_AT, None).expect("shown");
             let reasons = [unsure.clone(), unsure];
