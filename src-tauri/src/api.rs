@@ -5,26 +5,20 @@
 use std::path::Path;
 
 use cull_core::judge::{decide, Sensitivities, SharpnessStats};
+pub use cull_core::library::Settings;
 use cull_core::media::ExifInfo;
 use cull_core::model::Device;
 use cull_core::progress::Stage;
 use cull_core::{Decision, Reason, ReasonCode, ScanSummary, ShotReport, Verdict};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ts_rs::TS;
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-pub struct Settings {
-    pub folders: Vec<String>,
-    #[ts(type = "{ [key in ReasonCode]?: Sensitivity }")]
-    pub sensitivity: Sensitivities,
-    pub device: Device,
-    pub cache_dir: String,
-}
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AppInfo {
     pub version: String,
     pub settings: Settings,
+    /// The library folder shared with the `cull` CLI.
+    pub home: String,
     pub db_path: String,
     pub sample_available: bool,
     /// Something the user must be told once at start-up (a damaged settings file set aside).
@@ -164,6 +158,23 @@ pub enum ScanEvent {
     },
 }
 
+/// What the folder watcher found since its last news: shots judged (new or changed files) and
+/// shots whose files left the library, by id.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+pub struct LibraryNews {
+    pub shots: Vec<ShotView>,
+    #[ts(type = "Array<number>")]
+    pub removed: Vec<i64>,
+    /// Something the user should know (the OS refused to watch a folder).
+    pub problem: Option<String>,
+}
+
+impl LibraryNews {
+    pub fn is_empty(&self) -> bool {
+        self.shots.is_empty() && self.removed.is_empty() && self.problem.is_none()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct CleanupPlanView {
     pub shots: usize,
@@ -205,6 +216,7 @@ pub fn typescript_bindings() -> String {
         Settings::decl(),
         AppInfo::decl(),
         ScanEvent::decl(),
+        LibraryNews::decl(),
         ScanSummary::decl(),
         CleanupPlanView::decl(),
         CleanupResult::decl(),

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use cull_core::progress::{Progress, ProgressSink};
 use cull_core::trash::{execute_cleanup, plan_cleanup, undo_last_cleanup};
-use cull_core::{judge_file, CancelToken, Decision, ScanOptions, ScanSummary, ShotReport, Store};
+use cull_core::{judge_file, CancelToken, Decision, Library, ScanOptions, ScanSummary, ShotReport};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 
@@ -30,14 +30,17 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 }
 
 #[tauri::command]
-pub fn set_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<AppInfo> {
-    let current = state.settings();
-    // The cache location is shown, not changed, from the UI: moving a database under a running
-    // app is a job for a restart.
-    state.save_settings(Settings {
-        cache_dir: current.cache_dir,
-        ..settings
-    })?;
+pub fn set_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> AppResult<AppInfo> {
+    let before = state.settings();
+    state.save_settings(settings)?;
+    let after = state.settings();
+    if before.folders != after.folders || before.device != after.device {
+        crate::watcher::restart(&app);
+    }
     Ok(state.info())
 }
 
@@ -51,7 +54,11 @@ fn canonical_folder(path: &str) -> AppResult<String> {
 }
 
 #[tauri::command]
-pub fn add_folders(state: State<'_, AppState>, paths: Vec<String>) -> AppResult<AppInfo> {
+pub fn add_folders(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    paths: Vec<String>,
+) -> AppResult<AppInfo> {
     let mut settings = state.settings();
     for path in paths {
         let folder = canonical_folder(&path)?;
@@ -60,14 +67,20 @@ pub fn add_folders(state: State<'_, AppState>, paths: Vec<String>) -> AppResult<
         }
     }
     state.save_settings(settings)?;
+    crate::watcher::restart(&app);
     Ok(state.info())
 }
 
 #[tauri::command]
-pub fn remove_folder(state: State<'_, AppState>, path: String) -> AppResult<AppInfo> {
+pub fn remove_folder(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+) -> AppResult<AppInfo> {
     let mut settings = state.settings();
     settings.folders.retain(|f| f != &path);
     state.save_settings(settings)?;
+    crate::watcher::restart(&app);
     Ok(state.info())
 }
 
@@ -79,7 +92,7 @@ pub async fn open_sample_library(app: AppHandle) -> AppResult<AppInfo> {
     let source = state.sample_source.clone().ok_or_else(|| {
         AppError::Message("the sample library is not bundled with this build".into())
     })?;
-    let target = state.data_dir.join("Sample library");
+    let target = state.home.join("Sample library");
     let copy_to = target.clone();
     blocking(move || {
         std::fs::create_dir_all(&copy_to)?;
@@ -93,7 +106,11 @@ pub async fn open_sample_library(app: AppHandle) -> AppResult<AppInfo> {
         Ok(())
     })
     .await?;
-    add_folders(state, vec![target.to_string_lossy().to_string()])
+    add_folders(
+        app.clone(),
+        state,
+        vec![target.to_string_lossy().to_string()],
+    )
 }
 
 /// Forwards progress to the UI's channel (the engine already throttles it).
@@ -128,15 +145,20 @@ pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<Sca
     }
     let cancel = CancelToken::new();
     state.set_running_scan(Some(cancel.clone()));
-    let db_path = state.db_path.clone();
+    let mut store = state.library().open_store()?;
+    let home = state.home.clone();
     let model = state.model();
     let outcome = blocking(move || {
-        let mut store = Store::open(&db_path)?;
+        // One writer at a time: a `cull scan` of the same library, or the watcher's batch, goes
+        // first; Cancel gives up the wait.
+        let _job =
+            Library::open(&home)?.wait_for_jobs("a scan in the Cull app", &cancel, &mut |_| {})?;
         let decisions = store.decisions()?;
         let options = ScanOptions {
             roots: settings.folders.iter().map(PathBuf::from).collect(),
             threads: None,
             model,
+            skip_cached: false,
         };
         let sink = ChannelSink(&on_event);
         let mut batch: Vec<ShotView> = Vec::new();
@@ -248,19 +270,17 @@ fn plan(state: &AppState) -> AppResult<cull_core::trash::CleanupPlan> {
         .all_shots()?
         .into_iter()
         .filter(|s| state.in_library(&s.report.path))
-        .map(|s| effective_report(s.report, &settings))
+        .map(|s| settings.apply(s.report))
         .collect();
     Ok(plan_cleanup(&store, &reports)?)
 }
 
-/// The report with its verdict re-decided under the current sensitivities.
-fn effective_report(mut report: ShotReport, settings: &Settings) -> ShotReport {
-    if let cull_core::Outcome::Judged(judged) = &mut report.outcome {
-        let (score, verdict) = cull_core::judge::decide(&judged.reasons, &settings.sensitivity);
-        judged.score = score;
-        judged.verdict = verdict;
-    }
-    report
+/// Takes the library's job lock, waiting for the watcher's batch or a `cull` command to finish.
+fn wait_for_jobs(state: &AppState, job: &str) -> AppResult<cull_core::library::JobLock> {
+    // A second handle on the same library: holding the app's own while waiting would stall
+    // every query.
+    let library = Library::open(&state.home)?;
+    Ok(library.wait_for_jobs(job, &CancelToken::new(), &mut |_| {})?)
 }
 
 fn describe_failures(failed: &[(PathBuf, String)]) -> Vec<String> {
@@ -291,6 +311,7 @@ pub async fn cleanup_plan(app: AppHandle) -> AppResult<CleanupPlanView> {
 pub async fn cleanup(app: AppHandle) -> AppResult<CleanupResult> {
     blocking(move || {
         let state = app.state::<AppState>();
+        let _job = wait_for_jobs(&state, "a clean-up in the Cull app")?;
         let plan = plan(&state)?;
         let mut store = state.store();
         let outcome = execute_cleanup(&mut store, &plan)?;
@@ -314,6 +335,7 @@ pub async fn cleanup(app: AppHandle) -> AppResult<CleanupResult> {
 pub async fn undo_cleanup(app: AppHandle) -> AppResult<UndoResult> {
     blocking(move || {
         let state = app.state::<AppState>();
+        let _job = wait_for_jobs(&state, "an undo in the Cull app")?;
         let outcome = undo_last_cleanup(&mut state.store())?;
         Ok(UndoResult {
             restored: outcome.restored.len(),

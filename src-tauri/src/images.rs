@@ -102,6 +102,7 @@ mod tests {
             roots: vec![library],
             threads: Some(1),
             model: None,
+            skip_cached: false,
         };
         let mut ids = Vec::new();
         cull_core::scan(

@@ -1,6 +1,7 @@
 //! `cull-app`, Cull's desktop shell: a thin Tauri layer that configures and drives `cull-core`.
 //! Commands answer queries and perform actions, a `Channel` streams each running scan, and the
-//! async `cull://` URI scheme serves thumbnails and previews by shot id — never by path. All
+//! async `cull://` URI scheme serves thumbnails and previews by shot id — never by path, and events
+//! carry the folder watcher's news (photos that arrived, changed or left). All
 //! judging, storing and trashing happens in the engine; nothing here decodes or measures itself
 //! except the loupe preview.
 
@@ -8,6 +9,7 @@ pub mod api;
 mod commands;
 mod images;
 mod state;
+mod watcher;
 
 pub use state::AppState;
 
@@ -25,6 +27,7 @@ pub fn builder() -> tauri::Builder<tauri::Wry> {
         .setup(|app| {
             let state = AppState::load(app.handle())?;
             tauri::Manager::manage(app, state);
+            watcher::restart(app.handle());
             Ok(())
         })
         .register_asynchronous_uri_scheme_protocol("cull", images::serve)

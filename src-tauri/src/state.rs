@@ -1,14 +1,15 @@
-//! What the app keeps between commands: settings on disk, one store connection for queries, and
-//! the cancel token of the running scan.
+//! What the app keeps between commands: the library it shares with the CLI (settings, one store
+//! connection for queries), the learned model, and the cancel token of the running scan.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use cull_core::library::{Library, Settings};
 use cull_core::model::{Device, ModelHandle, OnnxModel};
 use cull_core::{CancelToken, Store};
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::api::{AppInfo, Settings};
+use crate::api::AppInfo;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -32,14 +33,17 @@ pub type AppResult<T> = Result<T, AppError>;
 
 #[derive(Debug)]
 pub struct AppState {
-    pub data_dir: PathBuf,
-    pub settings: Mutex<Settings>,
-    /// For queries and decisions; a scan opens its own connection (WAL lets both work at once).
-    pub store: Mutex<Store>,
+    /// The library shared with the `cull` CLI (its database, settings and job lock).
+    pub home: PathBuf,
+    /// For queries, decisions and settings; a scan opens its own connection (WAL lets both work
+    /// at once).
+    library: Mutex<Library>,
     pub db_path: PathBuf,
     pub sample_source: Option<PathBuf>,
     pub running_scan: Mutex<Option<CancelToken>>,
-    /// Said once at start-up: a damaged settings file was set aside.
+    /// Stops the folder watcher's thread.
+    watcher: Mutex<Option<CancelToken>>,
+    /// Said once at start-up: a damaged settings file set aside, a library moved.
     pub notice: Option<String>,
     /// Where the bundled model lives (the app's resources), if anywhere.
     pub model_dir: Option<PathBuf>,
@@ -54,13 +58,31 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The library's store, borrowed for one query or action.
+#[derive(Debug)]
+pub struct StoreGuard<'a>(std::sync::MutexGuard<'a, Library>);
+
+impl std::ops::Deref for StoreGuard<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0.store()
+    }
+}
+
+impl std::ops::DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Store {
+        self.0.store_mut()
+    }
+}
+
 impl AppState {
     pub fn load<R: Runtime>(app: &AppHandle<R>) -> AppResult<Self> {
-        let data_dir = app
-            .path()
-            .app_data_dir()
-            .map_err(|e| AppError::Message(format!("no data folder: {e}")))?;
-        std::fs::create_dir_all(&data_dir)?;
+        let home = Library::default_home()?;
+        // Before the app and the CLI shared one library, the app kept its own in its data folder.
+        let moved = match app.path().app_data_dir() {
+            Ok(old) => Library::adopt_old(&home, &old)?,
+            Err(_) => None,
+        };
         let sample_source = app
             .path()
             .resolve("resources/sample", tauri::path::BaseDirectory::Resource)
@@ -76,44 +98,30 @@ impl AppState {
             .resolve("models", tauri::path::BaseDirectory::Resource)
             .ok()
             .filter(|p| p.is_dir());
-        let mut state = Self::open(data_dir, sample_source)?;
+        let mut state = Self::open(home, sample_source)?;
         state.model_dir = model_dir;
+        if let Some(moved) = moved {
+            state.notice = Some(match state.notice.take() {
+                Some(other) => format!("{moved} {other}"),
+                None => moved,
+            });
+        }
         Ok(state)
     }
 
-    pub fn open(data_dir: PathBuf, sample_source: Option<PathBuf>) -> AppResult<Self> {
-        let settings_path = data_dir.join("settings.json");
-        let mut notice = None;
-        let mut settings: Settings = match std::fs::read_to_string(&settings_path) {
-            Ok(text) => match serde_json::from_str(&text) {
-                Ok(settings) => settings,
-                Err(err) => {
-                    // A damaged file must not stop the app: keep it for the user, start afresh.
-                    let aside = cull_core::files::set_aside(&settings_path)?;
-                    let message = format!(
-                        "Your settings file was damaged ({err}). It was kept as {} and Cull \
-                         started with default settings; your library and decisions are untouched.",
-                        aside.display()
-                    );
-                    eprintln!("cull: {message}");
-                    notice = Some(message);
-                    Settings::default()
-                }
-            },
-            Err(_) => Settings::default(),
-        };
-        if settings.cache_dir.is_empty() {
-            settings.cache_dir = data_dir.to_string_lossy().to_string();
+    pub fn open(home: PathBuf, sample_source: Option<PathBuf>) -> AppResult<Self> {
+        let library = Library::open(&home)?;
+        let notice = library.notice().map(str::to_string);
+        if let Some(notice) = &notice {
+            eprintln!("cull: {notice}");
         }
-        let db_path = Path::new(&settings.cache_dir).join("library.db");
-        let store = Store::open(&db_path)?;
         Ok(Self {
-            data_dir,
-            settings: Mutex::new(settings),
-            store: Mutex::new(store),
-            db_path,
+            db_path: library.db_path().to_path_buf(),
+            home,
+            library: Mutex::new(library),
             sample_source,
             running_scan: Mutex::new(None),
+            watcher: Mutex::new(None),
             notice,
             model_dir: None,
             model: Mutex::new(None),
@@ -144,25 +152,27 @@ impl AppState {
         }
     }
 
-    pub fn settings(&self) -> Settings {
-        lock(&self.settings).clone()
+    pub fn library(&self) -> std::sync::MutexGuard<'_, Library> {
+        lock(&self.library)
     }
 
-    pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        lock(&self.store)
+    pub fn settings(&self) -> Settings {
+        self.library().settings().clone()
+    }
+
+    pub fn store(&self) -> StoreGuard<'_> {
+        StoreGuard(self.library())
     }
 
     pub fn save_settings(&self, settings: Settings) -> AppResult<()> {
-        let text = serde_json::to_string_pretty(&settings)?;
-        cull_core::files::write_atomically(&self.data_dir.join("settings.json"), text.as_bytes())?;
-        *lock(&self.settings) = settings;
-        Ok(())
+        Ok(self.library().save_settings(settings)?)
     }
 
     pub fn info(&self) -> AppInfo {
         AppInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             settings: self.settings(),
+            home: self.home.to_string_lossy().to_string(),
             db_path: self.db_path.to_string_lossy().to_string(),
             sample_available: self.sample_source.is_some(),
             notice: self.notice.clone(),
@@ -173,6 +183,11 @@ impl AppState {
         *lock(&self.running_scan) = token;
     }
 
+    /// Puts in the token of a new folder watcher and hands back the old one's, to stop it.
+    pub fn swap_watcher(&self, token: Option<CancelToken>) -> Option<CancelToken> {
+        std::mem::replace(&mut *lock(&self.watcher), token)
+    }
+
     pub fn cancel_running_scan(&self) {
         if let Some(token) = lock(&self.running_scan).as_ref() {
             token.cancel();
@@ -181,10 +196,7 @@ impl AppState {
 
     /// Whether `path` lies in one of the library folders.
     pub fn in_library(&self, path: &Path) -> bool {
-        lock(&self.settings)
-            .folders
-            .iter()
-            .any(|folder| path.starts_with(folder))
+        self.library().settings().in_library(path)
     }
 }
 
@@ -201,14 +213,8 @@ mod tests {
         assert!(state.settings().folders.is_empty());
         let notice = state.info().notice.expect("the user is told");
         assert!(notice.contains("damaged"), "{notice}");
-        let kept: Vec<String> = std::fs::read_dir(dir.path())
-            .expect("list")
-            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-            .filter(|n| n.starts_with("settings.json.damaged-"))
-            .collect();
-        assert_eq!(kept.len(), 1, "the damaged file is kept");
 
-        // Saving writes a whole new file that the next start reads.
+        // Saving writes a whole new file that the next start (or the CLI) reads.
         let mut settings = state.settings();
         settings.folders.push("/photos".into());
         state.save_settings(settings).expect("save");

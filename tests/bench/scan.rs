@@ -187,6 +187,7 @@ fn run_scan(
         roots: vec![dir.to_path_buf()],
         threads: Some(threads),
         model: model.cloned(),
+        skip_cached: false,
     };
     let started = Instant::now();
     let summary = scan(

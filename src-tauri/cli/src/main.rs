@@ -2,7 +2,7 @@
 //! and print verdicts (one JSON object per line with `--json`), explain one photo's verdict, move
 //! rejected shots to the OS trash, and undo that.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -10,11 +10,18 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use cull_core::judge::Measurements;
+use cull_core::library::JobLock;
 use cull_core::model::{Device, ModelHandle, OnnxModel};
 use cull_core::progress::{CancelToken, Progress, ProgressSink, Stage};
 use cull_core::trash::{execute_cleanup, plan_cleanup, undo_last_cleanup};
-use cull_core::{judge_file, scan, ScanOptions, ScanSummary, ShotReport, Store};
+use cull_core::{
+    judge_file, scan, Decision, Library, ScanOptions, ScanSummary, ShotReport, Store, StoredShot,
+};
 use indicatif::{ProgressBar, ProgressStyle};
+use output::human_bytes;
+
+mod output;
+mod watch;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -23,19 +30,19 @@ use indicatif::{ProgressBar, ProgressStyle};
     about = "Find the weak shots in a photo library, offline"
 )]
 struct Cli {
-    /// The verdict cache (SQLite). Default: $CULL_DB, else cull/library.db in the user's data folder.
-    #[arg(long, global = true, value_name = "FILE")]
+    /// The library folder (database, settings, job lock), shared with the app. Default:
+    /// $CULL_HOME, else cull in the user's data folder.
+    #[arg(long, global = true, env = "CULL_HOME", value_name = "DIR")]
+    library: Option<PathBuf>,
+    /// The library's database elsewhere than in its folder (without --library, the folder is the
+    /// database's own).
+    #[arg(long, global = true, env = "CULL_DB", value_name = "FILE")]
     db: Option<PathBuf>,
-    /// Where the learned model runs: auto, cpu, cuda, directml or coreml. A device that is not
-    /// usable here falls back to the CPU, and the scan says so.
-    #[arg(
-        long,
-        global = true,
-        env = "CULL_DEVICE",
-        default_value = "cpu",
-        value_name = "DEVICE"
-    )]
-    device: Device,
+    /// Where the learned model runs: auto, cpu, cuda, directml or coreml (default: the library's
+    /// setting, which is cpu unless changed in the app). A device that is not usable here falls
+    /// back to the CPU, and the scan says so.
+    #[arg(long, global = true, env = "CULL_DEVICE", value_name = "DEVICE")]
+    device: Option<Device>,
     /// Judge from the measurements alone, without the learned model.
     #[arg(long, global = true)]
     no_model: bool,
@@ -75,6 +82,35 @@ enum Command {
     },
     /// Put the files of the last clean-up back where they were.
     Undo,
+    /// Judge every photo under PATH, then every photo that arrives or changes, until stopped
+    /// (Ctrl-C or SIGTERM). Photos that leave are forgotten.
+    Watch {
+        /// One JSON object per judged photo per line on stdout (the same object as `scan --json`).
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Seconds a file must be left alone before it is judged (a copy still writing is not).
+        #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+        quiet: f64,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Record your own call on photos: keep, reject, or clear (back to Cull's verdict). A call
+    /// always wins over Cull's verdict, in `cull clean` and in the app.
+    Mark {
+        #[arg(value_enum)]
+        decision: MarkAs,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum MarkAs {
+    Keep,
+    Reject,
+    Clear,
 }
 
 fn main() -> ExitCode {
@@ -89,32 +125,74 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let model = (!cli.no_model).then(|| load_model(cli.device)).flatten();
+    let mut library = open_library(cli.library.as_deref(), cli.db.as_deref())?;
+    if let Some(notice) = library.notice() {
+        eprintln!("cull: {notice}");
+    }
+    let device = cli.device.unwrap_or(library.settings().device);
+    let model = || (!cli.no_model).then(|| load_model(device)).flatten();
     match cli.command {
         Command::Scan {
             json,
             threads,
             paths,
         } => {
-            let mut store = open_store(cli.db.as_deref())?;
-            let summary = run_scan(&mut store, paths, threads, model, |report| {
-                if json {
-                    print_json_line(report)
-                } else {
-                    print_human_line(report)
-                }
+            let _job = wait_for_library(&library, "a scan by `cull scan`")?;
+            let model = model();
+            let settings = library.settings().clone();
+            let decisions = library.store().decisions()?;
+            let summary = run_scan(library.store_mut(), paths, threads, model, |report| {
+                let decision = decisions.get(&report.key).copied();
+                output::print_line(&settings.apply(report.clone()), decision, json)
             })?;
-            eprintln!("{}", summary_line(&summary));
+            eprintln!("{}", output::summary_line(&summary));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { json, file } => explain(&file, json, model),
+        Command::Explain { json, file } => explain(&file, json, model()),
         Command::Clean {
             dry_run,
             threads,
             paths,
-        } => clean(cli.db.as_deref(), paths, threads, model, dry_run),
-        Command::Undo => undo(cli.db.as_deref()),
+        } => clean(&mut library, paths, threads, model(), dry_run),
+        Command::Undo => undo(&mut library),
+        Command::Watch {
+            json,
+            threads,
+            quiet,
+            paths,
+        } => watch::run(&mut library, paths, threads, quiet, model(), json),
+        Command::Mark { decision, files } => mark(&mut library, decision, &files, &model),
     }
+}
+
+/// The library the app shares: `--library DIR` (or `$CULL_HOME`), else the default one; `--db`
+/// alone puts the whole library beside that database.
+fn open_library(home: Option<&Path>, db: Option<&Path>) -> Result<Library> {
+    let library = match (home, db) {
+        (Some(home), Some(db)) => Library::open_with_db(home, db),
+        (Some(home), None) => Library::open(home),
+        (None, Some(db)) => {
+            let home = db
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            Library::open_with_db(home, db)
+        }
+        (None, None) => {
+            let home = Library::default_home()?;
+            Library::open(&home)
+        }
+    };
+    library.context("opening the library")
+}
+
+/// Takes the library's job lock, saying on stderr whom it waits for.
+fn wait_for_library(library: &Library, job: &str) -> Result<JobLock> {
+    Ok(
+        library.wait_for_jobs(job, &CancelToken::new(), &mut |holder| {
+            eprintln!("cull: the library is busy ({holder}); waiting for it to finish");
+        })?,
+    )
 }
 
 /// The shipped model, looked for beside the executable (installed layouts) and in the source
@@ -139,22 +217,6 @@ fn load_model(device: Device) -> Option<ModelHandle> {
             None
         }
     }
-}
-
-fn default_db() -> Result<PathBuf> {
-    if let Some(path) = std::env::var_os("CULL_DB") {
-        return Ok(PathBuf::from(path));
-    }
-    let data = dirs::data_dir().context("no user data folder; pass --db FILE")?;
-    Ok(data.join("cull").join("library.db"))
-}
-
-fn open_store(db: Option<&Path>) -> Result<Store> {
-    let path = match db {
-        Some(p) => p.to_path_buf(),
-        None => default_db()?,
-    };
-    Store::open(&path).with_context(|| format!("opening the cache {}", path.display()))
 }
 
 /// A progress bar on stderr, drawn only when stderr is a terminal.
@@ -215,6 +277,7 @@ fn run_scan(
         roots: paths,
         threads,
         model,
+        skip_cached: false,
     };
     let sink = BarSink::new();
     let mut output_error = None;
@@ -235,56 +298,6 @@ fn run_scan(
         eprintln!("cull: model {note}");
     }
     Ok(summary)
-}
-
-fn print_json_line(report: &ShotReport) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, report)?;
-    out.write_all(b"\n")?;
-    Ok(())
-}
-
-fn print_human_line(report: &ShotReport) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match (report.judged(), report.error()) {
-        (Some(j), _) if j.reasons.is_empty() => {}
-        (Some(j), _) => {
-            let reasons: Vec<String> = j
-                .reasons
-                .iter()
-                .map(|r| format!("{} ({:.0} %)", r.code, r.severity * 100.0))
-                .collect();
-            writeln!(
-                out,
-                "{:<6} {:>5.1}  {}  {}",
-                j.verdict.as_str(),
-                j.score,
-                report.path.display(),
-                reasons.join(", ")
-            )?;
-        }
-        (None, Some(e)) => writeln!(
-            out,
-            "error  {}  {}: {}",
-            report.path.display(),
-            e.kind,
-            e.message
-        )?,
-        (None, None) => {}
-    }
-    Ok(())
-}
-
-fn summary_line(s: &ScanSummary) -> String {
-    let judged_rate = if s.elapsed_secs > 0.0 {
-        s.judged as f64 / s.elapsed_secs
-    } else {
-        0.0
-    };
-    format!(
-        "cull: {} shots ({} files): {} keep, {} review, {} reject, {} errors; {} from cache, {} judged in {:.1} s ({:.1} photos/s)",
-        s.shots, s.files, s.keep, s.review, s.reject, s.failed, s.cached, s.judged, s.elapsed_secs, judged_rate
-    )
 }
 
 fn explain(file: &Path, json: bool, model: Option<ModelHandle>) -> Result<ExitCode> {
@@ -380,20 +393,23 @@ fn print_measurements(m: &Measurements) {
 }
 
 fn clean(
-    db: Option<&Path>,
+    library: &mut Library,
     paths: Vec<PathBuf>,
     threads: Option<usize>,
     model: Option<ModelHandle>,
     dry_run: bool,
 ) -> Result<ExitCode> {
-    let mut store = open_store(db)?;
+    let _job = wait_for_library(library, "a clean-up by `cull clean`")?;
+    let settings = library.settings().clone();
     let mut reports = Vec::new();
-    let summary = run_scan(&mut store, paths, threads, model, |r| {
-        reports.push(r.clone());
+    let summary = run_scan(library.store_mut(), paths, threads, model, |r| {
+        // Under the library's sensitivities, as the app would clean up.
+        reports.push(settings.apply(r.clone()));
         Ok(())
     })?;
-    eprintln!("{}", summary_line(&summary));
-    let plan = plan_cleanup(&store, &reports)?;
+    eprintln!("{}", output::summary_line(&summary));
+    let store = library.store_mut();
+    let plan = plan_cleanup(store, &reports)?;
     let file_count: usize = plan.shots.iter().map(|s| s.files.len()).sum();
     if plan.shots.is_empty() {
         println!("nothing to clean: no rejected shots");
@@ -413,7 +429,7 @@ fn clean(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let outcome = execute_cleanup(&mut store, &plan)?;
+    let outcome = execute_cleanup(store, &plan)?;
     for (path, bytes) in &outcome.moved {
         println!("moved  {}  ({})", path.display(), human_bytes(*bytes));
     }
@@ -433,9 +449,9 @@ fn clean(
     })
 }
 
-fn undo(db: Option<&Path>) -> Result<ExitCode> {
-    let mut store = open_store(db)?;
-    let outcome = undo_last_cleanup(&mut store)?;
+fn undo(library: &mut Library) -> Result<ExitCode> {
+    let _job = wait_for_library(library, "an undo by `cull undo`")?;
+    let outcome = undo_last_cleanup(library.store_mut())?;
     for path in &outcome.restored {
         println!("restored  {}", path.display());
     }
@@ -460,29 +476,73 @@ fn undo(db: Option<&Path>) -> Result<ExitCode> {
     })
 }
 
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
+/// `cull mark`: finds the shot each file belongs to (judging its folder first when the library
+/// has never seen it) and records the call on the whole shot, so a RAW+JPEG pair is kept or
+/// rejected together.
+fn mark(
+    library: &mut Library,
+    call: MarkAs,
+    files: &[PathBuf],
+    model: &dyn Fn() -> Option<ModelHandle>,
+) -> Result<ExitCode> {
+    let decision = match call {
+        MarkAs::Keep => Some(Decision::Keep),
+        MarkAs::Reject => Some(Decision::Reject),
+        MarkAs::Clear => None,
+    };
+    let mut failed = 0;
+    for file in files {
+        let Ok(path) = std::fs::canonicalize(file) else {
+            eprintln!("cull: {} does not exist", file.display());
+            failed += 1;
+            continue;
+        };
+        let shot = match find_shot(library, &path)? {
+            Some(shot) => Some(shot),
+            None => {
+                let _job = wait_for_library(library, "`cull mark` judging a new photo")?;
+                let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                let collected = cull_core::collect_folders(&[folder], &CancelToken::new());
+                let options = ScanOptions {
+                    model: model(),
+                    skip_cached: true,
+                    ..ScanOptions::default()
+                };
+                cull_core::judge_collected(
+                    library.store_mut(),
+                    collected,
+                    &options,
+                    &cull_core::progress::NoProgress,
+                    &CancelToken::new(),
+                    &mut |_| {},
+                )?;
+                find_shot(library, &path)?
+            }
+        };
+        let Some(shot) = shot else {
+            eprintln!("cull: {} is not a photo Cull can judge", path.display());
+            failed += 1;
+            continue;
+        };
+        library.store().set_decision(&shot.report.key, decision)?;
+        let label = decision.map_or("clear", Decision::as_str);
+        for file in &shot.report.files {
+            println!("{label:<6} {}", file.display());
+        }
     }
-    if unit == 0 {
-        format!("{bytes} B")
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
     } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+        ExitCode::from(1)
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn human_bytes_uses_decimal_units() {
-        assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(1_500_000), "1.5 MB");
-        assert_eq!(human_bytes(2_000_000_000), "2.0 GB");
-    }
+/// The stored shot that `path` is one of the files of.
+fn find_shot(library: &Library, path: &Path) -> Result<Option<StoredShot>> {
+    let folder = path.parent().unwrap_or(Path::new("/"));
+    Ok(library
+        .store()
+        .shots_under(folder)?
+        .into_iter()
+        .find(|s| s.report.files.iter().any(|f| f == path)))
 }

@@ -23,6 +23,12 @@ pub enum Error {
     Cancelled,
     #[error("could not start worker threads: {0}")]
     Threads(String),
+    #[error("no user data folder to keep the library in; set CULL_HOME")]
+    NoDataFolder,
+    #[error("the library is busy: {holder} is running; try again when it is done")]
+    Busy { holder: String },
+    #[error("watching folders: {0}")]
+    Watch(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,5 +1,8 @@
-//! The pipeline: walk → group into shots → reuse fresh cached verdicts → decode + judge the rest in
-//! parallel → store. The CLI, the app and the folder watcher all call [`scan`].
+//! The pipeline, in four stages: collect (walk folders, group files into shots) → split the shots
+//! with a fresh cached verdict from the new ones → judge the new ones (decode + measure in
+//! parallel, the learned model in batches) → store. A full scan runs all four ([`scan`]); the
+//! folder watcher collects only the folders where something changed and runs the rest
+//! ([`judge_collected`]); `cull explain` judges one file outside any library ([`judge_file`]).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -11,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, FileError, FileErrorKind, Result};
 use crate::judge::{fuse, fuse_with_model, measure, Judgement, Measurements, Reason, Verdict};
-use crate::library::{group_into_shots, walk, FileKind, Shot, WalkEntry};
+use crate::library::{group_into_shots, walk, walk_shallow, FileKind, Shot, WalkEntry};
 use crate::media::{decode_preview, ExifInfo};
 use crate::model::{Model, ModelHandle, ModelInfo, ModelInput, ModelOutput};
 use crate::progress::{CancelToken, Progress, ProgressSink, Stage, Throttle};
@@ -26,6 +29,9 @@ pub struct ScanOptions {
     pub threads: Option<usize>,
     /// The learned judge; `None` judges from the measurements alone.
     pub model: Option<ModelHandle>,
+    /// Counts shots answered from the cache without handing them to `on_report` (the watcher
+    /// tells only of what it judged).
+    pub skip_cached: bool,
 }
 
 /// Photos per inference call at most: enough to amortise a call, few enough that a batch is
@@ -160,8 +166,48 @@ impl ScanSummary {
     }
 }
 
-/// Walks `options.roots`, judges every shot without a fresh cached verdict, stores the results and
-/// hands each report to `on_report` (in completion order) as soon as it is known.
+/// The first stage's result: the shots found and what could not even be listed.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub shots: Vec<Shot>,
+    /// Unreadable folders, link loops: each one reported like a failed shot.
+    pub unlisted: Vec<ShotReport>,
+}
+
+/// Stage 1, collect: the shots under `roots` (recursively), RAW+JPEG pairs grouped.
+pub fn collect(roots: &[PathBuf], cancel: &CancelToken) -> Collected {
+    let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
+    collected(walk(&roots, cancel))
+}
+
+/// Stage 1 for the watcher: the shots directly in `folders`, each folder read whole so that a
+/// pair is found together even when only one of its files changed.
+pub fn collect_folders(folders: &[PathBuf], cancel: &CancelToken) -> Collected {
+    collected(walk_shallow(folders, cancel))
+}
+
+fn collected(entries: Vec<WalkEntry>) -> Collected {
+    let mut files = Vec::new();
+    let mut unlisted = Vec::new();
+    for entry in entries {
+        match entry {
+            WalkEntry::File { path, kind } => files.push((path, kind)),
+            WalkEntry::Error { path, error } => unlisted.push(ShotReport::failed(
+                path.display().to_string(),
+                path.clone(),
+                vec![path],
+                error,
+            )),
+        }
+    }
+    Collected {
+        shots: group_into_shots(files),
+        unlisted,
+    }
+}
+
+/// The whole pipeline over `options.roots`: collect → split cached from new → judge → store.
+/// Each report goes to `on_report` (in completion order) as soon as it is stored.
 pub fn scan(
     store: &mut Store,
     options: &ScanOptions,
@@ -169,173 +215,223 @@ pub fn scan(
     cancel: &CancelToken,
     on_report: &mut dyn FnMut(&ShotReport),
 ) -> Result<ScanSummary> {
-    let started = Instant::now();
-    let mut summary = ScanSummary::default();
-    let mut throttle = Throttle::new(Duration::from_millis(250));
-    let mut report_progress =
-        |stage: Stage, done: usize, total: usize, failed: usize, force: bool| {
-            if throttle.should_emit(stage, Instant::now()) || force {
-                sink.progress(&Progress {
-                    stage,
-                    done,
-                    total,
-                    failed,
-                    elapsed_secs: started.elapsed().as_secs_f64(),
-                });
-            }
-        };
-
-    report_progress(Stage::Walking, 0, 0, 0, true);
-    let roots: Vec<PathBuf> = options.roots.iter().map(|r| absolute(r)).collect();
-    let mut files = Vec::new();
-    for entry in walk(&roots, cancel) {
-        match entry {
-            WalkEntry::File { path, kind } => files.push((path, kind)),
-            WalkEntry::Error { path, error } => {
-                let report =
-                    ShotReport::failed(path.display().to_string(), path.clone(), vec![path], error);
-                summary.count(&report);
-                on_report(&report);
-            }
-        }
-    }
-    let shots = group_into_shots(files);
-
-    let total = shots.len();
-    report_progress(Stage::Checking, 0, total, summary.failed, true);
-    let model = options.model.as_deref();
-    let analyser = analyser_tag(model);
-    let mut to_judge = Vec::new();
-    for (i, shot) in shots.into_iter().enumerate() {
-        if cancel.is_cancelled() {
-            break;
-        }
-        match fingerprint(&shot, &analyser) {
-            Ok(fp) => match store.cached(&shot.key, &fp)? {
-                Some(report) => {
-                    summary.cached += 1;
-                    summary.count(&report);
-                    on_report(&report);
-                }
-                None => to_judge.push((shot, fp)),
-            },
-            Err(error) => {
-                let report = ShotReport::failed(
-                    shot.key.clone(),
-                    shot.primary.path.clone(),
-                    shot.files().map(|f| f.path.clone()).collect(),
-                    error,
-                );
-                summary.count(&report);
-                on_report(&report);
-            }
-        }
-        report_progress(Stage::Checking, i + 1, total, summary.failed, false);
-    }
-
-    let to_judge_count = to_judge.len();
-    report_progress(Stage::Judging, 0, to_judge_count, summary.failed, true);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
-        .thread_name(|i| format!("cull-judge-{i}"))
-        .build()
-        .map_err(|e| Error::Threads(e.to_string()))?;
-    let (tx, rx) = mpsc::sync_channel::<Judged>(64);
-    let mut pending = Vec::new();
-    let mut last_flush = Instant::now();
-    let mut judged_done = 0usize;
-    std::thread::scope(|scope| -> Result<()> {
-        let to_judge = &to_judge;
-        // Workers decode and measure in parallel; with a model, one thread batches whatever they
-        // have finished through the network, so inference overlaps decoding.
-        let worker_tx = match model {
-            Some(model) => {
-                let (model_tx, model_rx) = mpsc::sync_channel::<Judged>(2 * MODEL_BATCH);
-                scope.spawn(move || run_model_stage(model, &model_rx, &tx));
-                model_tx
-            }
-            None => tx,
-        };
-        let with_input = model.is_some();
-        scope.spawn(move || {
-            pool.install(|| {
-                to_judge
-                    .par_iter()
-                    .for_each_with(worker_tx, |tx, (shot, fp)| {
-                        if cancel.is_cancelled() {
-                            return;
-                        }
-                        let judged = judge_shot(shot, fp.clone(), with_input);
-                        // The receiver only goes away when storing failed; then there is nobody to tell.
-                        let _ = tx.send(judged);
-                    });
-            });
-        });
-        for judged in rx {
-            let Judged {
-                fingerprint: fp,
-                report,
-                cacheable,
-                ..
-            } = judged;
-            judged_done += 1;
-            summary.judged += 1;
-            summary.count(&report);
-            // Reports go out once stored, so whoever hears of a shot can already read it back
-            // (its thumbnail, its row); uncacheable ones have nothing to wait for.
-            if cacheable {
-                pending.push((report.key.clone(), fp, report));
-            } else {
-                on_report(&report);
-            }
-            if pending.len() >= 64 || last_flush.elapsed() >= Duration::from_millis(300) {
-                flush(store, &mut pending, on_report)?;
-                last_flush = Instant::now();
-            }
-            report_progress(
-                Stage::Judging,
-                judged_done,
-                to_judge_count,
-                summary.failed,
-                false,
-            );
-        }
-        Ok(())
-    })?;
-    summary.model_note = model.map(|m| {
-        let info = m.info();
-        let note = m
-            .runtime_note()
-            .unwrap_or_else(|| "not needed: nothing new to judge".to_string());
-        format!("{} {}: {note}", info.name, info.version)
-    });
-    flush(store, &mut pending, on_report)?;
-
-    summary.cancelled = cancel.is_cancelled();
-    summary.elapsed_secs = started.elapsed().as_secs_f64();
-    report_progress(
-        Stage::Done,
-        judged_done,
-        to_judge_count,
-        summary.failed,
-        true,
-    );
-    if summary.cancelled {
-        return Err(Error::Cancelled);
-    }
-    Ok(summary)
+    let mut run = Run::new(sink, on_report);
+    run.progress(Stage::Walking, 0, 0, true);
+    let collected = collect(&options.roots, cancel);
+    run.judge_collected(store, collected, options, cancel)
 }
 
-fn flush(
+/// Stages 2–4 over shots already collected (by a scan, or by the watcher for the folders where
+/// something changed).
+pub fn judge_collected(
     store: &mut Store,
-    pending: &mut Vec<(String, String, ShotReport)>,
+    collected: Collected,
+    options: &ScanOptions,
+    sink: &dyn ProgressSink,
+    cancel: &CancelToken,
     on_report: &mut dyn FnMut(&ShotReport),
-) -> Result<()> {
-    store.save(pending)?;
-    for (_, _, report) in pending.drain(..) {
-        on_report(&report);
+) -> Result<ScanSummary> {
+    Run::new(sink, on_report).judge_collected(store, collected, options, cancel)
+}
+
+/// One pass of the pipeline: its counts, its progress throttle and who hears of each shot.
+struct Run<'a> {
+    started: Instant,
+    summary: ScanSummary,
+    throttle: Throttle,
+    sink: &'a dyn ProgressSink,
+    on_report: &'a mut dyn FnMut(&ShotReport),
+}
+
+impl<'a> Run<'a> {
+    fn new(sink: &'a dyn ProgressSink, on_report: &'a mut dyn FnMut(&ShotReport)) -> Self {
+        Self {
+            started: Instant::now(),
+            summary: ScanSummary::default(),
+            throttle: Throttle::new(Duration::from_millis(250)),
+            sink,
+            on_report,
+        }
     }
-    Ok(())
+
+    fn progress(&mut self, stage: Stage, done: usize, total: usize, force: bool) {
+        if self.throttle.should_emit(stage, Instant::now()) || force {
+            self.sink.progress(&Progress {
+                stage,
+                done,
+                total,
+                failed: self.summary.failed,
+                elapsed_secs: self.started.elapsed().as_secs_f64(),
+            });
+        }
+    }
+
+    fn report(&mut self, report: &ShotReport) {
+        self.summary.count(report);
+        (self.on_report)(report);
+    }
+
+    fn judge_collected(
+        mut self,
+        store: &mut Store,
+        collected: Collected,
+        options: &ScanOptions,
+        cancel: &CancelToken,
+    ) -> Result<ScanSummary> {
+        for report in &collected.unlisted {
+            self.report(report);
+        }
+        let model = options.model.as_deref();
+        let to_judge = self.split_cached(store, collected.shots, model, options, cancel)?;
+        let judged = self.judge_and_store(store, &to_judge, options, cancel)?;
+        self.summary.model_note = model.map(|m| {
+            let info = m.info();
+            let note = m
+                .runtime_note()
+                .unwrap_or_else(|| "not needed: nothing new to judge".to_string());
+            format!("{} {}: {note}", info.name, info.version)
+        });
+        self.summary.cancelled = cancel.is_cancelled();
+        self.summary.elapsed_secs = self.started.elapsed().as_secs_f64();
+        self.progress(Stage::Done, judged, to_judge.len(), true);
+        if self.summary.cancelled {
+            return Err(Error::Cancelled);
+        }
+        Ok(self.summary)
+    }
+
+    /// Stage 2: answers every shot whose files and analyser are unchanged from the cache and
+    /// returns the rest, with their fingerprints.
+    fn split_cached(
+        &mut self,
+        store: &Store,
+        shots: Vec<Shot>,
+        model: Option<&dyn Model>,
+        options: &ScanOptions,
+        cancel: &CancelToken,
+    ) -> Result<Vec<(Shot, String)>> {
+        let total = shots.len();
+        self.progress(Stage::Checking, 0, total, true);
+        let analyser = analyser_tag(model);
+        let mut to_judge = Vec::new();
+        for (i, shot) in shots.into_iter().enumerate() {
+            if cancel.is_cancelled() {
+                break;
+            }
+            match fingerprint(&shot, &analyser) {
+                Ok(fp) => match store.cached(&shot.key, &fp)? {
+                    Some(report) => {
+                        self.summary.cached += 1;
+                        if options.skip_cached {
+                            self.summary.count(&report);
+                        } else {
+                            self.report(&report);
+                        }
+                    }
+                    None => to_judge.push((shot, fp)),
+                },
+                Err(error) => {
+                    let report = ShotReport::failed(
+                        shot.key.clone(),
+                        shot.primary.path.clone(),
+                        shot.files().map(|f| f.path.clone()).collect(),
+                        error,
+                    );
+                    self.report(&report);
+                }
+            }
+            self.progress(Stage::Checking, i + 1, total, false);
+        }
+        Ok(to_judge)
+    }
+
+    /// Stages 3 and 4: decodes and measures in parallel, lets the model re-judge in batches, and
+    /// stores what comes out in small transactions. Returns how many shots were judged.
+    fn judge_and_store(
+        &mut self,
+        store: &mut Store,
+        to_judge: &[(Shot, String)],
+        options: &ScanOptions,
+        cancel: &CancelToken,
+    ) -> Result<usize> {
+        let total = to_judge.len();
+        self.progress(Stage::Judging, 0, total, true);
+        let model = options.model.as_deref();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(options.threads.unwrap_or(0))
+            .thread_name(|i| format!("cull-judge-{i}"))
+            .build()
+            .map_err(|e| Error::Threads(e.to_string()))?;
+        let (tx, rx) = mpsc::sync_channel::<Judged>(64);
+        let mut pending = Vec::new();
+        let mut last_flush = Instant::now();
+        let mut done = 0usize;
+        std::thread::scope(|scope| -> Result<()> {
+            // Workers decode and measure in parallel; with a model, one thread batches whatever
+            // they have finished through the network, so inference overlaps decoding.
+            let worker_tx = match model {
+                Some(model) => {
+                    let (model_tx, model_rx) = mpsc::sync_channel::<Judged>(2 * MODEL_BATCH);
+                    scope.spawn(move || run_model_stage(model, &model_rx, &tx));
+                    model_tx
+                }
+                None => tx,
+            };
+            let with_input = model.is_some();
+            scope.spawn(move || {
+                pool.install(|| {
+                    to_judge
+                        .par_iter()
+                        .for_each_with(worker_tx, |tx, (shot, fp)| {
+                            if cancel.is_cancelled() {
+                                return;
+                            }
+                            let judged = judge_shot(shot, fp.clone(), with_input);
+                            // The receiver only goes away when storing failed; then there is
+                            // nobody to tell.
+                            let _ = tx.send(judged);
+                        });
+                });
+            });
+            for judged in rx {
+                let Judged {
+                    fingerprint: fp,
+                    report,
+                    cacheable,
+                    ..
+                } = judged;
+                done += 1;
+                self.summary.judged += 1;
+                // Reports go out once stored, so whoever hears of a shot can already read it
+                // back (its thumbnail, its row); uncacheable ones have nothing to wait for.
+                if cacheable {
+                    pending.push((report.key.clone(), fp, report));
+                } else {
+                    self.report(&report);
+                }
+                if pending.len() >= 64 || last_flush.elapsed() >= Duration::from_millis(300) {
+                    self.flush(store, &mut pending)?;
+                    last_flush = Instant::now();
+                }
+                self.progress(Stage::Judging, done, total, false);
+            }
+            Ok(())
+        })?;
+        self.flush(store, &mut pending)?;
+        Ok(done)
+    }
+
+    fn flush(
+        &mut self,
+        store: &mut Store,
+        pending: &mut Vec<(String, String, ShotReport)>,
+    ) -> Result<()> {
+        store.save(pending)?;
+        for (_, _, report) in pending.drain(..) {
+            self.report(&report);
+        }
+        Ok(())
+    }
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -644,6 +740,7 @@ mod tests {
             roots: vec![dir.path().to_path_buf()],
             threads: Some(2),
             model: None,
+            skip_cached: false,
         };
         let mut reports = Vec::new();
         let first = scan(
@@ -754,6 +851,7 @@ mod tests {
             roots: vec![dir.path().to_path_buf()],
             threads: Some(2),
             model: Some(ModelHandle(model.clone())),
+            skip_cached: false,
         };
         let mut reports = Vec::new();
         let summary = scan(
@@ -864,6 +962,7 @@ mod tests {
             roots: vec![dir.path().to_path_buf()],
             threads: Some(1),
             model: None,
+            skip_cached: false,
         };
         let result = scan(&mut store, &options, &NoProgress, &cancel, &mut |_| {});
         assert!(matches!(result, Err(Error::Cancelled)));

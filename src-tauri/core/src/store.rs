@@ -64,7 +64,7 @@ pub enum Decision {
 }
 
 impl Decision {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Keep => "keep",
             Self::Reject => "reject",
@@ -167,6 +167,13 @@ impl Store {
         Ok(Self { conn })
     }
 
+    /// Writes a consistent copy of the whole database to `path` (which must not exist).
+    pub fn copy_to(&self, path: &Path) -> Result<()> {
+        self.conn
+            .execute("VACUUM INTO ?1", params![path.to_string_lossy()])?;
+        Ok(())
+    }
+
     /// The cached report for a shot, if its files and the analyser are unchanged.
     pub fn cached(&self, key: &str, fingerprint: &str) -> Result<Option<ShotReport>> {
         let json: Option<String> = self
@@ -255,6 +262,14 @@ impl Store {
     /// Every stored shot, oldest first, with decisions.
     pub fn all_shots(&self) -> Result<Vec<StoredShot>> {
         self.query_shots("", [])
+    }
+
+    /// Every stored shot in `folder` or below it.
+    pub fn shots_under(&self, folder: &Path) -> Result<Vec<StoredShot>> {
+        // Keys start with the folder (see `library::group_into_shots`): a key range, on the index.
+        let prefix = format!("{}/", folder.display());
+        let end = format!("{}0", folder.display());
+        self.query_shots("WHERE s.key >= ?1 AND s.key < ?2", params![prefix, end])
     }
 
     pub fn shot(&self, id: i64) -> Result<Option<StoredShot>> {

@@ -43,9 +43,20 @@ pub enum WalkEntry {
 /// but reporting link loops and unreadable folders as entries instead of stopping. Hidden folders
 /// (`.git`, `.thumbnails`, trash folders) are skipped: they hold no photos the user curates.
 pub fn walk(roots: &[PathBuf], cancel: &CancelToken) -> Vec<WalkEntry> {
+    walk_to_depth(roots, usize::MAX, cancel)
+}
+
+/// Lists the photo files directly in `folders` (not below): what the watcher re-reads when files
+/// in a folder change, so a RAW+JPEG pair is found whole.
+pub fn walk_shallow(folders: &[PathBuf], cancel: &CancelToken) -> Vec<WalkEntry> {
+    walk_to_depth(folders, 1, cancel)
+}
+
+fn walk_to_depth(roots: &[PathBuf], depth: usize, cancel: &CancelToken) -> Vec<WalkEntry> {
     let mut entries = Vec::new();
     for root in roots {
         let walker = walkdir::WalkDir::new(root)
+            .max_depth(depth)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()

@@ -1,0 +1,117 @@
+//! What `cull` prints: the `--json` contract (one object per shot per line, shared by `scan` and
+//! `watch`), the human lines, and the summary.
+
+use std::io::Write;
+
+use anyhow::Result;
+use cull_core::{Decision, ScanSummary, ShotReport};
+use serde::Serialize;
+
+/// One `--json` line: the shot as judged, plus the user's own call (`null` when none).
+#[derive(Debug, Serialize)]
+struct Line<'a> {
+    #[serde(flatten)]
+    report: &'a ShotReport,
+    decision: Option<Decision>,
+}
+
+/// Prints a shot as a `--json` line, or, for people, a line when something is wrong with it.
+pub fn print_line(report: &ShotReport, decision: Option<Decision>, json: bool) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer(&mut out, &Line { report, decision })?;
+        out.write_all(b"\n")?;
+    } else {
+        human_line(&mut out, report, decision, false)?;
+    }
+    // A pipe (`cull watch | …`) hears of each shot as it is judged, not when a buffer fills.
+    out.flush()?;
+    Ok(())
+}
+
+/// Prints a shot the watcher judged: like [`print_line`], but people hear of every arrival, the
+/// clean ones too.
+pub fn print_arrival(report: &ShotReport, decision: Option<Decision>, json: bool) -> Result<()> {
+    if json {
+        return print_line(report, decision, json);
+    }
+    let mut out = std::io::stdout().lock();
+    human_line(&mut out, report, decision, true)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn human_line(
+    out: &mut impl Write,
+    report: &ShotReport,
+    decision: Option<Decision>,
+    always: bool,
+) -> Result<()> {
+    let yours = decision.map_or(String::new(), |d| format!("  [your call: {}]", d.as_str()));
+    match (report.judged(), report.error()) {
+        (Some(j), _) if j.reasons.is_empty() && decision.is_none() && !always => {}
+        (Some(j), _) => {
+            let reasons: Vec<String> = j
+                .reasons
+                .iter()
+                .map(|r| format!("{} ({:.0} %)", r.code, r.severity * 100.0))
+                .collect();
+            writeln!(
+                out,
+                "{:<6} {:>5.1}  {}  {}{yours}",
+                j.verdict.as_str(),
+                j.score,
+                report.path.display(),
+                reasons.join(", ")
+            )?;
+        }
+        (None, Some(e)) => writeln!(
+            out,
+            "error  {}  {}: {}",
+            report.path.display(),
+            e.kind,
+            e.message
+        )?,
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+pub fn summary_line(s: &ScanSummary) -> String {
+    let judged_rate = if s.elapsed_secs > 0.0 {
+        s.judged as f64 / s.elapsed_secs
+    } else {
+        0.0
+    };
+    format!(
+        "cull: {} shots ({} files): {} keep, {} review, {} reject, {} errors; {} from cache, {} judged in {:.1} s ({:.1} photos/s)",
+        s.shots, s.files, s.keep, s.review, s.reject, s.failed, s.cached, s.judged, s.elapsed_secs, judged_rate
+    )
+}
+
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_bytes_uses_decimal_units() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1_500_000), "1.5 MB");
+        assert_eq!(human_bytes(2_000_000_000), "2.0 GB");
+    }
+}

@@ -1,0 +1,36 @@
+use serde::{Deserialize, Serialize};
+
+use crate::judge::{decide, Sensitivities};
+use crate::model::Device;
+use crate::scan::{Outcome, ShotReport};
+
+/// What the user chose for a library, shared by the app and the CLI: its folders, how strict each
+/// reason is, and where the learned model runs. Stored as `settings.json` in the library's home.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The library folders, absolute; `cull watch` and the app watch every one.
+    pub folders: Vec<String>,
+    #[cfg_attr(feature = "ts", ts(type = "{ [key in ReasonCode]?: Sensitivity }"))]
+    pub sensitivity: Sensitivities,
+    pub device: Device,
+}
+
+impl Settings {
+    /// Whether `path` lies in one of the library folders.
+    pub fn in_library(&self, path: &std::path::Path) -> bool {
+        self.folders.iter().any(|folder| path.starts_with(folder))
+    }
+
+    /// The report with its verdict re-decided under these sensitivities: what the app shows and
+    /// what a clean-up acts on, from the CLI and the app alike.
+    pub fn apply(&self, mut report: ShotReport) -> ShotReport {
+        if let Outcome::Judged(judged) = &mut report.outcome {
+            let (score, verdict) = decide(&judged.reasons, &self.sensitivity);
+            judged.score = score;
+            judged.verdict = verdict;
+        }
+        report
+    }
+}
