@@ -27,6 +27,8 @@ pub enum Error {
     NoDataFolder,
     #[error("the library is busy: {holder} is running; try again when it is done")]
     Busy { holder: String },
+    #[error("this library was written by a newer Cull (database layout {found}; this one knows up to {known}): update Cull to open it")]
+    NewerLibrary { found: i64, known: i64 },
     #[error("watching folders: {0}")]
     Watch(String),
 }

@@ -4,6 +4,7 @@
 //! folder watcher collects only the folders where something changed and runs the rest
 //! ([`judge_collected`]); `cull explain` judges one file outside any library ([`judge_file`]).
 
+use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -18,7 +19,7 @@ use crate::library::{group_into_shots, walk, walk_shallow, FileKind, Shot, WalkE
 use crate::media::{decode_preview, ExifInfo};
 use crate::model::{Model, ModelHandle, ModelInfo, ModelInput, ModelOutput};
 use crate::progress::{CancelToken, Progress, ProgressSink, Stage, Throttle};
-use crate::store::Store;
+use crate::store::{Fresh, Store};
 use crate::ANALYSER_VERSION;
 
 /// How a scan runs.
@@ -73,6 +74,9 @@ impl JudgedShot {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+// Nearly every shot is judged: boxing the big variant would cost an allocation per shot to save
+// space only on the rare failure.
+#[allow(clippy::large_enum_variant)]
 pub enum Outcome {
     Judged(JudgedShot),
     Failed { error: FileError },
@@ -147,6 +151,8 @@ pub struct ScanSummary {
     pub cached: usize,
     /// Shots decoded and judged in this run.
     pub judged: usize,
+    /// Stored shots forgotten because their files left the library.
+    pub removed: usize,
     pub elapsed_secs: f64,
     pub cancelled: bool,
     /// Where the learned model ran, or why it could not (said once per scan).
@@ -218,7 +224,34 @@ pub fn scan(
     let mut run = Run::new(sink, on_report);
     run.progress(Stage::Walking, 0, 0, true);
     let collected = collect(&options.roots, cancel);
-    run.judge_collected(store, collected, options, cancel)
+    let seen: HashSet<String> = collected.shots.iter().map(|s| s.key.clone()).collect();
+    let mut summary = run.judge_collected(store, collected, options, cancel)?;
+    let roots: Vec<PathBuf> = options.roots.iter().map(|r| absolute(r)).collect();
+    summary.removed = forget_departed(store, &roots, &seen)?;
+    Ok(summary)
+}
+
+/// Forgets stored shots under `roots` that the walk no longer found and whose files are all gone
+/// (deleted, or moved out while Cull was not watching; a move inside the library was adopted by
+/// its new name already). Their decisions stay. A root that is missing altogether is an unplugged
+/// drive, not a deletion: nothing under it is forgotten.
+fn forget_departed(store: &mut Store, roots: &[PathBuf], seen: &HashSet<String>) -> Result<usize> {
+    let mut gone = Vec::new();
+    for root in roots.iter().filter(|r| r.is_dir()) {
+        for key in store.keys_under(root)? {
+            if seen.contains(&key) {
+                continue;
+            }
+            let departed = store
+                .shot_by_key(&key)?
+                .is_some_and(|s| s.report.files.iter().all(|f| !f.exists()));
+            if departed {
+                gone.push(key);
+            }
+        }
+    }
+    store.forget(&gone)?;
+    Ok(gone.len())
 }
 
 /// Stages 2–4 over shots already collected (by a scan, or by the watcher for the folders where
@@ -304,12 +337,12 @@ impl<'a> Run<'a> {
     /// returns the rest, with their fingerprints.
     fn split_cached(
         &mut self,
-        store: &Store,
+        store: &mut Store,
         shots: Vec<Shot>,
         model: Option<&dyn Model>,
         options: &ScanOptions,
         cancel: &CancelToken,
-    ) -> Result<Vec<(Shot, String)>> {
+    ) -> Result<Vec<ToJudge>> {
         let total = shots.len();
         self.progress(Stage::Checking, 0, total, true);
         let analyser = analyser_tag(model);
@@ -319,17 +352,36 @@ impl<'a> Run<'a> {
                 break;
             }
             match fingerprint(&shot, &analyser) {
-                Ok(fp) => match store.cached(&shot.key, &fp)? {
-                    Some(report) => {
-                        self.summary.cached += 1;
-                        if options.skip_cached {
-                            self.summary.count(&report);
-                        } else {
-                            self.report(&report);
+                Ok(fp) => {
+                    let mut known = store.cached(&shot.key, &fp)?;
+                    let mut content = None;
+                    let mut adopted = false;
+                    if known.is_none() {
+                        // New under this name: perhaps a renamed or moved photo the store knows.
+                        content = content_signature(&shot.primary.path);
+                        if let Some(content) = content {
+                            known = store.adopt(content, &shot, &fp, &analyser)?;
+                            adopted = known.is_some();
                         }
                     }
-                    None => to_judge.push((shot, fp)),
-                },
+                    match known {
+                        Some(report) => {
+                            self.summary.cached += 1;
+                            // A shot under a new name is news even to those who hear only of
+                            // what was judged.
+                            if options.skip_cached && !adopted {
+                                self.summary.count(&report);
+                            } else {
+                                self.report(&report);
+                            }
+                        }
+                        None => to_judge.push(ToJudge {
+                            shot,
+                            fingerprint: fp,
+                            content,
+                        }),
+                    }
+                }
                 Err(error) => {
                     let report = ShotReport::failed(
                         shot.key.clone(),
@@ -350,7 +402,7 @@ impl<'a> Run<'a> {
     fn judge_and_store(
         &mut self,
         store: &mut Store,
-        to_judge: &[(Shot, String)],
+        to_judge: &[ToJudge],
         options: &ScanOptions,
         cancel: &CancelToken,
     ) -> Result<usize> {
@@ -380,24 +432,23 @@ impl<'a> Run<'a> {
             let with_input = model.is_some();
             scope.spawn(move || {
                 pool.install(|| {
-                    to_judge
-                        .par_iter()
-                        .for_each_with(worker_tx, |tx, (shot, fp)| {
-                            if cancel.is_cancelled() {
-                                return;
-                            }
-                            let judged = judge_shot(shot, fp.clone(), with_input);
-                            // The receiver only goes away when storing failed; then there is
-                            // nobody to tell.
-                            let _ = tx.send(judged);
-                        });
+                    to_judge.par_iter().for_each_with(worker_tx, |tx, job| {
+                        if cancel.is_cancelled() {
+                            return;
+                        }
+                        let judged = judge_shot(job, with_input);
+                        // The receiver only goes away when storing failed; then there is
+                        // nobody to tell.
+                        let _ = tx.send(judged);
+                    });
                 });
             });
             for judged in rx {
                 let Judged {
-                    fingerprint: fp,
+                    fingerprint,
                     report,
                     cacheable,
+                    content,
                     ..
                 } = judged;
                 done += 1;
@@ -405,7 +456,12 @@ impl<'a> Run<'a> {
                 // Reports go out once stored, so whoever hears of a shot can already read it
                 // back (its thumbnail, its row); uncacheable ones have nothing to wait for.
                 if cacheable {
-                    pending.push((report.key.clone(), fp, report));
+                    pending.push(Fresh {
+                        key: report.key.clone(),
+                        fingerprint,
+                        content,
+                        report,
+                    });
                 } else {
                     self.report(&report);
                 }
@@ -421,14 +477,10 @@ impl<'a> Run<'a> {
         Ok(done)
     }
 
-    fn flush(
-        &mut self,
-        store: &mut Store,
-        pending: &mut Vec<(String, String, ShotReport)>,
-    ) -> Result<()> {
+    fn flush(&mut self, store: &mut Store, pending: &mut Vec<Fresh>) -> Result<()> {
         store.save(pending)?;
-        for (_, _, report) in pending.drain(..) {
-            self.report(&report);
+        for fresh in pending.drain(..) {
+            self.report(&fresh.report);
         }
         Ok(())
     }
@@ -463,6 +515,32 @@ pub fn version_of(fingerprint: &str) -> u64 {
     crate::store::fnv1a_53(fingerprint)
 }
 
+/// Bytes read from each end of a file for its content signature.
+const SIGNATURE_SPAN: u64 = 64 * 1024;
+
+/// What a photo is, whatever its name: its size and a hash of its first and last 64 KiB (EXIF,
+/// capture time and the start of the image are in the head; the end of the image in the tail).
+/// Equal signatures under different names mean the same file renamed, moved or copied. `None`
+/// when the file cannot be read.
+pub fn content_signature(path: &Path) -> Option<i64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    let mut hash = crate::store::Fnv1a::new();
+    hash.write(&size.to_le_bytes());
+    let mut buf = vec![0u8; SIGNATURE_SPAN.min(size) as usize];
+    file.read_exact(&mut buf).ok()?;
+    hash.write(&buf);
+    if size > SIGNATURE_SPAN {
+        let tail = (size - SIGNATURE_SPAN).max(SIGNATURE_SPAN);
+        file.seek(SeekFrom::Start(tail)).ok()?;
+        buf.clear();
+        file.read_to_end(&mut buf).ok()?;
+        hash.write(&buf);
+    }
+    Some(hash.finish() as i64)
+}
+
 /// Identifies the exact state of a shot's files for the cache: the analyser plus each file's
 /// path, size and modification time.
 fn fingerprint(shot: &Shot, analyser: &str) -> Result<String, FileError> {
@@ -484,9 +562,17 @@ fn fingerprint(shot: &Shot, analyser: &str) -> Result<String, FileError> {
     Ok(fp)
 }
 
+/// A shot that has no fresh verdict, with what the cache check learnt of it.
+struct ToJudge {
+    shot: Shot,
+    fingerprint: String,
+    content: Option<i64>,
+}
+
 /// A shot on its way from the workers to the store.
 struct Judged {
     fingerprint: String,
+    content: Option<i64>,
     report: ShotReport,
     /// A permission problem can be fixed without touching the file, so it is not cached.
     cacheable: bool,
@@ -496,7 +582,13 @@ struct Judged {
 
 /// Judges a shot from its primary file, falling back to the other files of the pair when the
 /// primary cannot be decoded.
-fn judge_shot(shot: &Shot, fingerprint: String, with_input: bool) -> Judged {
+fn judge_shot(job: &ToJudge, with_input: bool) -> Judged {
+    let ToJudge {
+        shot,
+        fingerprint,
+        content,
+    } = job;
+    let fingerprint = fingerprint.clone();
     let files: Vec<PathBuf> = shot.files().map(|f| f.path.clone()).collect();
     let mut first_error = None;
     for file in shot.files() {
@@ -513,6 +605,7 @@ fn judge_shot(shot: &Shot, fingerprint: String, with_input: bool) -> Judged {
                 };
                 return Judged {
                     fingerprint,
+                    content: *content,
                     report,
                     cacheable: true,
                     for_model: judged.input.map(|i| (judged.measurements, i)),
@@ -528,6 +621,7 @@ fn judge_shot(shot: &Shot, fingerprint: String, with_input: bool) -> Judged {
     let cacheable = error.kind != FileErrorKind::Unreadable;
     Judged {
         fingerprint,
+        content: None,
         report: ShotReport::failed(shot.key.clone(), shot.primary.path.clone(), files, error),
         cacheable,
         for_model: None,
@@ -949,6 +1043,123 @@ mod tests {
         assert!(judged_with(Vec::new(), false)
             .taken_back(&measured_only)
             .is_empty());
+    }
+
+    fn scan_dir(store: &mut Store, root: &Path) -> (ScanSummary, Vec<ShotReport>) {
+        let options = ScanOptions {
+            roots: vec![root.to_path_buf()],
+            threads: Some(2),
+            ..ScanOptions::default()
+        };
+        let mut reports = Vec::new();
+        let summary = scan(
+            store,
+            &options,
+            &NoProgress,
+            &CancelToken::new(),
+            &mut |r| reports.push(r.clone()),
+        )
+        .expect("scan");
+        (summary, reports)
+    }
+
+    /// Regression: a shot's identity was its path, so renaming or moving a photo lost its verdict
+    /// and the user's decision.
+    #[test]
+    fn a_renamed_or_moved_photo_keeps_its_verdict_and_decision_without_decoding() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("library");
+        std::fs::create_dir_all(root.join("2024")).expect("mkdir");
+        write_photo(&root.join("a.jpg"), 1);
+        write_photo(&root.join("b.jpg"), 2);
+        let mut store = Store::open_in_memory().expect("store");
+        let (_, reports) = scan_dir(&mut store, &root);
+        let a = reports
+            .iter()
+            .find(|r| r.path.ends_with("a.jpg"))
+            .expect("a");
+        store
+            .set_decision(&a.key, Some(crate::Decision::Keep))
+            .expect("decide");
+        let verdict = a.judged().expect("judged").clone();
+
+        std::fs::rename(root.join("a.jpg"), root.join("2024/trip.jpg")).expect("move");
+        let (summary, reports) = scan_dir(&mut store, &root);
+        assert_eq!(
+            (summary.judged, summary.cached, summary.removed),
+            (0, 2, 0),
+            "nothing decoded, nothing lost"
+        );
+        let moved = reports
+            .iter()
+            .find(|r| r.path.ends_with("2024/trip.jpg"))
+            .expect("the moved photo is listed under its new name");
+        assert_eq!(moved.judged(), Some(&verdict));
+        assert_eq!(
+            store.decision(&moved.key).expect("read"),
+            Some(crate::Decision::Keep)
+        );
+        assert_eq!(
+            store.all_shots().expect("all").len(),
+            2,
+            "no ghost of the old name"
+        );
+        let id = crate::shot_id(&moved.key);
+        assert!(store.thumbnail(id).expect("thumb").is_some());
+
+        // A copy beside the original is another shot, judged on its own.
+        std::fs::copy(root.join("b.jpg"), root.join("b copy.jpg")).expect("copy");
+        let (summary, _) = scan_dir(&mut store, &root);
+        assert_eq!((summary.judged, summary.cached), (1, 2));
+    }
+
+    #[test]
+    fn a_deleted_photo_is_forgotten_but_an_unplugged_folder_forgets_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("library");
+        std::fs::create_dir_all(&root).expect("mkdir");
+        write_photo(&root.join("a.jpg"), 1);
+        write_photo(&root.join("b.jpg"), 2);
+        let mut store = Store::open_in_memory().expect("store");
+        scan_dir(&mut store, &root);
+        std::fs::remove_file(root.join("a.jpg")).expect("delete");
+        let (summary, _) = scan_dir(&mut store, &root);
+        assert_eq!(summary.removed, 1);
+        assert_eq!(store.all_shots().expect("all").len(), 1);
+
+        // The whole folder missing (a drive unplugged): the scan finds nothing, forgets nothing.
+        std::fs::rename(&root, dir.path().join("elsewhere")).expect("unplug");
+        let options = ScanOptions {
+            roots: vec![root.clone()],
+            ..ScanOptions::default()
+        };
+        let summary = scan(
+            &mut store,
+            &options,
+            &NoProgress,
+            &CancelToken::new(),
+            &mut |_| {},
+        )
+        .expect("scan");
+        assert_eq!(summary.removed, 0);
+        assert_eq!(store.all_shots().expect("all").len(), 1);
+    }
+
+    #[test]
+    fn content_signatures_tell_files_apart_by_content_not_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        let mut other = big.clone();
+        *other.last_mut().expect("bytes") ^= 1;
+        std::fs::write(dir.path().join("a"), &big).expect("write");
+        std::fs::write(dir.path().join("b"), &big).expect("write");
+        std::fs::write(dir.path().join("c"), &other).expect("write");
+        std::fs::write(dir.path().join("small"), b"tiny").expect("write");
+        let sig = |n: &str| content_signature(&dir.path().join(n));
+        assert_eq!(sig("a"), sig("b"));
+        assert_ne!(sig("a"), sig("c"), "the tail counts");
+        assert!(sig("small").is_some());
+        assert_eq!(sig("missing"), None);
     }
 
     #[test]

@@ -9,7 +9,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::error::{Error, Result};
 use crate::scan::ShotReport;
 
-const SCHEMA_VERSION: i64 = 3;
+/// The database layout this build writes; older layouts are migrated step by step on open
+/// (see [`Store::init`]), a newer one is refused rather than misread.
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS shots (
@@ -54,6 +56,31 @@ CREATE TABLE IF NOT EXISTS trashed (
 );
 ";
 
+/// The keys of shots in `folder` or below, as a range: keys start with the folder (see
+/// `library::group_into_shots`), so the primary-key index answers without a scan.
+fn key_range(folder: &Path) -> (String, String) {
+    let folder = folder.display().to_string();
+    let folder = folder.trim_end_matches('/');
+    (format!("{folder}/"), format!("{folder}0"))
+}
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
+    Ok(conn
+        .prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
+        .exists(params![table, column])?)
+}
+
+/// A freshly judged shot on its way into the store.
+#[derive(Debug, Clone)]
+pub struct Fresh {
+    pub key: String,
+    /// The cache fingerprint (analyser + each file's path, size and time).
+    pub fingerprint: String,
+    /// The primary file's content signature ([`crate::scan::content_signature`]), when read.
+    pub content: Option<i64>,
+    pub report: ShotReport,
+}
+
 /// A user's call on a shot; it always wins over Cull's verdict.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -89,12 +116,30 @@ pub fn shot_id(key: &str) -> i64 {
 
 /// A 53-bit FNV-1a hash: stable across runs and exact as a JavaScript number.
 pub(crate) fn fnv1a_53(text: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    let mut hash = Fnv1a::new();
+    hash.write(text.as_bytes());
+    hash.finish() & ((1 << 53) - 1)
+}
+
+/// 64-bit FNV-1a, fed in pieces: stable across runs and platforms (unlike `std`'s hashers).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv1a(u64);
+
+impl Fnv1a {
+    pub(crate) fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
     }
-    hash & ((1 << 53) - 1)
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    pub(crate) fn finish(self) -> u64 {
+        self.0
+    }
 }
 
 /// A stored shot with its id (see [`shot_id`]) and the user's decision.
@@ -148,22 +193,45 @@ impl Store {
         Self::init(Connection::open_in_memory()?)
     }
 
-    fn init(conn: Connection) -> Result<Self> {
-        conn.execute_batch(SCHEMA)?;
+    fn init(mut conn: Connection) -> Result<Self> {
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::NewerLibrary {
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        // The base tables (as of schema 2), then each later step once, all in one transaction:
+        // a migration cut off by a crash leaves the old layout, never half of the new one.
+        let tx = conn.transaction()?;
+        tx.execute_batch(SCHEMA)?;
         // Schema 3 journals clean-ups: databases from before it get the column, their rows moved.
-        let has_state = conn
-            .prepare("SELECT 1 FROM pragma_table_info('trashed') WHERE name = 'state'")?
-            .exists([])?;
-        if !has_state {
-            conn.execute_batch(
+        if !has_column(&tx, "trashed", "state")? {
+            tx.execute_batch(
                 "ALTER TABLE trashed ADD COLUMN state TEXT NOT NULL DEFAULT 'moved'
                  CHECK (state IN ('pending', 'moved'))",
             )?;
         }
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version < SCHEMA_VERSION {
-            conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        // Schema 4: typed columns for what queries sort and group by, and the content signature
+        // that lets a renamed or moved photo keep its verdict and decision.
+        if !has_column(&tx, "shots", "content")? {
+            tx.execute_batch(
+                "ALTER TABLE shots ADD COLUMN content INTEGER;
+                 ALTER TABLE shots ADD COLUMN captured TEXT;
+                 ALTER TABLE shots ADD COLUMN camera TEXT;
+                 UPDATE shots SET camera = json_extract(report, '$.exif.camera'),
+                   captured = replace(substr(json_extract(report, '$.exif.capture_time'), 1, 10),
+                     ':', '-') || substr(json_extract(report, '$.exif.capture_time'), 11, 9);",
+            )?;
         }
+        tx.execute_batch(
+            "CREATE INDEX IF NOT EXISTS shots_by_content ON shots(content);
+             CREATE INDEX IF NOT EXISTS shots_by_captured ON shots(captured);",
+        )?;
+        if version < SCHEMA_VERSION {
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        }
+        tx.commit()?;
         Ok(Self { conn })
     }
 
@@ -192,16 +260,19 @@ impl Store {
         }))
     }
 
-    /// Saves reports in one transaction.
-    pub fn save(&mut self, reports: &[(String, String, ShotReport)]) -> Result<()> {
+    /// Saves freshly judged shots in one transaction.
+    pub fn save(&mut self, shots: &[Fresh]) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO shots (key, path, fingerprint, verdict, score, report, judged_at, id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO shots (key, path, fingerprint, verdict, score, report, judged_at, id,
+                   content, captured, camera)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT(key) DO UPDATE SET path = excluded.path,
                    fingerprint = excluded.fingerprint, verdict = excluded.verdict,
-                   score = excluded.score, report = excluded.report, judged_at = excluded.judged_at",
+                   score = excluded.score, report = excluded.report, judged_at = excluded.judged_at,
+                   content = excluded.content, captured = excluded.captured,
+                   camera = excluded.camera",
             )?;
             let now = now_secs();
             let mut thumb = tx.prepare_cached(
@@ -212,7 +283,13 @@ impl Store {
                 "INSERT INTO embeddings (key, model, vector) VALUES (?1, ?2, ?3)
                  ON CONFLICT(key) DO UPDATE SET model = excluded.model, vector = excluded.vector",
             )?;
-            for (key, fingerprint, report) in reports {
+            for Fresh {
+                key,
+                fingerprint,
+                content,
+                report,
+            } in shots
+            {
                 if let Some(jpeg) = &report.thumbnail {
                     thumb.execute(params![key, jpeg])?;
                 }
@@ -234,12 +311,98 @@ impl Store {
                     judged.map(|j| f64::from(j.score)),
                     serde_json::to_string(report)?,
                     now,
-                    shot_id(key)
+                    shot_id(key),
+                    content,
+                    judged.and_then(|j| j.exif.captured_at()),
+                    judged.and_then(|j| j.exif.camera.clone()),
                 ])?;
             }
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// A shot that arrived under a new name with the content of a stored shot whose files are all
+    /// gone is that shot, renamed or moved: its row, thumbnail, embedding and the user's decision
+    /// move to the new key. When the stored verdict was made by this `analyser`, it is reused (no
+    /// decoding) and returned; otherwise only the decision moves and the shot is judged anew.
+    pub fn adopt(
+        &mut self,
+        content: i64,
+        shot: &crate::library::Shot,
+        fingerprint: &str,
+        analyser: &str,
+    ) -> Result<Option<ShotReport>> {
+        let candidates: Vec<(String, String, String)> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT key, fingerprint, report FROM shots WHERE content = ?1 AND key != ?2",
+            )?;
+            let rows = stmt.query_map(params![content, shot.key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for (old_key, old_fingerprint, json) in candidates {
+            let old: ShotReport = serde_json::from_str(&json)?;
+            if old.files.iter().any(|f| f.exists()) {
+                // A copy, not a move: the original is still there (duplicates are another matter).
+                continue;
+            }
+            let tx = self.conn.transaction()?;
+            tx.execute(
+                "UPDATE decisions SET key = ?2 WHERE key = ?1
+                 AND NOT EXISTS (SELECT 1 FROM decisions WHERE key = ?2)",
+                params![old_key, shot.key],
+            )?;
+            let same_analyser = old_fingerprint.split('|').next() == Some(analyser);
+            let adopted = if same_analyser {
+                let report = ShotReport {
+                    key: shot.key.clone(),
+                    path: shot.primary.path.clone(),
+                    files: shot.files().map(|f| f.path.clone()).collect(),
+                    version: crate::scan::version_of(fingerprint),
+                    ..old
+                };
+                for table in ["shots", "thumbnails", "embeddings"] {
+                    tx.execute(
+                        &format!("DELETE FROM {table} WHERE key = ?1"),
+                        params![shot.key],
+                    )?;
+                    tx.execute(
+                        &format!("UPDATE {table} SET key = ?2 WHERE key = ?1"),
+                        params![old_key, shot.key],
+                    )?;
+                }
+                tx.execute(
+                    "UPDATE shots SET id = ?2, path = ?3, fingerprint = ?4, report = ?5,
+                       judged_at = ?6 WHERE key = ?1",
+                    params![
+                        shot.key,
+                        shot_id(&shot.key),
+                        report.path.to_string_lossy(),
+                        fingerprint,
+                        serde_json::to_string(&report)?,
+                        now_secs()
+                    ],
+                )?;
+                Some(report)
+            } else {
+                None
+            };
+            tx.commit()?;
+            return Ok(adopted);
+        }
+        Ok(None)
+    }
+
+    /// The keys of every stored shot in `folder` or below it (cheap: the key index alone).
+    pub fn keys_under(&self, folder: &Path) -> Result<Vec<String>> {
+        let (prefix, end) = key_range(folder);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key FROM shots WHERE key >= ?1 AND key < ?2")?;
+        let rows = stmt.query_map(params![prefix, end], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The model's embedding of a shot, if a model judged it.
@@ -266,10 +429,15 @@ impl Store {
 
     /// Every stored shot in `folder` or below it.
     pub fn shots_under(&self, folder: &Path) -> Result<Vec<StoredShot>> {
-        // Keys start with the folder (see `library::group_into_shots`): a key range, on the index.
-        let prefix = format!("{}/", folder.display());
-        let end = format!("{}0", folder.display());
+        let (prefix, end) = key_range(folder);
         self.query_shots("WHERE s.key >= ?1 AND s.key < ?2", params![prefix, end])
+    }
+
+    pub fn shot_by_key(&self, key: &str) -> Result<Option<StoredShot>> {
+        Ok(self
+            .query_shots("WHERE s.key = ?1", [key])?
+            .into_iter()
+            .next())
     }
 
     pub fn shot(&self, id: i64) -> Result<Option<StoredShot>> {
@@ -504,6 +672,73 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A database as the release before schema 4 wrote it (`tests/fixtures/libraries`, made by
+    /// `cull scan` of that release, with a decision as its app recorded it) opens, migrates and
+    /// keeps every verdict and decision.
+    #[test]
+    fn a_database_written_by_the_schema_3_release_migrates_and_keeps_its_decisions() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("library.db");
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/libraries/schema-3.db"),
+            &db,
+        )
+        .expect("copy the fixture");
+        let store = Store::open(&db).expect("opens and migrates");
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, SCHEMA_VERSION);
+        let integrity: String = store
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("check");
+        assert_eq!(integrity, "ok");
+        let shots = store.all_shots().expect("old reports still read");
+        assert_eq!(shots.len(), 2);
+        let decided: Vec<_> = shots.iter().filter_map(|s| s.decision).collect();
+        assert_eq!(decided, vec![Decision::Reject], "the decision survived");
+        // The typed columns were filled from the old reports.
+        let captured: Vec<Option<String>> = store
+            .conn
+            .prepare("SELECT captured FROM shots ORDER BY key")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        let expected: Vec<Option<String>> = shots
+            .iter()
+            .map(|s| s.report.judged().and_then(|j| j.exif.captured_at()))
+            .collect();
+        assert_eq!(
+            captured.iter().flatten().count(),
+            expected.iter().flatten().count()
+        );
+        drop(store);
+        // Opening again is a no-op.
+        Store::open(&db).expect("reopens");
+    }
+
+    #[test]
+    fn a_database_from_a_newer_cull_is_refused_not_misread() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("library.db");
+        {
+            let conn = Connection::open(&db).expect("create");
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .expect("version");
+        }
+        match Store::open(&db) {
+            Err(Error::NewerLibrary { found, known }) => {
+                assert_eq!((found, known), (SCHEMA_VERSION + 1, SCHEMA_VERSION))
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
 
     #[test]
     fn decisions_can_be_set_changed_and_cleared() {

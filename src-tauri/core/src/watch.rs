@@ -187,16 +187,20 @@ pub fn watch(
         }
         if !touched.is_empty() {
             let batch = std::mem::take(&mut touched);
+            let quiet = options.quiet;
             match judge_batch(
                 library,
                 &folders,
                 batch,
                 &scan_options,
+                quiet,
                 sink,
                 cancel,
                 on_change,
             ) {
-                Ok(()) => on_change(Change::Idle),
+                Ok(held_back) if held_back.is_empty() => on_change(Change::Idle),
+                // Files still being written: their folders are looked at again shortly.
+                Ok(held_back) => touched = held_back,
                 Err(Error::Cancelled) => {}
                 Err(err) => return Err(err),
             }
@@ -227,17 +231,32 @@ fn wait_for_library(
     })
 }
 
+/// Whether every file of the shot has been left alone for `quiet`: the OS tells of a file when
+/// it is created, long before a slow copy has finished writing it.
+fn settled(shot: &crate::library::Shot, quiet: Duration) -> bool {
+    shot.files().all(|file| {
+        std::fs::metadata(&file.path)
+            .and_then(|m| m.modified())
+            // A time in the future is a copy that kept the camera's (wrong) clock: done writing.
+            .map_or(true, |modified| {
+                modified.elapsed().map_or(true, |age| age >= quiet)
+            })
+    })
+}
+
 /// Judges what arrived or changed in the touched folders, then forgets stored shots whose files
-/// are all gone from them.
+/// are all gone from them. Returns the folders of photos still being written, to look at again.
+#[allow(clippy::too_many_arguments)]
 fn judge_batch(
     library: &mut Library,
     roots: &[PathBuf],
     touched: Touched,
     options: &ScanOptions,
+    quiet: Duration,
     sink: &dyn ProgressSink,
     cancel: &CancelToken,
     on_change: &mut dyn FnMut(Change<'_>),
-) -> Result<()> {
+) -> Result<Touched> {
     let _job = wait_for_library(library, cancel, on_change)?;
     let folders: Vec<PathBuf> = touched
         .folders
@@ -251,11 +270,37 @@ fn judge_batch(
         .filter(|t| t.is_dir())
         .cloned()
         .collect();
+    // What the store held in the touched places before, to tell afterwards who left (deleted, or
+    // adopted under a new name by the judging). A library folder that is itself missing is an
+    // unplugged drive or an unmounted share, not a deletion: nothing stored under it is forgotten.
+    let live_root = |path: &Path| roots.iter().any(|r| path.starts_with(r) && r.is_dir());
+    let mut before = BTreeMap::new();
+    let places = (touched.folders.iter().map(|f| (f, false)))
+        .chain(touched.gone.iter().map(|g| (g, true)))
+        .chain(touched.trees.iter().map(|t| (t, true)));
+    for (place, below) in places {
+        if !live_root(place) {
+            continue;
+        }
+        for stored in library.store().shots_under(place)? {
+            if below || stored.report.path.parent() == Some(place.as_path()) {
+                before.insert(stored.report.key.clone(), stored.report);
+            }
+        }
+    }
+
     let mut shots = BTreeMap::new();
     let mut unlisted = Vec::new();
+    let mut held_back = Touched::default();
     for part in [collect_folders(&folders, cancel), collect(&trees, cancel)] {
         // A folder read shallow may also lie in a tree read whole: each shot is judged once.
         for shot in part.shots {
+            if !settled(&shot, quiet) {
+                if let Some(parent) = shot.primary.path.parent() {
+                    held_back.folders.insert(parent.to_path_buf());
+                }
+                continue;
+            }
             shots.entry(shot.key.clone()).or_insert(shot);
         }
         unlisted.extend(part.unlisted);
@@ -272,24 +317,15 @@ fn judge_batch(
         &mut |report| on_change(Change::Judged(report)),
     )?;
 
-    // Departures. A library folder that is itself missing is an unplugged drive or an unmounted
-    // share, not a deletion: nothing stored under it is forgotten.
-    let live_root = |path: &Path| roots.iter().any(|r| path.starts_with(r) && r.is_dir());
-    let mut checked: Vec<(&Path, bool)> = Vec::new();
-    checked.extend(touched.folders.iter().map(|f| (f.as_path(), false)));
-    checked.extend(touched.gone.iter().map(|g| (g.as_path(), true)));
-    checked.extend(touched.trees.iter().map(|t| (t.as_path(), true)));
     let mut gone = Vec::new();
-    for (place, below) in checked {
-        if !live_root(place) {
-            continue;
-        }
-        for stored in library.store().shots_under(place)? {
-            let report = &stored.report;
-            let here = below || report.path.parent() == Some(place);
-            if here && report.files.iter().all(|f| !f.exists()) {
-                gone.push((report.key.clone(), report.path.clone()));
-            }
+    for (key, report) in before {
+        let left = match library.store().shot_by_key(&key)? {
+            // Adopted under a new name while judging.
+            None => true,
+            Some(now) => now.report.files.iter().all(|f| !f.exists()),
+        };
+        if left {
+            gone.push((key, report.path));
         }
     }
     gone.sort();
@@ -299,5 +335,184 @@ fn judge_batch(
     for (key, path) in &gone {
         on_change(Change::Removed { key, path });
     }
-    Ok(())
+    Ok(held_back)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    use super::*;
+    use crate::progress::NoProgress;
+
+    /// What the watcher said, owned, in order.
+    #[derive(Debug, Clone, PartialEq)]
+    enum Heard {
+        Ready,
+        Judged(PathBuf, bool),
+        Removed(PathBuf),
+    }
+
+    struct Running {
+        heard: Arc<Mutex<Vec<Heard>>>,
+        cancel: CancelToken,
+        thread: Option<std::thread::JoinHandle<Result<()>>>,
+    }
+
+    impl Running {
+        fn start(home: &Path, folder: &Path) -> Self {
+            let heard = Arc::new(Mutex::new(Vec::new()));
+            let cancel = CancelToken::new();
+            let (h, c, home, folder) = (
+                heard.clone(),
+                cancel.clone(),
+                home.to_path_buf(),
+                folder.to_path_buf(),
+            );
+            let thread = std::thread::spawn(move || {
+                let mut library = Library::open(&home)?;
+                let options = WatchOptions {
+                    folders: vec![folder],
+                    quiet: Duration::from_millis(300),
+                    threads: Some(1),
+                    ..WatchOptions::default()
+                };
+                watch(&mut library, &options, &NoProgress, &c, &mut |change| {
+                    let heard = match change {
+                        Change::Ready => Heard::Ready,
+                        Change::Judged(r) => Heard::Judged(r.path.clone(), r.judged().is_some()),
+                        Change::Removed { path, .. } => Heard::Removed(path.to_path_buf()),
+                        _ => return,
+                    };
+                    h.lock().expect("lock").push(heard);
+                })
+            });
+            let running = Self {
+                heard,
+                cancel,
+                thread: Some(thread),
+            };
+            running.wait_for(|h| h.contains(&Heard::Ready));
+            running
+        }
+
+        fn wait_for(&self, done: impl Fn(&[Heard]) -> bool) -> Vec<Heard> {
+            let until = Instant::now() + Duration::from_secs(20);
+            loop {
+                let heard = self.heard.lock().expect("lock").clone();
+                if done(&heard) {
+                    return heard;
+                }
+                assert!(Instant::now() < until, "not heard in time: {heard:?}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+
+        fn stop(mut self) {
+            self.cancel.cancel();
+            if let Some(thread) = self.thread.take() {
+                thread
+                    .join()
+                    .expect("joins")
+                    .expect("watched without error");
+            }
+        }
+    }
+
+    fn photo(seed: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(320, 240, |x, y| {
+            let v = ((x * 7 + y * 13 + seed) % 200 + 30) as u8;
+            image::Rgb([v, v / 2 + 40, 255 - v])
+        });
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
+            .encode_image(&img)
+            .expect("encode");
+        bytes
+    }
+
+    fn judged(heard: &[Heard], name: &str) -> usize {
+        heard
+            .iter()
+            .filter(|h| matches!(h, Heard::Judged(p, _) if p.ends_with(name)))
+            .count()
+    }
+
+    #[test]
+    fn arrivals_are_judged_renames_keep_their_decision_and_departures_are_forgotten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home");
+        let folder = dir.path().join("photos");
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        let running = Running::start(&home, &folder);
+
+        std::fs::write(folder.join("a.jpg"), photo(1)).expect("arrive");
+        running.wait_for(|h| judged(h, "a.jpg") == 1);
+        let library = Library::open(&home).expect("open");
+        let stored = library.store().all_shots().expect("all");
+        assert_eq!(stored.len(), 1, "stored before it was told");
+        library
+            .store()
+            .set_decision(&stored[0].report.key, Some(crate::Decision::Reject))
+            .expect("decide");
+
+        // A folder moved in whole, with a photo inside.
+        let outside = dir.path().join("card");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        std::fs::write(outside.join("c.jpg"), photo(3)).expect("write");
+        std::fs::rename(&outside, folder.join("card")).expect("move in");
+        running.wait_for(|h| judged(h, "card/c.jpg") == 1);
+
+        std::fs::rename(folder.join("a.jpg"), folder.join("keeper.jpg")).expect("rename");
+        let heard = running.wait_for(|h| {
+            judged(h, "keeper.jpg") == 1 && h.contains(&Heard::Removed(folder.join("a.jpg")))
+        });
+        assert_eq!(judged(&heard, "a.jpg"), 1, "not judged again");
+        let renamed = library
+            .store()
+            .all_shots()
+            .expect("all")
+            .into_iter()
+            .find(|s| s.report.path.ends_with("keeper.jpg"))
+            .expect("stored under the new name");
+        assert_eq!(renamed.decision, Some(crate::Decision::Reject));
+
+        std::fs::remove_file(folder.join("keeper.jpg")).expect("delete");
+        running.wait_for(|h| h.contains(&Heard::Removed(folder.join("keeper.jpg"))));
+        std::fs::remove_dir_all(folder.join("card")).expect("delete a folder");
+        running.wait_for(|h| h.contains(&Heard::Removed(folder.join("card/c.jpg"))));
+        assert!(library.store().all_shots().expect("all").is_empty());
+        running.stop();
+    }
+
+    /// A card import writes a photo in pieces: it is judged once, whole, not as a truncated file.
+    #[test]
+    fn a_photo_still_being_written_is_judged_once_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home");
+        let folder = dir.path().join("photos");
+        std::fs::create_dir_all(&folder).expect("mkdir");
+        let running = Running::start(&home, &folder);
+        let bytes = photo(5);
+        {
+            use std::io::Write;
+            let mut file = std::fs::File::create(folder.join("slow.jpg")).expect("create");
+            for chunk in bytes.chunks(bytes.len() / 8 + 1) {
+                file.write_all(chunk).expect("write");
+                file.flush().expect("flush");
+                // Shorter than the quiet time: the file is never left alone half-written.
+                std::thread::sleep(Duration::from_millis(120));
+            }
+        }
+        let heard = running.wait_for(|h| judged(h, "slow.jpg") >= 1);
+        std::thread::sleep(Duration::from_millis(800));
+        let heard_later = running.heard.lock().expect("lock").clone();
+        assert_eq!(judged(&heard_later, "slow.jpg"), 1, "{heard_later:?}");
+        assert!(
+            heard.contains(&Heard::Judged(folder.join("slow.jpg"), true)),
+            "judged whole: {heard:?}"
+        );
+        running.stop();
+    }
 }

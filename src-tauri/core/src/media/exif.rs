@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 pub struct ExifInfo {
     /// `DateTimeOriginal` as written by the camera (`YYYY:MM:DD HH:MM:SS`).
     pub capture_time: Option<String>,
+    /// `SubSecTimeOriginal`: the fraction of the second, as digits ("07" is 0.07 s), which tells
+    /// the frames of a burst apart.
+    #[serde(default)]
+    pub capture_subsec: Option<String>,
     /// Make and model, e.g. "Canon EOS 5D".
     pub camera: Option<String>,
     pub lens: Option<String>,
@@ -25,6 +29,29 @@ pub struct ExifInfo {
 impl ExifInfo {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// The capture time as text that sorts like time, sub-seconds included:
+    /// `YYYY-MM-DD HH:MM:SS.fff` (the fraction only when the camera wrote one).
+    pub fn captured_at(&self) -> Option<String> {
+        let raw = self.capture_time.as_deref()?.trim();
+        let (date, time) = raw.split_once([' ', 'T'])?;
+        let date = date.replace(':', "-");
+        let ok = date.len() == 10 && time.len() >= 8;
+        if !ok {
+            return None;
+        }
+        let mut at = format!("{date} {}", &time[..8]);
+        if let Some(sub) = self
+            .capture_subsec
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        {
+            at.push('.');
+            at.push_str(sub);
+        }
+        Some(at)
     }
 }
 
@@ -72,6 +99,7 @@ fn from_parsed(parsed: Result<exif::Exif, exif::Error>) -> ExifInfo {
     };
     ExifInfo {
         capture_time: text(Tag::DateTimeOriginal).or_else(|| text(Tag::DateTime)),
+        capture_subsec: text(Tag::SubSecTimeOriginal).or_else(|| text(Tag::SubSecTime)),
         camera,
         lens: text(Tag::LensModel),
         exposure_time: number(Tag::ExposureTime),
@@ -116,5 +144,36 @@ mod tests {
     fn garbage_exif_gives_empty_info_not_an_error() {
         assert!(read_exif(b"II*\0garbage".to_vec()).is_empty());
         assert!(read_exif(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn capture_time_sorts_as_text_with_sub_seconds() {
+        let at = |time: &str, sub: Option<&str>| ExifInfo {
+            capture_time: Some(time.into()),
+            capture_subsec: sub.map(Into::into),
+            ..ExifInfo::default()
+        };
+        assert_eq!(
+            at("2024:05:01 14:03:22", Some("07"))
+                .captured_at()
+                .as_deref(),
+            Some("2024-05-01 14:03:22.07")
+        );
+        assert_eq!(
+            at("2024:05:01 14:03:22", None).captured_at().as_deref(),
+            Some("2024-05-01 14:03:22")
+        );
+        // Two frames of one second of a burst keep their order.
+        assert!(
+            at("2024:05:01 14:03:22", Some("07")).captured_at()
+                < at("2024:05:01 14:03:22", Some("52")).captured_at()
+        );
+        assert_eq!(at("sometime", Some("1")).captured_at(), None);
+        assert_eq!(
+            at("2024:05:01 14:03:22", Some("x"))
+                .captured_at()
+                .as_deref(),
+            Some("2024-05-01 14:03:22")
+        );
     }
 }
