@@ -3,29 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use cull_tests::{cull, defocus, encode_jpeg, load_photo, scan_json, underexpose, write_jpeg};
-
-struct Sandbox {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    library: PathBuf,
-    db: PathBuf,
-    data_home: PathBuf,
-}
-
-fn sandbox() -> Sandbox {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path().to_path_buf();
-    let library = root.join("library");
-    std::fs::create_dir_all(&library).expect("mkdir");
-    Sandbox {
-        db: root.join("cull.db"),
-        data_home: root.join("data"),
-        library,
-        root,
-        _dir: dir,
-    }
-}
+use cull_tests::{
+    cull, defocus, encode_jpeg, load_photo, sandbox, scan_json, succeeds, underexpose, write_jpeg,
+};
 
 /// A JPEG with an APP1 EXIF block holding only the orientation tag, inserted after SOI.
 fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
@@ -258,18 +238,6 @@ fn usage_errors_exit_non_zero() {
         .status()
         .expect("runs");
     assert!(!status.success());
-}
-
-/// Runs a `cull` command that must succeed and returns its output; a failure shows both streams.
-fn succeeds(cmd: &mut std::process::Command) -> std::process::Output {
-    let out = cmd.output().expect("runs");
-    assert!(
-        out.status.success(),
-        "{} {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn trash_files(data_home: &Path) -> Vec<String> {

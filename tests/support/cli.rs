@@ -22,6 +22,43 @@ pub fn cull_bin() -> PathBuf {
     bin
 }
 
+/// A throwaway place for one test: a library folder, a database beside it, and a data home
+/// that keeps the OS trash away from the user's own.
+#[derive(Debug)]
+pub struct Sandbox {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub library: PathBuf,
+    pub db: PathBuf,
+    pub data_home: PathBuf,
+}
+
+pub fn sandbox() -> Sandbox {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_path_buf();
+    let library = root.join("library");
+    std::fs::create_dir_all(&library).expect("mkdir");
+    Sandbox {
+        db: root.join("cull.db"),
+        data_home: root.join("data"),
+        library,
+        root,
+        _dir: dir,
+    }
+}
+
+/// Runs a `cull` command that must succeed and returns its output; a failure shows both streams.
+pub fn succeeds(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{} {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A `cull` command with its cache in `db` and the trash under `data_home` kept away from the
 /// user's own.
 pub fn cull(db: &Path, data_home: &Path) -> Command {
@@ -29,7 +66,8 @@ pub fn cull(db: &Path, data_home: &Path) -> Command {
     cmd.arg("--db")
         .arg(db)
         .env("XDG_DATA_HOME", data_home)
-        .env_remove("CULL_DB");
+        .env_remove("CULL_DB")
+        .env_remove("CULL_HOME");
     cmd
 }
 

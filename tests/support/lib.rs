@@ -31,7 +31,7 @@ pub mod linear;
 pub mod metrics;
 pub mod training;
 
-pub use cli::{cull, cull_bin, scan_json, ScanRun};
+pub use cli::{cull, cull_bin, sandbox, scan_json, succeeds, Sandbox, ScanRun};
 pub use degrade::{
     decode_jpeg, default_subject, defocus, exposure, fog, high_key, jpeg_artifacts, jpeg_roundtrip,
     lens_flare, line_kernel, low_contrast, low_key, low_key_around, motion_blur, noise, overexpose,
