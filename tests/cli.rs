@@ -1,7 +1,7 @@
 //! Black-box tests of the `cull` command line: the JSON contract, bad input, the cache, RAW+JPEG
 //! pairs, orientation, and clean-up with undo through the real OS trash.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cull_tests::{
     cull, defocus, encode_jpeg, load_photo, sandbox, scan_json, succeeds, underexpose, write_jpeg,
