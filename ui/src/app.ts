@@ -1,6 +1,6 @@
 // The app controller: owns the state, talks to the Rust side, wires the views together.
 import { api, errorMessage, pickFolders } from "./api";
-import type { AppInfo, CleanupPlanView, Decision, ScanEvent, Settings, ShotView } from "./api/types";
+import type { AppInfo, CleanupPlanView, Decision, LibraryNews, ScanEvent, Settings, ShotView } from "./api/types";
 import { formatBytes, formatCount, formatDuration, plural } from "./lib/format";
 import { DecisionHistory, planChange, restoreCalls, type DecisionChange } from "./lib/history";
 import { isEditableTarget, isMac, keyAction, type Action } from "./lib/keys";
@@ -61,6 +61,8 @@ export class App {
   private scanning = false;
   private cancelling = false;
   private est = new ProgressEstimator();
+  /** The watcher's batches have their own estimate: they run between scans. */
+  private watchEst = new ProgressEstimator();
   private pendingBatches: ShotView[][] = [];
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
   private lastSortMs = 0;
@@ -211,6 +213,11 @@ export class App {
     }
     this.applyInfo(this.info);
     if (this.info.notice) this.showError(this.info.notice);
+    // Before the first scan, so nothing the watcher judges meanwhile is missed.
+    await Promise.all([
+      api.onLibraryNews((news) => this.onNews(news)),
+      api.onWatchProgress((ev) => this.onWatchProgress(ev)),
+    ]).catch((e) => this.showError(`Cull cannot follow changes in your folders: ${errorMessage(e)}`));
     if (this.info.settings.folders.length === 0) return;
     await this.refreshShots();
     this.refreshPlan();
@@ -413,6 +420,26 @@ export class App {
         this.batchTimer = setTimeout(() => this.flushBatches(), delay);
       }
     }
+  }
+
+  /** Photos the watcher judged (new or changed) go in like a scan's batches; departed ones leave. */
+  private onNews(news: LibraryNews): void {
+    if (news.problem) this.showError(news.problem);
+    if (news.removed.length) {
+      this.flushBatches();
+      if (this.lib.remove(news.removed)) this.resort();
+    }
+    if (news.shots.length) this.onScanEvent({ kind: "shots", shots: news.shots });
+    if (news.shots.length || news.removed.length) this.schedulePlanRefresh();
+  }
+
+  /** A card import judged in the background shows the same bar as a scan (a lone photo does not). */
+  private onWatchProgress(ev: ScanEvent): void {
+    if (ev.kind !== "progress" || this.scanning) return;
+    if (ev.stage === "walking" || (ev.stage === "checking" && ev.done === 0)) this.watchEst.reset();
+    const p = this.watchEst.push(ev);
+    if (ev.stage === "done") this.scanbar.hide();
+    else if (ev.stage === "judging" && ev.total >= 5) this.scanbar.showProgress(p, false);
   }
 
   private flushBatches(): void {

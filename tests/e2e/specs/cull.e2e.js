@@ -5,7 +5,9 @@ import path from 'node:path';
 
 const dataHome = process.env.XDG_DATA_HOME;
 const shots = process.env.CULL_SCREENSHOTS || path.resolve('screenshots');
-const library = path.join(dataHome, 'org.cull.app', 'Sample library');
+// The library the app shares with the `cull` command line.
+const library = path.join(dataHome, 'cull', 'Sample library');
+const fixture = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../fixtures/photos/rocket_launch.jpg');
 const trash = path.join(dataHome, 'Trash', 'files');
 
 const listPhotos = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort() : []);
@@ -108,5 +110,17 @@ describe('Cull', () => {
     await browser.waitUntil(() => listPhotos(library).length === before.length, { timeoutMsg: 'undo restores every file' });
     expect(listPhotos(library)).toEqual(before);
     expect(listPhotos(trash)).toEqual([]);
+  });
+
+  it('shows a photo copied into the folder without a rescan, and drops it when it is deleted', async () => {
+    const cells = async () => (await $$('[data-testid="cell"]')).length;
+    const photos = listPhotos(library).length;
+    // Undo rescans: wait until the grid holds the whole library again.
+    await browser.waitUntil(async () => (await cells()) === photos, { timeout: 60000, timeoutMsg: 'grid back to the whole library' });
+    const arrival = path.join(library, 'arrived by itself.jpg');
+    fs.copyFileSync(fixture, arrival);
+    await browser.waitUntil(async () => (await cells()) === photos + 1, { timeout: 30000, timeoutMsg: 'the watcher put the new photo in the grid' });
+    fs.unlinkSync(arrival);
+    await browser.waitUntil(async () => (await cells()) === photos, { timeout: 30000, timeoutMsg: 'the deleted photo left the grid' });
   });
 });

@@ -1,12 +1,14 @@
 // Typed wrappers around the Tauri commands described in ui/API.md.
 // Every command rejects with a string message (shown in the error banner).
 import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { open } from "@tauri-apps/plugin-dialog";
 import type {
   AppInfo,
   CleanupPlanView,
   CleanupResult,
   Decision,
+  LibraryNews,
   ScanEvent,
   ScanSummaryView,
   Settings,
@@ -68,6 +70,12 @@ export const api = {
   cleanupPlan: () => invoke<CleanupPlanView>("cleanup_plan"),
   cleanup: () => invoke<CleanupResult>("cleanup"),
   undoCleanup: () => invoke<UndoResult>("undo_cleanup"),
+  /** The folder watcher's news: photos that arrived, changed or left, without a rescan. */
+  onLibraryNews: (handler: (news: LibraryNews) => void): Promise<UnlistenFn> =>
+    listen<LibraryNews>("library-news", (e) => handler(e.payload)),
+  /** Progress while the watcher judges a batch of arrivals (a card import). */
+  onWatchProgress: (handler: (event: ScanEvent) => void): Promise<UnlistenFn> =>
+    listen<ScanEvent>("watch-progress", (e) => handler(e.payload)),
 };
 
 /** The native folder picker (plugin-dialog); resolves to the chosen folders, [] when cancelled. */

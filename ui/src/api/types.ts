@@ -26,6 +26,11 @@ export type ExifInfo = {
  */
 capture_time: string | null, 
 /**
+ * `SubSecTimeOriginal`: the fraction of the second, as digits ("07" is 0.07 s), which tells
+ * the frames of a burst apart.
+ */
+capture_subsec: string | null, 
+/**
  * Make and model, e.g. "Canon EOS 5D".
  */
 camera: string | null, lens: string | null, 
@@ -62,13 +67,26 @@ export type ShotDetail = { shot: ShotView, reasons: Array<Reason>,
  * left unexplained.
  */
 taken_back: Array<Reason>, exif: ExifInfo, sharpness: SharpnessMap | null, measurements: Array<string>, };
-export type Settings = { folders: Array<string>, sensitivity: { [key in ReasonCode]?: Sensitivity }, device: Device, cache_dir: string, };
-export type AppInfo = { version: string, settings: Settings, db_path: string, sample_available: boolean, 
+export type Settings = { 
+/**
+ * The library folders, absolute; `cull watch` and the app watch every one.
+ */
+folders: Array<string>, sensitivity: { [key in ReasonCode]?: Sensitivity }, device: Device, };
+export type AppInfo = { version: string, settings: Settings, 
+/**
+ * The library folder shared with the `cull` CLI.
+ */
+home: string, db_path: string, sample_available: boolean, 
 /**
  * Something the user must be told once at start-up (a damaged settings file set aside).
  */
 notice: string | null, };
 export type ScanEvent = { "kind": "progress", stage: Stage, done: number, total: number, failed: number, elapsed_secs: number, } | { "kind": "shots", shots: Array<ShotView>, };
+export type LibraryNews = { shots: Array<ShotView>, removed: Array<number>, 
+/**
+ * Something the user should know (the OS refused to watch a folder).
+ */
+problem: string | null, };
 export type ScanSummaryView = { shots: number, files: number, keep: number, review: number, reject: number, failed: number, 
 /**
  * Shots answered from the cache without decoding.
@@ -77,7 +95,11 @@ cached: number,
 /**
  * Shots decoded and judged in this run.
  */
-judged: number, elapsed_secs: number, cancelled: boolean, 
+judged: number, 
+/**
+ * Stored shots forgotten because their files left the library.
+ */
+removed: number, elapsed_secs: number, cancelled: boolean, 
 /**
  * Where the learned model ran, or why it could not (said once per scan).
  */

@@ -82,7 +82,6 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
     folders: opts.fresh ? [] : ["/home/me/Pictures/Trip", "/home/me/Pictures/Family"],
     sensitivity: {},
     device: "auto",
-    cache_dir: "/home/me/.cache/cull",
   };
   const state: MockBackend = { shots: opts.fresh ? [] : all.slice(), calls: [], settings, trashed: [] };
   let lastTrash: ShotView[] = [];
@@ -93,7 +92,8 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
   const info = (): AppInfo => ({
     version: "0.1.0-mock",
     settings: { ...state.settings, folders: state.settings.folders.slice() },
-    db_path: "/home/me/.local/share/cull/cull.db",
+    home: "/home/me/.local/share/cull",
+    db_path: "/home/me/.local/share/cull/library.db",
     sample_available: true,
     notice: null,
   });
@@ -134,7 +134,7 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
     const count = (v: Verdict) => judged.filter((s) => s.verdict === v).length;
     return {
       shots: judged.length, files: judged.length, keep: count("keep"), review: count("review"), reject: count("reject"), failed,
-      cached: Math.floor(judged.length / 2), judged: judged.length - Math.floor(judged.length / 2),
+      cached: Math.floor(judged.length / 2), judged: judged.length - Math.floor(judged.length / 2), removed: 0,
       elapsed_secs: elapsed(), cancelled: cancel, model_note: "cull-judge 2: running on the CPU",
     };
   }
@@ -159,7 +159,7 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
           ? "out of focus: even the sharpest region has edges 7.1 px wide in every direction (sharp photos stay under 4 px at 1500 px wide)"
           : `${code.replace("_", " ")}: measured ${Math.round(r() * 60)} % of the frame`,
       })),
-      exif: { capture_time: shot.captured, camera: "Canon EOS R6", lens: "RF 24-105mm F4 L IS USM", exposure_time: 1 / 250, aperture: 5.6, iso: 400, exposure_bias: -0.3, orientation: 1 },
+      exif: { capture_time: shot.captured, capture_subsec: null, camera: "Canon EOS R6", lens: "RF 24-105mm F4 L IS USM", exposure_time: 1 / 250, aperture: 5.6, iso: 400, exposure_bias: -0.3, orientation: 1 },
       sharpness: {
         cols, rows, tiles,
         sharpest: { x0: Math.floor((c * W) / cols), x1: Math.floor(((c + 1) * W) / cols), y0: Math.floor((ro * H) / rows), y1: Math.floor(((ro + 1) * H) / rows) },
@@ -223,6 +223,11 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
         lastTrash = [];
         return { restored, failed: [] };
       }
+      // The folder watcher's events: the mock has no watcher, so listening is all there is.
+      case "plugin:event|listen":
+        return 1;
+      case "plugin:event|unlisten":
+        return null;
       case "plugin:dialog|open":
         return ["/home/me/Pictures/Trip"];
       default:

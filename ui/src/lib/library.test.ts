@@ -37,6 +37,16 @@ describe("Library", () => {
     expect(lib.indexOf(99)).toBe(-1);
   });
 
+  it("removes the shots the watcher saw leave, ignoring ids it never had", () => {
+    const lib = new Library();
+    lib.merge([shot(1), shot(2), shot(3)]);
+    expect(lib.remove([2, 99])).toBe(1);
+    expect(lib.shots.map((s) => s.id)).toEqual([1, 3]);
+    expect(lib.indexOf(3)).toBe(1);
+    expect(lib.remove([99])).toBe(0);
+    expect(lib.size).toBe(2);
+  });
+
   it("replaceAll drops what is gone and dedupes by id (last wins)", () => {
     const lib = new Library();
     lib.merge([shot(1), shot(2), shot(3)]);

@@ -94,6 +94,13 @@ export class Library {
     return { added, changed, moved };
   }
 
+  /** Drops the shots with these ids (the watcher saw their files leave); returns how many went. */
+  remove(ids: readonly number[]): number {
+    const gone = new Set(ids.filter((id) => this.index.has(id)));
+    if (gone.size) this.retain((s) => !gone.has(s.id));
+    return gone.size;
+  }
+
   /** Keeps only the shots that pass `keep` (e.g. after a clean-up). */
   retain(keep: (s: ShotView) => boolean): void {
     this.replaceAll(this.shots.filter(keep));

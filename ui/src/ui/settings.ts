@@ -178,7 +178,7 @@ export class SettingsPanel {
           h(
             "tbody",
             null,
-            h("tr", null, h("th", null, "Cache folder"), h("td", { class: "path", "data-testid": "cache-dir" }, d.cache_dir)),
+            h("tr", null, h("th", null, "Library folder"), h("td", { class: "path", "data-testid": "library-home" }, info.home)),
             h("tr", null, h("th", null, "Database"), h("td", { class: "path", "data-testid": "db-path" }, info.db_path)),
             h("tr", null, h("th", null, "Version"), h("td", null, info.version)),
           ),
