@@ -198,7 +198,7 @@ fn library_views(state: &AppState) -> AppResult<Vec<ShotView>> {
     let shots = state.store().all_shots()?;
     Ok(shots
         .iter()
-        .filter(|s| state.in_library(&s.report.path))
+        .filter(|s| settings.in_library(&s.report.path))
         .map(|s| ShotView::new(&s.report, s.decision, &settings.sensitivity))
         .collect())
 }
@@ -269,7 +269,7 @@ fn plan(state: &AppState) -> AppResult<cull_core::trash::CleanupPlan> {
     let reports: Vec<ShotReport> = store
         .all_shots()?
         .into_iter()
-        .filter(|s| state.in_library(&s.report.path))
+        .filter(|s| settings.in_library(&s.report.path))
         .map(|s| settings.apply(s.report))
         .collect();
     Ok(plan_cleanup(&store, &reports)?)
@@ -343,4 +343,53 @@ pub async fn undo_cleanup(app: AppHandle) -> AppResult<UndoResult> {
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: planning the clean-up asked the app state about each shot's folder while
+    /// holding the store, which locked the library a second time and hung every later command.
+    #[test]
+    fn planning_a_clean_up_does_not_lock_the_library_twice() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let library = dir.path().join("photos");
+        std::fs::create_dir_all(&library).expect("mkdir");
+        let photo =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/photos/coffee_cup.jpg");
+        std::fs::copy(&photo, library.join("cup.jpg")).expect("copy");
+        let state = AppState::open(dir.path().join("home"), None).expect("state");
+        let mut settings = state.settings();
+        settings
+            .folders
+            .push(library.to_string_lossy().into_owned());
+        state.save_settings(settings).expect("settings");
+        cull_core::scan(
+            &mut state.store(),
+            &ScanOptions {
+                roots: vec![library],
+                ..ScanOptions::default()
+            },
+            &cull_core::progress::NoProgress,
+            &CancelToken::new(),
+            &mut |_| {},
+        )
+        .expect("scan");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let planned = plan(&state)
+                .map(|p| p.shots.len())
+                .map_err(|e| e.to_string());
+            let listed = library_views(&state)
+                .map(|v| v.len())
+                .map_err(|e| e.to_string());
+            let _ = tx.send((planned, listed));
+        });
+        let (planned, listed) = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("plan and list return instead of hanging");
+        assert!(planned.is_ok(), "{planned:?}");
+        assert_eq!(listed, Ok(1));
+    }
 }

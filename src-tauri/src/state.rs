@@ -58,7 +58,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The library's store, borrowed for one query or action.
+/// The library's store, borrowed for one query or action. It holds the lock on the app's whole
+/// library state: call nothing else on [`AppState`] while holding it (its mutex is not
+/// re-entrant).
 #[derive(Debug)]
 pub struct StoreGuard<'a>(std::sync::MutexGuard<'a, Library>);
 
@@ -192,11 +194,6 @@ impl AppState {
         if let Some(token) = lock(&self.running_scan).as_ref() {
             token.cancel();
         }
-    }
-
-    /// Whether `path` lies in one of the library folders.
-    pub fn in_library(&self, path: &Path) -> bool {
-        self.library().settings().in_library(path)
     }
 }
 

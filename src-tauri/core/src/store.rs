@@ -11,7 +11,7 @@ use crate::scan::ShotReport;
 
 /// The database layout this build writes; older layouts are migrated step by step on open
 /// (see [`Store::init`]), a newer one is refused rather than misread.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS shots (
@@ -62,6 +62,82 @@ fn key_range(folder: &Path) -> (String, String) {
     let folder = folder.display().to_string();
     let folder = folder.trim_end_matches('/');
     (format!("{folder}/"), format!("{folder}0"))
+}
+
+/// Moves everything stored under `old` (row, thumbnail, embedding, decision) to `new`.
+fn move_key(conn: &Connection, old: &str, new: &str) -> Result<()> {
+    for table in ["shots", "thumbnails", "embeddings"] {
+        conn.execute(&format!("DELETE FROM {table} WHERE key = ?1"), params![new])?;
+        conn.execute(
+            &format!("UPDATE {table} SET key = ?2 WHERE key = ?1"),
+            params![old, new],
+        )?;
+    }
+    conn.execute(
+        "UPDATE shots SET id = ?2 WHERE key = ?1",
+        params![new, shot_id(new)],
+    )?;
+    conn.execute(
+        "UPDATE decisions SET key = ?2 WHERE key = ?1
+         AND NOT EXISTS (SELECT 1 FROM decisions WHERE key = ?2)",
+        params![old, new],
+    )?;
+    conn.execute("DELETE FROM decisions WHERE key = ?1", params![old])?;
+    Ok(())
+}
+
+/// The schema 5 migration: every stored shot to the key of its judged file's path, its decision
+/// with it. A decision whose shot is in the trash (a clean-up Undo may bring back) follows the
+/// trashed file it was about.
+fn rekey_by_path(conn: &Connection) -> Result<()> {
+    let rows: Vec<(String, String)> = conn
+        .prepare("SELECT key, report FROM shots")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (old, json) in rows {
+        let report: ShotReport = serde_json::from_str(&json)?;
+        let new = crate::library::shot_key(&report.path);
+        if new != old {
+            move_key(conn, &old, &new)?;
+        }
+    }
+    let orphans: Vec<String> = conn
+        .prepare("SELECT key FROM decisions WHERE key NOT IN (SELECT key FROM shots)")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if orphans.is_empty() {
+        return Ok(());
+    }
+    let trashed: Vec<PathBuf> = conn
+        .prepare("SELECT DISTINCT path FROM trashed")?
+        .query_map([], |r| {
+            Ok(match r.get_ref(0)? {
+                rusqlite::types::ValueRef::Blob(b) => crate::paths::from_bytes(b),
+                other => PathBuf::from(other.as_str()?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for old in orphans {
+        // `folder/stem#path` named a second rendered file by its path already.
+        let new = match old.split_once('#') {
+            Some((_, path)) => Some(path.to_string()),
+            None => {
+                let mut files: Vec<&PathBuf> = trashed
+                    .iter()
+                    .filter(|p| crate::library::legacy_key(p) == old)
+                    .collect();
+                // The rendered file is the one judged; a RAW only when alone.
+                files.sort_by_key(|p| {
+                    crate::library::FileKind::from_path(p) == Some(crate::library::FileKind::Raw)
+                });
+                files.first().map(|p| crate::library::shot_key(p))
+            }
+        };
+        if let Some(new) = new.filter(|n| *n != old) {
+            move_key(conn, &old, &new)?;
+        }
+    }
+    Ok(())
 }
 
 fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
@@ -228,6 +304,11 @@ impl Store {
             "CREATE INDEX IF NOT EXISTS shots_by_content ON shots(content);
              CREATE INDEX IF NOT EXISTS shots_by_captured ON shots(captured);",
         )?;
+        // Schema 5: a shot's key is its judged file's path (it was folder + stem, which whichever
+        // sibling ranked first owned).
+        if version < 5 {
+            rekey_by_path(&tx)?;
+        }
         if version < SCHEMA_VERSION {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }
@@ -701,6 +782,11 @@ mod tests {
         assert_eq!(shots.len(), 2);
         let decided: Vec<_> = shots.iter().filter_map(|s| s.decision).collect();
         assert_eq!(decided, vec![Decision::Reject], "the decision survived");
+        for shot in &shots {
+            // Schema 5 keys shots by their judged file's path.
+            assert_eq!(shot.report.key, shot.report.path.display().to_string());
+            assert_eq!(shot.id, shot_id(&shot.report.key));
+        }
         // The typed columns were filled from the old reports.
         let captured: Vec<Option<String>> = store
             .conn
@@ -721,6 +807,34 @@ mod tests {
         drop(store);
         // Opening again is a no-op.
         Store::open(&db).expect("reopens");
+    }
+
+    /// A decision kept for a shot in the trash follows the file Undo would bring back.
+    #[test]
+    fn the_key_migration_carries_decisions_of_trashed_shots() {
+        let store = Store::open_in_memory().expect("store");
+        store
+            .conn
+            .execute_batch(
+                "PRAGMA user_version = 4;
+                 INSERT INTO cleanups (created_at) VALUES (1);
+                 INSERT INTO trashed (cleanup_id, path, bytes, state) VALUES
+                   (1, '/p/IMG_1.CR2', 10, 'moved'), (1, '/p/IMG_1.JPG', 5, 'moved');
+                 INSERT INTO decisions (key, decision, decided_at) VALUES
+                   ('/p/img_1', 'reject', 1), ('/p/x#/p/x.png', 'keep', 1);",
+            )
+            .expect("a schema 4 library with a clean-up");
+        let Store { conn } = store;
+        let store = Store::init(conn).expect("migrates");
+        assert_eq!(
+            store.decision("/p/IMG_1.JPG").expect("read"),
+            Some(Decision::Reject)
+        );
+        assert_eq!(
+            store.decision("/p/x.png").expect("read"),
+            Some(Decision::Keep)
+        );
+        assert_eq!(store.decision("/p/img_1").expect("read"), None);
     }
 
     #[test]

@@ -12,7 +12,8 @@ use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 pub use settings::Settings;
-pub use shots::{group_into_shots, Shot, ShotFile};
+pub(crate) use shots::legacy_key;
+pub use shots::{group_into_shots, shot_key, Shot, ShotFile};
 pub use walk::{walk, walk_shallow, FileKind, WalkEntry};
 
 use crate::error::{Error, Result};

@@ -16,7 +16,9 @@ pub struct ShotFile {
 /// A shot is judged once and kept or trashed as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shot {
-    /// Stable identity: folder + lower-cased file stem.
+    /// Its identity in the store: the path of the judged file. It depends on that file alone,
+    /// never on its siblings: an export that appears beside a rejected photo is a shot of its own
+    /// and inherits nothing.
     pub key: String,
     /// The file that is judged: the rendered JPEG/HEIF/PNG when there is one, else the RAW.
     pub primary: ShotFile,
@@ -30,13 +32,25 @@ impl Shot {
     }
 }
 
-fn shot_key(path: &Path) -> String {
+/// What files of one frame share: their folder and their stem, in any case.
+fn stem_of(path: &Path) -> String {
     let dir = path.parent().unwrap_or(Path::new(""));
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     format!("{}/{}", dir.display(), stem)
+}
+
+/// A shot's key: its judged file's path.
+pub fn shot_key(primary: &Path) -> String {
+    primary.display().to_string()
+}
+
+/// The key releases before schema 5 gave a shot: folder + lower-cased stem (`#` + the path for a
+/// second rendered file with the same stem). Only the migration still needs it.
+pub(crate) fn legacy_key(path: &Path) -> String {
+    stem_of(path)
 }
 
 /// The judged file of a pair is the one the camera rendered: JPEG beats HEIF beats the other
@@ -53,15 +67,15 @@ fn rank(kind: FileKind) -> u8 {
 /// Groups files that share a folder and a stem. Only a RAW with rendered siblings is merged:
 /// `a.png` next to `a.jpg` are two different pictures that happen to share a name.
 pub fn group_into_shots(files: Vec<(PathBuf, FileKind)>) -> Vec<Shot> {
-    let mut by_key: BTreeMap<String, Vec<ShotFile>> = BTreeMap::new();
+    let mut by_stem: BTreeMap<String, Vec<ShotFile>> = BTreeMap::new();
     for (path, kind) in files {
-        by_key
-            .entry(shot_key(&path))
+        by_stem
+            .entry(stem_of(&path))
             .or_default()
             .push(ShotFile { path, kind });
     }
     let mut shots = Vec::new();
-    for (key, mut group) in by_key {
+    for (_, mut group) in by_stem {
         group.sort_by(|a, b| rank(a.kind).cmp(&rank(b.kind)).then(a.path.cmp(&b.path)));
         let (raws, rendered): (Vec<_>, Vec<_>) =
             group.into_iter().partition(|f| f.kind == FileKind::Raw);
@@ -69,14 +83,14 @@ pub fn group_into_shots(files: Vec<(PathBuf, FileKind)>) -> Vec<Shot> {
         match rendered.next() {
             Some(primary) => {
                 shots.push(Shot {
-                    key: key.clone(),
+                    key: shot_key(&primary.path),
                     primary,
                     companions: raws,
                 });
                 // Unrelated rendered files with the same stem stay shots of their own.
                 for other in rendered {
                     shots.push(Shot {
-                        key: format!("{key}#{}", other.path.display()),
+                        key: shot_key(&other.path),
                         primary: other,
                         companions: Vec::new(),
                     });
@@ -86,7 +100,7 @@ pub fn group_into_shots(files: Vec<(PathBuf, FileKind)>) -> Vec<Shot> {
                 let mut raws = raws.into_iter();
                 if let Some(primary) = raws.next() {
                     shots.push(Shot {
-                        key: key.clone(),
+                        key: shot_key(&primary.path),
                         primary,
                         companions: raws.collect(),
                     });
@@ -132,6 +146,24 @@ mod tests {
     fn raw_alone_is_its_own_primary() {
         let shots = group_into_shots(vec![file("/a/DSC_9.ARW")]);
         assert_eq!(shots[0].primary.kind, FileKind::Raw);
+    }
+
+    /// Regression: which file owned a stem's key depended on its siblings, so an export that
+    /// appeared beside a rejected HEIC took over the HEIC's key, and with it the reject.
+    #[test]
+    fn a_new_sibling_does_not_take_over_a_shots_key() {
+        let before = group_into_shots(vec![file("/a/IMG_7.HEIC")]);
+        let after = group_into_shots(vec![file("/a/IMG_7.HEIC"), file("/a/IMG_7.jpg")]);
+        let heic = after
+            .iter()
+            .find(|s| s.primary.kind == FileKind::Heif)
+            .expect("the HEIC is still a shot");
+        assert_eq!(heic.key, before[0].key);
+        let export = after
+            .iter()
+            .find(|s| s.primary.kind == FileKind::Jpeg)
+            .expect("the export is a shot");
+        assert_ne!(export.key, heic.key);
     }
 
     #[test]
