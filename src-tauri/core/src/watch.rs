@@ -1,7 +1,8 @@
 //! Watching the library folders: photos that arrive or change are judged in the background by the
-//! same pipeline as a scan, photos that leave are forgotten. The OS watcher (`notify`, through a
-//! debouncer) only says *where* something happened; each batch re-reads the folders concerned, so
-//! a RAW+JPEG pair is found whole and nothing depends on the exact events a platform sends.
+//! same pipeline as a scan, photos that leave are forgotten. The OS watcher (`notify`) only says
+//! *where* something happened; each batch re-reads the folders concerned, so a RAW+JPEG pair is
+//! found whole, a rename is recognised by content (see `Store::adopt`), and nothing depends on
+//! the exact events a platform sends or on how a debouncer merges them.
 //!
 //! A file is judged once it has been quiet for [`WatchOptions::quiet`]: a card import or a slow
 //! copy keeps writing, and a half-written photo must not be judged (were one judged anyway, its
@@ -12,9 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use notify_debouncer_full::notify::event::ModifyKind;
-use notify_debouncer_full::notify::{EventKind, RecursiveMode};
-use notify_debouncer_full::{new_debouncer, DebounceEventResult, DebouncedEvent};
+use std::time::Instant;
+
+use notify::event::ModifyKind;
+use notify::{Event, EventKind, RecursiveMode, Watcher};
 
 use crate::error::{Error, Result};
 use crate::library::{FileKind, Library};
@@ -81,7 +83,7 @@ impl Touched {
         self.folders.is_empty() && self.trees.is_empty() && self.gone.is_empty()
     }
 
-    fn absorb(&mut self, event: &DebouncedEvent) {
+    fn absorb(&mut self, event: &Event) {
         if matches!(event.kind, EventKind::Access(_)) {
             return;
         }
@@ -137,16 +139,15 @@ pub fn watch(
     cancel: &CancelToken,
     on_change: &mut dyn FnMut(Change<'_>),
 ) -> Result<()> {
-    let (tx, rx) = mpsc::channel::<DebounceEventResult>();
-    let mut debouncer =
-        new_debouncer(options.quiet, None, tx).map_err(|e| Error::Watch(e.to_string()))?;
+    let (tx, rx) = mpsc::channel::<notify::Result<Event>>();
+    let mut watcher = notify::recommended_watcher(tx).map_err(|e| Error::Watch(e.to_string()))?;
     let folders: Vec<PathBuf> = options
         .folders
         .iter()
         .map(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()))
         .collect();
     for folder in &folders {
-        debouncer
+        watcher
             .watch(folder, RecursiveMode::Recursive)
             .map_err(|e| Error::Watch(format!("{}: {e}", folder.display())))?;
     }
@@ -175,51 +176,63 @@ pub fn watch(
     on_change(Change::Ready);
 
     let mut touched = Touched::default();
+    // When the batch being gathered heard its first and its latest event.
+    let mut gathering: Option<(Instant, Instant)> = None;
     while !cancel.is_cancelled() {
-        match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(result) => take(result, &mut touched, on_change),
+        let mut heard = |result: notify::Result<Event>, touched: &mut Touched| match result {
+            Ok(event) => {
+                touched.absorb(&event);
+                let now = Instant::now();
+                gathering = Some(gathering.map_or((now, now), |(first, _)| (first, now)));
+            }
+            Err(error) => on_change(Change::Problem(error.to_string())),
+        };
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(result) => heard(result, &mut touched),
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
-        // Whatever else is already waiting joins the same batch.
         while let Ok(result) = rx.try_recv() {
-            take(result, &mut touched, on_change);
+            heard(result, &mut touched);
         }
-        if !touched.is_empty() {
-            let batch = std::mem::take(&mut touched);
-            let quiet = options.quiet;
-            match judge_batch(
-                library,
-                &folders,
-                batch,
-                &scan_options,
-                quiet,
-                sink,
-                cancel,
-                on_change,
-            ) {
-                Ok(held_back) if held_back.is_empty() => on_change(Change::Idle),
-                // Files still being written: their folders are looked at again shortly.
-                Ok(held_back) => touched = held_back,
-                Err(Error::Cancelled) => {}
-                Err(err) => return Err(err),
+        // A batch goes once its events pause, or after a second of them (an import keeps them
+        // coming, and its first photos should not wait for the last).
+        let due = gathering.is_some_and(|(first, last)| {
+            last.elapsed() >= BATCH_PAUSE || first.elapsed() >= BATCH_AT_MOST
+        });
+        if !due || touched.is_empty() {
+            continue;
+        }
+        gathering = None;
+        let batch = std::mem::take(&mut touched);
+        match judge_batch(
+            library,
+            &folders,
+            batch,
+            &scan_options,
+            options.quiet,
+            sink,
+            cancel,
+            on_change,
+        ) {
+            Ok(held_back) if held_back.is_empty() => on_change(Change::Idle),
+            // Files still being written: their folders are looked at again shortly.
+            Ok(held_back) => {
+                touched = held_back;
+                let now = Instant::now();
+                gathering = Some((now, now));
             }
+            Err(Error::Cancelled) => {}
+            Err(err) => return Err(err),
         }
     }
-    debouncer.stop();
     Ok(())
 }
 
-fn take(result: DebounceEventResult, touched: &mut Touched, on_change: &mut dyn FnMut(Change<'_>)) {
-    match result {
-        Ok(events) => events.iter().for_each(|e| touched.absorb(e)),
-        Err(errors) => {
-            for error in errors {
-                on_change(Change::Problem(error.to_string()));
-            }
-        }
-    }
-}
+/// Events this far apart end a batch.
+const BATCH_PAUSE: Duration = Duration::from_millis(250);
+/// A batch that keeps hearing events is judged after this long anyway.
+const BATCH_AT_MOST: Duration = Duration::from_secs(1);
 
 fn wait_for_library(
     library: &Library,
