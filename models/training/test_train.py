@@ -83,6 +83,21 @@ class HeadTest(unittest.TestCase):
                 p[idx] = old
                 self.assertAlmostEqual((up - down) / (2 * eps), g[idx], delta=1e-5)
 
+    def test_merged_heads_give_exactly_the_mean_of_their_logits(self):
+        rng = np.random.default_rng(1)
+        x = rng.standard_normal((7, 5)).astype(np.float32)
+        heads = []
+        for _ in range(3):
+            h = train.init_head(5, np.full(9, 0.3), rng)
+            h.w2 = rng.standard_normal(h.w2.shape).astype(np.float32)
+            h.b1 = rng.standard_normal(h.b1.shape).astype(np.float32)
+            heads.append(h)
+        merged = train.merge_heads(heads)
+        expected = np.mean([h.logits(x) for h in heads], axis=0)
+        np.testing.assert_allclose(merged.logits(x), expected, rtol=1e-5, atol=1e-5)
+        self.assertEqual(merged.w1.shape, (5, 3 * train.HIDDEN))
+        self.assertIs(train.merge_heads(heads[:1]), heads[0])
+
     def test_class_weights_balance_each_output(self):
         y = np.array([[1, 0], [0, 0], [0, 0], [0, 1]], np.float32)
         w_pos, w_neg = train.class_weights(y)

@@ -532,6 +532,18 @@ class AdamW:
             p -= (self.lr * update).astype(p.dtype)
 
 
+def merge_heads(heads: list[Head]) -> Head:
+    """K heads as one MLP whose logits are exactly the mean of theirs: hidden units side by side,
+    output weights divided by K. The exported graph stays one Gemm-ReLU-Gemm, K times wider."""
+    k = len(heads)
+    if k == 1:
+        return heads[0]
+    return Head(np.concatenate([h.w1 for h in heads], axis=1),
+                np.concatenate([h.b1 for h in heads]),
+                (np.concatenate([h.w2 for h in heads], axis=0) / k).astype(np.float32),
+                np.mean([h.b2 for h in heads], axis=0).astype(np.float32))
+
+
 def train_head(x_train: np.ndarray, y_train: np.ndarray, sw_train: np.ndarray,
                x_val: np.ndarray, y_val: np.ndarray, sw_val: np.ndarray,
                epochs: int, seed: int, log=print) -> tuple[Head, dict]:
@@ -1237,6 +1249,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--report", type=Path, default=DEFAULT_REPORT_MD, help="markdown report path")
     ap.add_argument("--epochs", type=int, default=400, help="upper bound; early stopping usually ends sooner")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ensemble", type=int, default=1,
+                    help="heads trained from different seeds and averaged (logits) into one")
     ap.add_argument("--no-quantise", action="store_true", help="skip the int8 experiments")
     ap.add_argument("--no-augment", action="store_true", help="train on the plain views only")
     ap.add_argument("--min-val-recall", type=float, default=MIN_VAL_RECALL,
@@ -1289,11 +1303,21 @@ def main(argv: list[str] | None = None) -> dict:
         assert x_fit.shape[1] == HEAD_INPUT_DIM
         log(f"training heads on {x_fit.shape[1]} inputs, {len(x_fit)} rows "
             f"({int(fit_mask.sum())} samples x {copies} orientations)")
-        head, info = train_head(x_fit, np.tile(ds.targets[fit_mask], (copies, 1)),
-                                np.tile(sample_w[fit_mask], copies), inputs(stop_mask),
-                                ds.targets[stop_mask], sample_w[stop_mask], args.epochs, seed, log)
+        # An ensemble of heads from different seeds, averaged in logit space: one training run
+        # alone varies from seed to seed more than the targets allow.
+        heads, infos = [], []
+        for j in range(args.ensemble):
+            head_j, info_j = train_head(x_fit, np.tile(ds.targets[fit_mask], (copies, 1)),
+                                        np.tile(sample_w[fit_mask], copies), inputs(stop_mask),
+                                        ds.targets[stop_mask], sample_w[stop_mask], args.epochs,
+                                        seed + 1000 * j, log)
+            heads.append(head_j)
+            infos.append(info_j)
+        info = dict(infos[0])
+        info["ensemble"] = args.ensemble
+        info["best_epochs"] = [i["best_epoch"] for i in infos]
         info["input_dim"], info["rows"] = int(x_fit.shape[1]), int(len(x_fit))
-        return head, d_std, f_std, inputs, info
+        return merge_heads(heads), d_std, f_std, inputs, info
 
     head, desc_std, feat_std, split_inputs, train_info = fit_network(train_m, val_m, args.seed)
     x_val, x_test = split_inputs(val_m), split_inputs(test_m)
