@@ -156,6 +156,11 @@ pub enum ScanEvent {
     Shots {
         shots: Vec<ShotView>,
     },
+    /// Another job (`cull scan` in a terminal, a clean-up) holds the library; the scan starts
+    /// when it is done.
+    Waiting {
+        holder: String,
+    },
 }
 
 /// What the folder watcher found since its last news: shots judged (new or changed files) and

@@ -151,8 +151,15 @@ pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<Sca
     let outcome = blocking(move || {
         // One writer at a time: a `cull scan` of the same library, or the watcher's batch, goes
         // first; Cancel gives up the wait.
-        let _job =
-            Library::open(&home)?.wait_for_jobs("a scan in the Cull app", &cancel, &mut |_| {})?;
+        let _job = Library::open(&home)?.wait_for_jobs(
+            "a scan in the Cull app",
+            &cancel,
+            &mut |holder| {
+                let _ = on_event.send(ScanEvent::Waiting {
+                    holder: holder.to_string(),
+                });
+            },
+        )?;
         let decisions = store.decisions()?;
         let options = ScanOptions {
             roots: settings.folders.iter().map(PathBuf::from).collect(),

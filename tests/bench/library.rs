@@ -10,7 +10,8 @@
 //!    app's first paint of the grid.
 //! 5. **A watcher at rest**: `cull_core::watch::watch` over the whole library, its CPU time over
 //!    10 s with nothing changing (target ≈ 0), after the time it took to start watching.
-//! 6. **Arrivals**: 200 photos copied into a watched folder, the time until all are judged.
+//! 6. **Arrivals**: a card import of `CULL_BENCH_ARRIVALS` photos (default 5 000) written into a
+//!    watched folder at once, the time until all are judged, and the peak memory after it.
 //!
 //! The photos are 320×213 JPEGs made from the committed fixtures, each with its own noise so no
 //! two files are the same; they are cached in `$CARGO_TARGET_DIR/cull-bench-library-N/` and
@@ -178,6 +179,14 @@ fn main() {
     let db_bytes = std::fs::metadata(home.join("library.db"))
         .expect("db size")
         .len();
+    let (thumb_bytes, report_bytes): (i64, i64) = rusqlite::Connection::open(home.join("library.db"))
+        .expect("db")
+        .query_row(
+            "SELECT (SELECT sum(length(jpeg)) FROM thumbnails), (SELECT sum(length(report)) FROM shots)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("sizes");
 
     // The watcher over the whole library: time to start, CPU at rest, then an import.
     let mut library = Library::open(&home).expect("library");
@@ -223,7 +232,10 @@ fn main() {
     std::thread::sleep(Duration::from_secs(10));
     let idle_cpu = cpu_seconds() - cpu_before;
 
-    let arrivals = 200;
+    let arrivals = std::env::var("CULL_BENCH_ARRIVALS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(5000usize);
     let incoming = photos.join("000");
     let bases = small_photos();
     let started = Instant::now();
@@ -233,7 +245,7 @@ fn main() {
         std::fs::write(&path, encode(&bases[i % bases.len()], n + i)).expect("write");
         added.push(path);
     }
-    let until = Instant::now() + Duration::from_secs(300);
+    let until = Instant::now() + Duration::from_secs(600);
     while *judged.lock().expect("lock") < arrivals && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -259,10 +271,16 @@ fn main() {
         db_bytes as f64 / 1e6,
         db_bytes as f64 / n as f64
     );
+    println!(
+        "    of which         {:8.0} bytes of thumbnail, {:.0} of verdict (JSON) per shot",
+        thumb_bytes as f64 / n as f64,
+        report_bytes as f64 / n as f64
+    );
     println!("  watcher ready in   {ready_secs:8.2} s");
     println!("  watcher at rest    {idle_cpu:8.3} CPU s over 10 s (target ≈ 0)");
     println!(
-        "  import of {arrivals}     {import_secs:8.2} s until all judged ({imported} judged, quiet time 0.5 s)"
+        "  import of {arrivals}  {import_secs:8.2} s until all judged ({imported} judged, {:.0} photos/s, quiet time 0.5 s)",
+        imported as f64 / import_secs
     );
     if let Some(mb) = peak_rss_mb() {
         println!("  peak RSS           {mb:8.0} MB");

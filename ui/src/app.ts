@@ -412,6 +412,8 @@ export class App {
     if (ev.kind === "progress") {
       this.est.push(ev);
       this.scheduleProgress();
+    } else if (ev.kind === "waiting") {
+      this.scanbar.showWaiting(ev.holder);
     } else if (ev.kind === "shots") {
       this.pendingBatches.push(ev.shots);
       if (this.batchTimer === undefined) {

@@ -81,7 +81,7 @@ home: string, db_path: string, sample_available: boolean,
  * Something the user must be told once at start-up (a damaged settings file set aside).
  */
 notice: string | null, };
-export type ScanEvent = { "kind": "progress", stage: Stage, done: number, total: number, failed: number, elapsed_secs: number, } | { "kind": "shots", shots: Array<ShotView>, };
+export type ScanEvent = { "kind": "progress", stage: Stage, done: number, total: number, failed: number, elapsed_secs: number, } | { "kind": "shots", shots: Array<ShotView>, } | { "kind": "waiting", holder: string, };
 export type LibraryNews = { shots: Array<ShotView>, removed: Array<number>, 
 /**
  * Something the user should know (the OS refused to watch a folder).

@@ -60,6 +60,13 @@ export class ScanBar {
     setAttr(this.track, "aria-valuenow", frac == null ? null : String(Math.round(frac * 100)));
   }
 
+  /** Before a scan can start: another job holds the library (the next progress replaces this). */
+  showWaiting(holder: string): void {
+    this.showProgress(null, false);
+    setText(this.label, "Waiting");
+    setText(this.stats, `${holder} is using the library; the scan starts when it is done`);
+  }
+
   /** After a scan: the summary stays until the next scan. */
   showDone(summary: ScanSummaryView): void {
     // Where the learned model ran (or why it could not) is said once, here.
