@@ -84,6 +84,47 @@ fn cached_and_judged(stderr: &str) -> (usize, usize) {
     (number_before(" from cache"), number_before(" judged in"))
 }
 
+/// Writes `n` copies of one dark photo, each made distinct by a few trailing bytes so none is
+/// taken for a renamed copy of another.
+fn distinct_photos(folder: &Path, prefix: &str, n: usize) {
+    let photo = dark();
+    for i in 0..n {
+        let mut bytes = photo.clone();
+        bytes.extend_from_slice(format!("{i:08}").as_bytes());
+        std::fs::write(folder.join(format!("{prefix}_{i:04}.JPG")), bytes).expect("write");
+    }
+}
+
+/// Reads `at_least` lines (within a minute), kills the child with SIGKILL and returns how many
+/// lines it had printed in all.
+fn kill_after(mut child: Child, lines: &mpsc::Receiver<String>, at_least: usize) -> usize {
+    let started = Instant::now();
+    let mut printed = 0;
+    while printed < at_least && started.elapsed() < Duration::from_secs(60) {
+        next_line(lines);
+        printed += 1;
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    printed + lines.try_iter().count()
+}
+
+/// After a kill: the database is sound, and a plain scan finds at least everything that was
+/// printed in the cache and judges only the rest. Returns what the scan judged.
+fn rescan_after_kill(s: &Sandbox, printed: usize, photos: usize) -> usize {
+    assert_eq!(integrity(&s.db), "ok");
+    let again = succeeds(
+        cull(&s.db, &s.data_home)
+            .args(["--no-model", "scan"])
+            .arg(&s.library),
+    );
+    let (cached, judged) = cached_and_judged(&String::from_utf8_lossy(&again.stderr));
+    eprintln!("killed after {printed} lines; the rescan found {cached} cached, judged {judged}");
+    assert!(cached >= printed, "every printed shot was stored");
+    assert_eq!(cached + judged, photos);
+    judged
+}
+
 fn integrity(db: &Path) -> String {
     rusqlite::Connection::open(db)
         .expect("db")
@@ -263,13 +304,7 @@ fn watch_judges_what_is_there_then_each_arrival_and_ends_cleanly_on_sigterm() {
 fn a_scan_killed_half_way_resumes_without_judging_finished_photos() {
     const PHOTOS: usize = 160;
     let s = sandbox();
-    let photo = dark();
-    for i in 0..PHOTOS {
-        // Distinct bytes, so no photo is taken for a renamed copy of another.
-        let mut bytes = photo.clone();
-        bytes.extend_from_slice(format!("{i:08}").as_bytes());
-        std::fs::write(s.library.join(format!("IMG_{i:04}.JPG")), bytes).expect("write");
-    }
+    distinct_photos(&s.library, "IMG", PHOTOS);
     let mut scan = cull(&s.db, &s.data_home)
         .args(["--no-model", "scan", "--json", "--threads", "1"])
         .arg(&s.library)
@@ -278,26 +313,9 @@ fn a_scan_killed_half_way_resumes_without_judging_finished_photos() {
         .spawn()
         .expect("starts");
     let lines = lines_of(&mut scan);
-    let mut printed = 0;
-    while printed < 20 {
-        next_line(&lines);
-        printed += 1;
-    }
-    scan.kill().expect("SIGKILL");
-    let _ = scan.wait();
-    printed += lines.try_iter().count();
+    let printed = kill_after(scan, &lines, 20);
     assert!(printed < PHOTOS, "killed half-way ({printed} of {PHOTOS})");
-    assert_eq!(integrity(&s.db), "ok");
-
-    let again = succeeds(
-        cull(&s.db, &s.data_home)
-            .args(["--no-model", "scan"])
-            .arg(&s.library),
-    );
-    let (cached, judged) = cached_and_judged(&String::from_utf8_lossy(&again.stderr));
-    eprintln!("killed after {printed} lines; the rescan found {cached} cached, judged {judged}");
-    assert!(cached >= printed, "every printed shot was stored");
-    assert_eq!(cached + judged, PHOTOS);
+    let judged = rescan_after_kill(&s, printed, PHOTOS);
     assert!(judged > 0 && judged <= PHOTOS - printed);
 }
 
@@ -325,31 +343,9 @@ fn a_watch_killed_during_an_import_loses_nothing_it_told() {
     let lines = lines_of(&mut watch);
     // Give the watcher a moment to start listening, then import.
     std::thread::sleep(Duration::from_millis(500));
-    let photo = dark();
-    for i in 0..PHOTOS {
-        let mut bytes = photo.clone();
-        bytes.extend_from_slice(format!("{i:08}").as_bytes());
-        std::fs::write(s.library.join(format!("IMP_{i:04}.JPG")), bytes).expect("write");
-    }
-    let started = Instant::now();
-    let mut printed = 0;
-    while printed < 10 && started.elapsed() < Duration::from_secs(60) {
-        next_line(&lines);
-        printed += 1;
-    }
-    watch.kill().expect("SIGKILL");
-    let _ = watch.wait();
-    printed += lines.try_iter().count();
-    assert_eq!(integrity(&s.db), "ok");
-    let again = succeeds(
-        cull(&s.db, &s.data_home)
-            .args(["--no-model", "scan"])
-            .arg(&s.library),
-    );
-    let (cached, judged) = cached_and_judged(&String::from_utf8_lossy(&again.stderr));
-    eprintln!("killed after {printed} lines; the rescan found {cached} cached, judged {judged}");
-    assert!(cached >= printed);
-    assert_eq!(cached + judged, PHOTOS);
+    distinct_photos(&s.library, "IMP", PHOTOS);
+    let printed = kill_after(watch, &lines, 10);
+    rescan_after_kill(&s, printed, PHOTOS);
 }
 
 #[test]
