@@ -81,18 +81,20 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--dataset", type=Path, default=train.DEFAULT_DATASET)
     ap.add_argument("--model", type=Path, required=True, help="the .onnx; its card is the .json beside it")
     ap.add_argument("--out", type=Path, required=True, help="markdown report")
+    ap.add_argument("--split", default="test", choices=["test", "val"],
+                    help="val: for choosing between models (both were tuned on it); test: to report")
     args = ap.parse_args(argv)
     ds = train.load_dataset(args.dataset)
     card = json.loads(args.model.with_suffix(".json").read_text())
     session = train.ort_session(args.model)
-    test_m = ds.mask("test")
+    test_m = ds.mask(args.split)
     collection = np.array([s["source"].split("__")[0] for s in ds.samples], dtype=object)
     seen = set(collection[ds.mask("train") | ds.mask("val")])
     unseen_m = test_m & ~np.isin(collection, sorted(seen))
     masks = {"test": test_m,
              "collections never seen (" + ", ".join(sorted(set(collection[unseen_m]))) + ")": unseen_m,
              "unseen photos of seen collections": test_m & ~unseen_m,
-             "heldout generator variant": ds.mask("test", heldout=True)}
+             "heldout generator variant": ds.mask(args.split, heldout=True)}
     idx = np.flatnonzero(test_m | masks["heldout generator variant"])
     p_all, _ = train.run_model(session, ds.views[idx], ds.features[idx], batch=64)
     row_of = {i: k for k, i in enumerate(idx)}
