@@ -357,6 +357,10 @@ impl<'a> Run<'a> {
                     let mut content = None;
                     let mut adopted = false;
                     if known.is_none() {
+                        // A lone RAW whose JPEG has just arrived is this pair now.
+                        for companion in &shot.companions {
+                            store.absorb(&crate::library::shot_key(&companion.path), &shot.key)?;
+                        }
                         // New under this name: perhaps a renamed or moved photo the store knows.
                         content = content_signature(&shot.primary.path);
                         if let Some(content) = content {
@@ -1111,6 +1115,39 @@ mod tests {
         std::fs::copy(root.join("b.jpg"), root.join("b copy.jpg")).expect("copy");
         let (summary, _) = scan_dir(&mut store, &root);
         assert_eq!((summary.judged, summary.cached), (1, 2));
+    }
+
+    /// A RAW judged alone and decided on, then its JPEG arrives: one shot, the pair, with the
+    /// decision, and no ghost of the lone RAW.
+    #[test]
+    fn a_jpeg_that_joins_a_lone_raw_takes_over_its_decision_and_leaves_no_ghost() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("library");
+        std::fs::create_dir_all(&root).expect("mkdir");
+        write_photo(&root.join("preview.jpg"), 4);
+        let preview = std::fs::read(root.join("preview.jpg")).expect("read");
+        std::fs::remove_file(root.join("preview.jpg")).expect("remove");
+        // A TIFF-looking file with the JPEG preview inside, as a RAW carries one.
+        let mut raw = b"II*\0\x08\0\0\0".to_vec();
+        raw.extend(vec![0x5Au8; 4096]);
+        raw.extend(&preview);
+        raw.extend(vec![0u8; 512]);
+        std::fs::write(root.join("IMG_1.CR2"), raw).expect("write");
+        let mut store = Store::open_in_memory().expect("store");
+        let (_, reports) = scan_dir(&mut store, &root);
+        assert!(reports[0].judged().is_some(), "{:?}", reports[0].error());
+        store
+            .set_decision(&reports[0].key, Some(crate::Decision::Reject))
+            .expect("decide");
+
+        write_photo(&root.join("IMG_1.JPG"), 5);
+        let (summary, reports) = scan_dir(&mut store, &root);
+        assert_eq!(summary.shots, 1);
+        assert_eq!(reports[0].files.len(), 2, "judged as a pair");
+        assert!(reports[0].path.ends_with("IMG_1.JPG"));
+        let stored = store.all_shots().expect("all");
+        assert_eq!(stored.len(), 1, "no ghost of the lone RAW");
+        assert_eq!(stored[0].decision, Some(crate::Decision::Reject));
     }
 
     #[test]

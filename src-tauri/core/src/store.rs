@@ -476,6 +476,29 @@ impl Store {
         Ok(None)
     }
 
+    /// A file that was a shot of its own (a lone RAW) has become part of shot `into` (its JPEG
+    /// arrived): its decision moves to `into` unless that has one, and its row goes, so no ghost
+    /// of it stays in the grid.
+    pub fn absorb(&mut self, file_key: &str, into: &str) -> Result<()> {
+        if file_key == into {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE decisions SET key = ?2 WHERE key = ?1
+             AND NOT EXISTS (SELECT 1 FROM decisions WHERE key = ?2)",
+            params![file_key, into],
+        )?;
+        for table in ["shots", "thumbnails", "embeddings"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE key = ?1"),
+                params![file_key],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The keys of every stored shot in `folder` or below it (cheap: the key index alone).
     pub fn keys_under(&self, folder: &Path) -> Result<Vec<String>> {
         let (prefix, end) = key_range(folder);
