@@ -72,12 +72,17 @@ impl ShotView {
                 .iter()
                 .map(|f| f.to_string_lossy().to_string())
                 .collect(),
-            bytes: report
-                .files
-                .iter()
-                .filter_map(|f| std::fs::metadata(f).ok())
-                .map(|m| m.len())
-                .sum(),
+            // Known from the cache; a stat of each file only when it is not.
+            bytes: if report.bytes > 0 {
+                report.bytes
+            } else {
+                report
+                    .files
+                    .iter()
+                    .filter_map(|f| std::fs::metadata(f).ok())
+                    .map(|m| m.len())
+                    .sum()
+            },
             score: effective.map(|(score, _)| score),
             verdict: effective.map(|(_, verdict)| verdict),
             decision,

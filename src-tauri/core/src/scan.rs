@@ -99,6 +99,10 @@ pub struct ShotReport {
     /// edited photo is never shown for the new one (not printed).
     #[serde(skip)]
     pub version: u64,
+    /// The shot's files' total size when judged, from the cache fingerprint (0 when unknown), so
+    /// listing a library does not stat every file again (not printed).
+    #[serde(skip)]
+    pub bytes: u64,
     /// The judged file (see [`crate::paths`] for names that are not UTF-8).
     #[serde(with = "crate::paths::lossless")]
     pub path: PathBuf,
@@ -130,6 +134,7 @@ impl ShotReport {
             thumbnail: None,
             embedding: None,
             version: 0,
+            bytes: 0,
             path,
             files,
             outcome: Outcome::Failed { error },
@@ -519,6 +524,21 @@ pub fn version_of(fingerprint: &str) -> u64 {
     crate::store::fnv1a_53(fingerprint)
 }
 
+/// The total size of a shot's files as its fingerprint recorded them (`…|path:size:mtime|…`);
+/// 0 when a segment cannot be read (a name with `|` in it).
+pub fn bytes_of(fingerprint: &str) -> u64 {
+    fingerprint
+        .split('|')
+        .skip(1)
+        .map(|file| {
+            let mut parts = file.rsplitn(3, ':');
+            let _mtime = parts.next();
+            parts.next().and_then(|size| size.parse::<u64>().ok())
+        })
+        .try_fold(0u64, |total, size| size.map(|s| total + s))
+        .unwrap_or(0)
+}
+
 /// Bytes read from each end of a file for its content signature.
 const SIGNATURE_SPAN: u64 = 64 * 1024;
 
@@ -603,6 +623,7 @@ fn judge_shot(job: &ToJudge, with_input: bool) -> Judged {
                     thumbnail: judged.thumbnail,
                     embedding: None,
                     version: version_of(&fingerprint),
+                    bytes: bytes_of(&fingerprint),
                     path: file.path.clone(),
                     files,
                     outcome: Outcome::Judged(judged.shot),
@@ -804,6 +825,17 @@ fn encode_thumbnail(image: &image::RgbImage) -> Option<Vec<u8>> {
 mod tests {
     /// Regression: thumbnails and previews were served as immutable under an id that stays the
     /// same when the photo is edited and re-judged.
+    #[test]
+    fn the_size_of_a_shot_comes_from_its_fingerprint() {
+        assert_eq!(bytes_of("measure-1|/p/a.jpg:100:17|/p/a.cr2:2000:18"), 2100);
+        assert_eq!(bytes_of("measure-1|/p/odd:name.jpg:5:1"), 5);
+        assert_eq!(
+            bytes_of("measure-1|/p/a|b.jpg:5:1"),
+            0,
+            "unreadable: unknown"
+        );
+    }
+
     #[test]
     fn an_edited_photo_gets_a_new_image_version() {
         let before = version_of("measure-1|/p/a.jpg:100:1");

@@ -337,6 +337,7 @@ impl Store {
         Ok(report.map(|r| ShotReport {
             key: key.to_string(),
             version: crate::scan::version_of(fingerprint),
+            bytes: crate::scan::bytes_of(fingerprint),
             ..r
         }))
     }
@@ -442,6 +443,7 @@ impl Store {
                     path: shot.primary.path.clone(),
                     files: shot.files().map(|f| f.path.clone()).collect(),
                     version: crate::scan::version_of(fingerprint),
+                    bytes: crate::scan::bytes_of(fingerprint),
                     ..old
                 };
                 for table in ["shots", "thumbnails", "embeddings"] {
@@ -575,6 +577,7 @@ impl Store {
                 report: ShotReport {
                     key,
                     version: crate::scan::version_of(&fingerprint),
+                    bytes: crate::scan::bytes_of(&fingerprint),
                     ..report
                 },
                 decision: decision.as_deref().and_then(parse_decision),
