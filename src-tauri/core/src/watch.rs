@@ -83,18 +83,15 @@ impl Touched {
         self.folders.is_empty() && self.trees.is_empty() && self.gone.is_empty()
     }
 
-    fn absorb(&mut self, event: &Event) {
+    fn absorb(&mut self, event: &Event, roots: &[PathBuf]) {
         if matches!(event.kind, EventKind::Access(_)) {
             return;
         }
         for path in &event.paths {
             // Temporary names (`.IMG_1.JPG.part`, Cull's own `.name.tmp-N`) become photos, if
-            // ever, by a rename that is seen under the final name.
-            if path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'))
-            {
+            // ever, by a rename that is seen under the final name; hidden folders below a library
+            // folder (`.thumbnails`, a trash) are skipped by scans too.
+            if hidden_below(path, roots) {
                 continue;
             }
             let is_photo = FileKind::from_path(path).is_some();
@@ -127,6 +124,19 @@ impl Touched {
             }
         }
     }
+}
+
+/// Whether `path`, or a folder between it and the library folder holding it, is hidden. A library
+/// folder may itself lie in a hidden one (the sample library in `~/.local/share/cull`).
+fn hidden_below(path: &Path, roots: &[PathBuf]) -> bool {
+    let below = roots
+        .iter()
+        .filter_map(|root| path.strip_prefix(root).ok())
+        .min_by_key(|rest| rest.components().count())
+        .unwrap_or(path);
+    below
+        .components()
+        .any(|c| c.as_os_str().to_str().is_some_and(|n| n.starts_with('.')))
 }
 
 /// Watches `options.folders` until `cancel` is set, judging arrivals and forgetting departures.
@@ -181,7 +191,7 @@ pub fn watch(
     while !cancel.is_cancelled() {
         let mut heard = |result: notify::Result<Event>, touched: &mut Touched| match result {
             Ok(event) => {
-                touched.absorb(&event);
+                touched.absorb(&event, &folders);
                 let now = Instant::now();
                 gathering = Some(gathering.map_or((now, now), |(first, _)| (first, now)));
             }
@@ -443,6 +453,16 @@ mod tests {
             .encode_image(&img)
             .expect("encode");
         bytes
+    }
+
+    #[test]
+    fn hidden_files_and_folders_below_a_library_folder_are_ignored_not_the_folder_itself() {
+        let roots = [PathBuf::from("/home/me/.local/share/cull/Sample library")];
+        let under = |rest: &str| roots[0].join(rest);
+        assert!(!hidden_below(&under("a.jpg"), &roots));
+        assert!(!hidden_below(&under("trip/a.jpg"), &roots));
+        assert!(hidden_below(&under(".a.jpg.part"), &roots));
+        assert!(hidden_below(&under(".thumbnails/a.jpg"), &roots));
     }
 
     fn judged(heard: &[Heard], name: &str) -> usize {
