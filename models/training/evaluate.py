@@ -33,14 +33,14 @@ def lowest_recall(m: dict) -> float | None:
     return min(rec) if rec else None
 
 
-def markdown(parts: dict[str, dict], model: Path, dataset: Path) -> str:
-    test = parts["test"]
+def markdown(parts: dict[str, dict], model: Path, dataset: Path, split: str = "test") -> str:
+    test = parts[split]
     lines = [f"# Evaluation of `{model.name}` by the engine's rule", "",
-             f"Dataset `{dataset}`, test split; written by `models/training/evaluate.py`. "
+             f"Dataset `{dataset}`, {split} split; written by `models/training/evaluate.py`. "
              "Every number is what a scan decides: the card's fusion, the doubt floor (severity ≥ "
              f"{train.DOUBT_SEVERITY} kept for review when the fusion does not show it) and "
              f"the reject bar (confidence ≥ {train.SURE_CONFIDENCE}).", "",
-             "| part of test | n | accuracy | false flags | hard-good false flags | lowest recall "
+             f"| part of {split} | n | accuracy | false flags | hard-good false flags | lowest recall "
              "| good samples rejected | without doubt floor: accuracy, false flags |",
              "|---|---|---|---|---|---|---|---|"]
     for label, m in parts.items():
@@ -51,24 +51,24 @@ def markdown(parts: dict[str, dict], model: Path, dataset: Path) -> str:
                      f"| {_pct(hard)} | {_fmt(lowest_recall(m))} | {m['rejected_good_samples']} "
                      f"| {_fmt(m['without_doubt_floor']['accuracy'])}, "
                      f"{_pct(m['without_doubt_floor']['false_flag_rate'])} |")
-    lines += ["", "Verdicts (test, normal sensitivity; measurements alone in brackets):", "",
+    lines += ["", f"Verdicts ({split}, normal sensitivity; measurements alone in brackets):", "",
               "| kind | keep | review | reject |", "|---|---|---|---|"]
     for kind, row in test["verdicts"].items():
         mo = test["measured_only"]["verdicts"][kind]
         lines.append(f"| {kind.replace('_', ' ')} | {row['keep']} ({mo['keep']}) | {row['review']} "
                      f"({mo['review']}) | {row['reject']} ({mo['reject']}) |")
-    lines += ["", "Calibration (test): shown reasons by confidence; doubted reasons (confidence "
+    lines += ["", f"Calibration ({split}): shown reasons by confidence; doubted reasons (confidence "
               f"{train.DOUBTED_CONFIDENCE}) are the lowest bin.", "",
               "| confidence | shown reasons | mean confidence | really present |", "|---|---|---|---|"]
     for row in test["reliability"]:
         lines.append(f"| {row['bin']} | {row['n']} | {_fmt(row['mean_confidence'])} | {_fmt(row['right'])} |")
-    lines += ["", "Per reason (test):", "", "| reason | precision | recall | support | FP | FN |",
+    lines += ["", f"Per reason ({split}):", "", "| reason | precision | recall | support | FP | FN |",
               "|---|---|---|---|---|---|"]
     for code, r in test["per_reason"].items():
         lines.append(f"| {code} | {_fmt(r['precision'])} | {_fmt(r['recall'])} | {r['support']} "
                      f"| {r['fp']} | {r['fn']} |")
     conf = test["confusion"]
-    lines += ["", f"Confusion matrix (test; {conf['note']}):", "",
+    lines += ["", f"Confusion matrix ({split}; {conf['note']}):", "",
               "| true \\ predicted | " + " | ".join(conf["classes"]) + " |",
               "|---" * (len(conf["classes"]) + 1) + "|"]
     for name, row in zip(conf["classes"], conf["matrix"]):
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
     collection = np.array([s["source"].split("__")[0] for s in ds.samples], dtype=object)
     seen = set(collection[ds.mask("train") | ds.mask("val")])
     unseen_m = test_m & ~np.isin(collection, sorted(seen))
-    masks = {"test": test_m,
+    masks = {args.split: test_m,
              "collections never seen (" + ", ".join(sorted(set(collection[unseen_m]))) + ")": unseen_m,
              "unseen photos of seen collections": test_m & ~unseen_m,
              "heldout generator variant": ds.mask(args.split, heldout=True)}
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> dict:
     for label, mask in masks.items():
         rows = [row_of[i] for i in np.flatnonzero(mask)]
         parts[label] = judge(ds, mask, p_all[rows], card) if rows else {"n": 0}
-    args.out.write_text(markdown(parts, args.model, args.dataset))
+    args.out.write_text(markdown(parts, args.model, args.dataset, args.split))
     return parts
 
 
