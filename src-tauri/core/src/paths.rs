@@ -34,7 +34,7 @@ pub fn from_bytes(bytes: &[u8]) -> PathBuf {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -37,20 +37,41 @@ fn stem_of(path: &Path) -> String {
     let dir = path.parent().unwrap_or(Path::new(""));
     let stem = path
         .file_stem()
-        .map(|s| s.to_string_lossy().to_lowercase())
+        .map(|s| match s.to_str() {
+            Some(text) => text.to_lowercase(),
+            // Not UTF-8: the exact bytes, so only files with the very same stem pair up.
+            None => format!(
+                "#{}",
+                crate::paths::hex(&crate::paths::to_bytes(Path::new(s)))
+            ),
+        })
         .unwrap_or_default();
     format!("{}/{}", dir.display(), stem)
 }
 
-/// A shot's key: its judged file's path.
+/// A shot's key: its judged file's path. A name that is not UTF-8 gets its exact bytes (hex)
+/// after a `#`, so two names that differ only in their invalid bytes stay two shots; the key
+/// still starts with the folder, as shown, for the store's folder queries.
 pub fn shot_key(primary: &Path) -> String {
-    primary.display().to_string()
+    match primary.to_str() {
+        Some(text) => text.to_string(),
+        None => format!(
+            "{}#{}",
+            primary.display(),
+            crate::paths::hex(&crate::paths::to_bytes(primary))
+        ),
+    }
 }
 
 /// The key releases before schema 5 gave a shot: folder + lower-cased stem (`#` + the path for a
 /// second rendered file with the same stem). Only the migration still needs it.
 pub(crate) fn legacy_key(path: &Path) -> String {
-    stem_of(path)
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    format!("{}/{}", dir.display(), stem)
 }
 
 /// The judged file of a pair is the one the camera rendered: JPEG beats HEIF beats the other
@@ -164,6 +185,23 @@ mod tests {
             .find(|s| s.primary.kind == FileKind::Jpeg)
             .expect("the export is a shot");
         assert_ne!(export.key, heic.key);
+    }
+
+    /// Regression: keys were the lossy display of the path, so `caf\xe9.jpg` and `caf\xe8.jpg`
+    /// (both shown as `caf�.jpg`) were one shot.
+    #[cfg(unix)]
+    #[test]
+    fn names_that_differ_only_in_bytes_that_are_not_utf8_are_two_shots() {
+        use std::os::unix::ffi::OsStrExt;
+        let named = |bytes: &[u8]| {
+            let path = Path::new("/p").join(std::ffi::OsStr::from_bytes(bytes));
+            (path, FileKind::Jpeg)
+        };
+        let shots = group_into_shots(vec![named(b"caf\xe9.jpg"), named(b"caf\xe8.jpg")]);
+        assert_eq!(shots.len(), 2);
+        assert_ne!(shots[0].key, shots[1].key);
+        assert!(shots.iter().all(|s| s.key.starts_with("/p/caf")));
+        assert_eq!(shot_key(Path::new("/p/a.jpg")), "/p/a.jpg");
     }
 
     #[test]
