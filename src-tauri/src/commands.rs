@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use cull_core::library::JobLock;
 use cull_core::progress::{Progress, ProgressSink};
 use cull_core::trash::{execute_cleanup, plan_cleanup, undo_last_cleanup};
-use cull_core::{judge_file, CancelToken, Decision, Library, ScanOptions, ScanSummary, ShotReport};
+use cull_core::{judge_file, CancelToken, Decision, ScanOptions, ScanSummary, ShotReport};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 
@@ -151,15 +152,11 @@ pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<Sca
     let outcome = blocking(move || {
         // One writer at a time: a `cull scan` of the same library, or the watcher's batch, goes
         // first; Cancel gives up the wait.
-        let _job = Library::open(&home)?.wait_for_jobs(
-            "a scan in the Cull app",
-            &cancel,
-            &mut |holder| {
-                let _ = on_event.send(ScanEvent::Waiting {
-                    holder: holder.to_string(),
-                });
-            },
-        )?;
+        let _job = JobLock::wait(&home, "a scan in the Cull app", &cancel, &mut |holder| {
+            let _ = on_event.send(ScanEvent::Waiting {
+                holder: holder.to_string(),
+            });
+        })?;
         let decisions = store.decisions()?;
         let options = ScanOptions {
             roots: settings.folders.iter().map(PathBuf::from).collect(),
@@ -282,12 +279,15 @@ fn plan(state: &AppState) -> AppResult<cull_core::trash::CleanupPlan> {
     Ok(plan_cleanup(&store, &reports)?)
 }
 
-/// Takes the library's job lock, waiting for the watcher's batch or a `cull` command to finish.
-fn wait_for_jobs(state: &AppState, job: &str) -> AppResult<cull_core::library::JobLock> {
-    // A second handle on the same library: holding the app's own while waiting would stall
-    // every query.
-    let library = Library::open(&state.home)?;
-    Ok(library.wait_for_jobs(job, &CancelToken::new(), &mut |_| {})?)
+/// Takes the library's job lock, waiting for the watcher's batch or a `cull` command to finish
+/// (without the app's own library handle: holding it while waiting would stall every query).
+fn wait_for_jobs(state: &AppState, job: &str) -> AppResult<JobLock> {
+    Ok(JobLock::wait(
+        &state.home,
+        job,
+        &CancelToken::new(),
+        &mut |_| {},
+    )?)
 }
 
 fn describe_failures(failed: &[(PathBuf, String)]) -> Vec<String> {
@@ -361,28 +361,7 @@ mod tests {
     #[test]
     fn planning_a_clean_up_does_not_lock_the_library_twice() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let library = dir.path().join("photos");
-        std::fs::create_dir_all(&library).expect("mkdir");
-        let photo =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/photos/coffee_cup.jpg");
-        std::fs::copy(&photo, library.join("cup.jpg")).expect("copy");
-        let state = AppState::open(dir.path().join("home"), None).expect("state");
-        let mut settings = state.settings();
-        settings
-            .folders
-            .push(library.to_string_lossy().into_owned());
-        state.save_settings(settings).expect("settings");
-        cull_core::scan(
-            &mut state.store(),
-            &ScanOptions {
-                roots: vec![library],
-                ..ScanOptions::default()
-            },
-            &cull_core::progress::NoProgress,
-            &CancelToken::new(),
-            &mut |_| {},
-        )
-        .expect("scan");
+        let (state, _) = crate::state::with_one_photo(dir.path());
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let planned = plan(&state)

@@ -81,8 +81,6 @@ fn preview(path: &std::path::Path) -> Result<Vec<u8>, String> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
 
     /// The scheme names shots by id only: nothing a page can put in a URL reaches another file.
@@ -91,29 +89,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let secret = dir.path().join("secret.jpg");
         std::fs::write(&secret, b"not for the web view").expect("write");
-        let state = AppState::open(dir.path().join("data"), None).expect("state");
         // One real shot in the library, so that ids do resolve.
-        let library = dir.path().join("library");
-        std::fs::create_dir_all(&library).expect("library");
-        let photo =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/photos/coffee_cup.jpg");
-        std::fs::copy(&photo, library.join("cup.jpg")).expect("copy");
-        let options = cull_core::ScanOptions {
-            roots: vec![library],
-            threads: Some(1),
-            model: None,
-            skip_cached: false,
-        };
-        let mut ids = Vec::new();
-        cull_core::scan(
-            &mut state.store(),
-            &options,
-            &cull_core::progress::NoProgress,
-            &cull_core::CancelToken::default(),
-            &mut |r| ids.push(cull_core::shot_id(&r.key)),
-        )
-        .expect("scan");
-        let id = ids[0];
+        let (state, id) = crate::state::with_one_photo(dir.path());
         assert!(answer(&state, &format!("/thumb/{id}"))
             .expect("thumb")
             .is_some());

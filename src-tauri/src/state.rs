@@ -197,6 +197,38 @@ impl AppState {
     }
 }
 
+/// For the app's tests: an app state in `dir/home` whose library folder `dir/photos` holds one
+/// real photo, scanned (measurements only). Returns the state and that shot's id.
+#[cfg(test)]
+pub(crate) fn with_one_photo(dir: &Path) -> (AppState, i64) {
+    let library = dir.join("photos");
+    std::fs::create_dir_all(&library).expect("mkdir");
+    let photo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/photos/coffee_cup.jpg");
+    std::fs::copy(&photo, library.join("cup.jpg")).expect("copy");
+    let state = AppState::open(dir.join("home"), None).expect("state");
+    let mut settings = state.settings();
+    settings
+        .folders
+        .push(library.to_string_lossy().into_owned());
+    state.save_settings(settings).expect("settings");
+    let mut ids = Vec::new();
+    cull_core::scan(
+        &mut state.store(),
+        &cull_core::ScanOptions {
+            roots: vec![library],
+            threads: Some(1),
+            ..cull_core::ScanOptions::default()
+        },
+        &cull_core::progress::NoProgress,
+        &CancelToken::new(),
+        &mut |r| ids.push(cull_core::shot_id(&r.key)),
+    )
+    .expect("scan");
+    assert_eq!(ids.len(), 1, "one shot");
+    (state, ids[0])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -190,7 +190,7 @@ fn open_library(home: Option<&Path>, db: Option<&Path>) -> Result<Library> {
 fn wait_for_library(library: &Library, job: &str) -> Result<JobLock> {
     Ok(
         library.wait_for_jobs(job, &CancelToken::new(), &mut |holder| {
-            eprintln!("cull: the library is busy ({holder}); waiting for it to finish");
+            output::say_waiting(holder)
         })?,
     )
 }

@@ -77,6 +77,11 @@ fn human_line(
     Ok(())
 }
 
+/// Said on stderr when a job has to wait for another that holds the library.
+pub fn say_waiting(holder: &str) {
+    eprintln!("cull: the library is busy ({holder}); waiting for it to finish");
+}
+
 pub fn summary_line(s: &ScanSummary) -> String {
     let judged_rate = if s.elapsed_secs > 0.0 {
         s.judged as f64 / s.elapsed_secs

@@ -71,9 +71,7 @@ pub fn run(
                 folders.len(),
                 if folders.len() == 1 { "" } else { "s" }
             ),
-            Change::Waiting(holder) => {
-                eprintln!("cull: the library is busy ({holder}); waiting for it to finish")
-            }
+            Change::Waiting(holder) => output::say_waiting(holder),
             Change::Problem(message) => eprintln!("cull: watching: {message}"),
             Change::Idle => {}
         },

@@ -15,6 +15,8 @@ pub mod paths;
 pub mod progress;
 pub mod scan;
 pub mod store;
+#[cfg(test)]
+mod test_photos;
 pub mod trash;
 pub mod watch;
 

@@ -121,6 +121,11 @@ impl ShotReport {
         }
     }
 
+    /// Whether every file of the shot has left the place it was judged in.
+    pub fn files_gone(&self) -> bool {
+        self.files.iter().all(|f| !f.exists())
+    }
+
     pub fn error(&self) -> Option<&FileError> {
         match &self.outcome {
             Outcome::Failed { error } => Some(error),
@@ -185,10 +190,10 @@ pub struct Collected {
     pub unlisted: Vec<ShotReport>,
 }
 
-/// Stage 1, collect: the shots under `roots` (recursively), RAW+JPEG pairs grouped.
+/// Stage 1, collect: the shots under `roots` (recursively, absolute paths: keys are made from
+/// them), RAW+JPEG pairs grouped.
 pub fn collect(roots: &[PathBuf], cancel: &CancelToken) -> Collected {
-    let roots: Vec<PathBuf> = roots.iter().map(|r| absolute(r)).collect();
-    collected(walk(&roots, cancel))
+    collected(walk(roots, cancel))
 }
 
 /// Stage 1 for the watcher: the shots directly in `folders`, each folder read whole so that a
@@ -228,10 +233,10 @@ pub fn scan(
 ) -> Result<ScanSummary> {
     let mut run = Run::new(sink, on_report);
     run.progress(Stage::Walking, 0, 0, true);
-    let collected = collect(&options.roots, cancel);
+    let roots: Vec<PathBuf> = options.roots.iter().map(|r| absolute(r)).collect();
+    let collected = collect(&roots, cancel);
     let seen: HashSet<String> = collected.shots.iter().map(|s| s.key.clone()).collect();
     let mut summary = run.judge_collected(store, collected, options, cancel)?;
-    let roots: Vec<PathBuf> = options.roots.iter().map(|r| absolute(r)).collect();
     summary.removed = forget_departed(store, &roots, &seen)?;
     Ok(summary)
 }
@@ -249,7 +254,7 @@ fn forget_departed(store: &mut Store, roots: &[PathBuf], seen: &HashSet<String>)
             }
             let departed = store
                 .shot_by_key(&key)?
-                .is_some_and(|s| s.report.files.iter().all(|f| !f.exists()));
+                .is_some_and(|s| s.report.files_gone());
             if departed {
                 gone.push(key);
             }
@@ -852,11 +857,7 @@ mod tests {
     use crate::progress::NoProgress;
 
     fn write_photo(path: &Path, seed: u32) {
-        let img = image::RgbImage::from_fn(320, 240, |x, y| {
-            let v = ((x * 7 + y * 13 + seed) % 200 + 30) as u8;
-            image::Rgb([v, v / 2 + 40, 255 - v])
-        });
-        img.save(path).expect("save");
+        crate::test_photos::image(seed).save(path).expect("save");
     }
 
     #[test]
@@ -1156,13 +1157,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().join("library");
         std::fs::create_dir_all(&root).expect("mkdir");
-        write_photo(&root.join("preview.jpg"), 4);
-        let preview = std::fs::read(root.join("preview.jpg")).expect("read");
-        std::fs::remove_file(root.join("preview.jpg")).expect("remove");
         // A TIFF-looking file with the JPEG preview inside, as a RAW carries one.
         let mut raw = b"II*\0\x08\0\0\0".to_vec();
         raw.extend(vec![0x5Au8; 4096]);
-        raw.extend(&preview);
+        raw.extend(crate::test_photos::jpeg(4));
         raw.extend(vec![0u8; 512]);
         std::fs::write(root.join("IMG_1.CR2"), raw).expect("write");
         let mut store = Store::open_in_memory().expect("store");

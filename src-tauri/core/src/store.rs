@@ -64,10 +64,14 @@ fn key_range(folder: &Path) -> (String, String) {
     (format!("{folder}/"), format!("{folder}0"))
 }
 
-/// Moves everything stored under `old` (row, thumbnail, embedding, decision) to `new`.
-fn move_key(conn: &Connection, old: &str, new: &str) -> Result<()> {
-    for table in ["shots", "thumbnails", "embeddings"] {
-        conn.execute(&format!("DELETE FROM {table} WHERE key = ?1"), params![new])?;
+/// The tables that hold one row per shot key (decisions live apart: they outlast the rows).
+const SHOT_TABLES: [&str; 3] = ["shots", "thumbnails", "embeddings"];
+
+/// Moves `old`'s row, thumbnail and embedding to `new` (replacing whatever `new` had), with the id
+/// that goes with `new`.
+fn move_rows(conn: &Connection, old: &str, new: &str) -> Result<()> {
+    drop_rows(conn, new)?;
+    for table in SHOT_TABLES {
         conn.execute(
             &format!("UPDATE {table} SET key = ?2 WHERE key = ?1"),
             params![old, new],
@@ -77,12 +81,52 @@ fn move_key(conn: &Connection, old: &str, new: &str) -> Result<()> {
         "UPDATE shots SET id = ?2 WHERE key = ?1",
         params![new, shot_id(new)],
     )?;
+    Ok(())
+}
+
+/// Deletes a shot's row, thumbnail and embedding; its decision stays.
+fn drop_rows(conn: &Connection, key: &str) -> Result<()> {
+    for table in SHOT_TABLES {
+        conn.execute(&format!("DELETE FROM {table} WHERE key = ?1"), params![key])?;
+    }
+    Ok(())
+}
+
+/// Hands `old`'s decision to `new`, unless `new` has one of its own.
+fn move_decision(conn: &Connection, old: &str, new: &str) -> Result<()> {
     conn.execute(
         "UPDATE decisions SET key = ?2 WHERE key = ?1
          AND NOT EXISTS (SELECT 1 FROM decisions WHERE key = ?2)",
         params![old, new],
     )?;
+    Ok(())
+}
+
+/// Moves everything stored under `old` (row, thumbnail, embedding, decision) to `new`.
+fn move_key(conn: &Connection, old: &str, new: &str) -> Result<()> {
+    move_rows(conn, old, new)?;
+    move_decision(conn, old, new)?;
     conn.execute("DELETE FROM decisions WHERE key = ?1", params![old])?;
+    Ok(())
+}
+
+/// The schema 4 migration's data: the typed columns of every stored shot, from its report, by the
+/// same code that fills them for a fresh verdict.
+fn fill_typed_columns(conn: &Connection) -> Result<()> {
+    let rows: Vec<(String, String)> = conn
+        .prepare("SELECT key, report FROM shots")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = conn.prepare("UPDATE shots SET captured = ?2, camera = ?3 WHERE key = ?1")?;
+    for (key, json) in rows {
+        let report: ShotReport = serde_json::from_str(&json)?;
+        let exif = report.judged().map(|j| &j.exif);
+        update.execute(params![
+            key,
+            exif.and_then(crate::media::ExifInfo::captured_at),
+            exif.and_then(|e| e.camera.clone())
+        ])?;
+    }
     Ok(())
 }
 
@@ -294,11 +338,9 @@ impl Store {
             tx.execute_batch(
                 "ALTER TABLE shots ADD COLUMN content INTEGER;
                  ALTER TABLE shots ADD COLUMN captured TEXT;
-                 ALTER TABLE shots ADD COLUMN camera TEXT;
-                 UPDATE shots SET camera = json_extract(report, '$.exif.camera'),
-                   captured = replace(substr(json_extract(report, '$.exif.capture_time'), 1, 10),
-                     ':', '-') || substr(json_extract(report, '$.exif.capture_time'), 11, 9);",
+                 ALTER TABLE shots ADD COLUMN camera TEXT;",
             )?;
+            fill_typed_columns(&tx)?;
         }
         tx.execute_batch(
             "CREATE INDEX IF NOT EXISTS shots_by_content ON shots(content);
@@ -426,16 +468,12 @@ impl Store {
         };
         for (old_key, old_fingerprint, json) in candidates {
             let old: ShotReport = serde_json::from_str(&json)?;
-            if old.files.iter().any(|f| f.exists()) {
+            if !old.files_gone() {
                 // A copy, not a move: the original is still there (duplicates are another matter).
                 continue;
             }
             let tx = self.conn.transaction()?;
-            tx.execute(
-                "UPDATE decisions SET key = ?2 WHERE key = ?1
-                 AND NOT EXISTS (SELECT 1 FROM decisions WHERE key = ?2)",
-                params![old_key, shot.key],
-            )?;
+            move_decision(&tx, &old_key, &shot.key)?;
             let same_analyser = old_fingerprint.split('|').next() == Some(analyser);
             let adopted = if same_analyser {
                 let report = ShotReport {
@@ -446,22 +484,12 @@ impl Store {
                     bytes: crate::scan::bytes_of(fingerprint),
                     ..old
                 };
-                for table in ["shots", "thumbnails", "embeddings"] {
-                    tx.execute(
-                        &format!("DELETE FROM {table} WHERE key = ?1"),
-                        params![shot.key],
-                    )?;
-                    tx.execute(
-                        &format!("UPDATE {table} SET key = ?2 WHERE key = ?1"),
-                        params![old_key, shot.key],
-                    )?;
-                }
+                move_rows(&tx, &old_key, &shot.key)?;
                 tx.execute(
-                    "UPDATE shots SET id = ?2, path = ?3, fingerprint = ?4, report = ?5,
-                       judged_at = ?6 WHERE key = ?1",
+                    "UPDATE shots SET path = ?2, fingerprint = ?3, report = ?4, judged_at = ?5
+                     WHERE key = ?1",
                     params![
                         shot.key,
-                        shot_id(&shot.key),
                         report.path.to_string_lossy(),
                         fingerprint,
                         serde_json::to_string(&report)?,
@@ -486,17 +514,8 @@ impl Store {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE decisions SET key = ?2 WHERE key = ?1
-             AND NOT EXISTS (SELECT 1 FROM decisions WHERE key = ?2)",
-            params![file_key, into],
-        )?;
-        for table in ["shots", "thumbnails", "embeddings"] {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE key = ?1"),
-                params![file_key],
-            )?;
-        }
+        move_decision(&tx, file_key, into)?;
+        drop_rows(&tx, file_key)?;
         tx.commit()?;
         Ok(())
     }
@@ -537,6 +556,14 @@ impl Store {
     pub fn shots_under(&self, folder: &Path) -> Result<Vec<StoredShot>> {
         let (prefix, end) = key_range(folder);
         self.query_shots("WHERE s.key >= ?1 AND s.key < ?2", params![prefix, end])
+    }
+
+    /// Whether a shot is stored under `key` (without reading its report).
+    pub fn has_shot(&self, key: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM shots WHERE key = ?1")?
+            .exists(params![key])?)
     }
 
     pub fn shot_by_key(&self, key: &str) -> Result<Option<StoredShot>> {
@@ -602,9 +629,7 @@ impl Store {
     pub fn forget(&mut self, keys: &[String]) -> Result<()> {
         let tx = self.conn.transaction()?;
         for key in keys {
-            tx.execute("DELETE FROM shots WHERE key = ?1", params![key])?;
-            tx.execute("DELETE FROM thumbnails WHERE key = ?1", params![key])?;
-            tx.execute("DELETE FROM embeddings WHERE key = ?1", params![key])?;
+            drop_rows(&tx, key)?;
         }
         tx.commit()?;
         Ok(())
@@ -830,6 +855,7 @@ mod tests {
             captured.iter().flatten().count(),
             expected.iter().flatten().count()
         );
+        assert_eq!(captured, expected, "filled by ExifInfo::captured_at itself");
         drop(store);
         // Opening again is a no-op.
         Store::open(&db).expect("reopens");

@@ -340,19 +340,15 @@ fn judge_batch(
         &mut |report| on_change(Change::Judged(report)),
     )?;
 
+    // A shot whose files were all gone before cannot have been judged again under its key (its
+    // judged file is one of them), so what it held then decides; gone from the store means it
+    // was adopted under a new name while judging. In key order, each once (a map).
     let mut gone = Vec::new();
     for (key, report) in before {
-        let left = match library.store().shot_by_key(&key)? {
-            // Adopted under a new name while judging.
-            None => true,
-            Some(now) => now.report.files.iter().all(|f| !f.exists()),
-        };
-        if left {
+        if report.files_gone() || !library.store().has_shot(&key)? {
             gone.push((key, report.path));
         }
     }
-    gone.sort();
-    gone.dedup();
     let keys: Vec<String> = gone.iter().map(|(k, _)| k.clone()).collect();
     library.store_mut().forget(&keys)?;
     for (key, path) in &gone {
@@ -368,6 +364,7 @@ mod tests {
 
     use super::*;
     use crate::progress::NoProgress;
+    use crate::test_photos::jpeg;
 
     /// What the watcher said, owned, in order.
     #[derive(Debug, Clone, PartialEq)]
@@ -443,18 +440,6 @@ mod tests {
         }
     }
 
-    fn photo(seed: u32) -> Vec<u8> {
-        let img = image::RgbImage::from_fn(320, 240, |x, y| {
-            let v = ((x * 7 + y * 13 + seed) % 200 + 30) as u8;
-            image::Rgb([v, v / 2 + 40, 255 - v])
-        });
-        let mut bytes = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90)
-            .encode_image(&img)
-            .expect("encode");
-        bytes
-    }
-
     #[test]
     fn hidden_files_and_folders_below_a_library_folder_are_ignored_not_the_folder_itself() {
         let roots = [PathBuf::from("/home/me/.local/share/cull/Sample library")];
@@ -480,7 +465,7 @@ mod tests {
         std::fs::create_dir_all(&folder).expect("mkdir");
         let running = Running::start(&home, &folder);
 
-        std::fs::write(folder.join("a.jpg"), photo(1)).expect("arrive");
+        std::fs::write(folder.join("a.jpg"), jpeg(1)).expect("arrive");
         running.wait_for(|h| judged(h, "a.jpg") == 1);
         let library = Library::open(&home).expect("open");
         let stored = library.store().all_shots().expect("all");
@@ -493,7 +478,7 @@ mod tests {
         // A folder moved in whole, with a photo inside.
         let outside = dir.path().join("card");
         std::fs::create_dir_all(&outside).expect("mkdir");
-        std::fs::write(outside.join("c.jpg"), photo(3)).expect("write");
+        std::fs::write(outside.join("c.jpg"), jpeg(3)).expect("write");
         std::fs::rename(&outside, folder.join("card")).expect("move in");
         running.wait_for(|h| judged(h, "card/c.jpg") == 1);
 
@@ -527,7 +512,7 @@ mod tests {
         let folder = dir.path().join("photos");
         std::fs::create_dir_all(&folder).expect("mkdir");
         let running = Running::start(&home, &folder);
-        let bytes = photo(5);
+        let bytes = jpeg(5);
         {
             use std::io::Write;
             let mut file = std::fs::File::create(folder.join("slow.jpg")).expect("create");

@@ -38,6 +38,69 @@ pub struct JobLock {
     file: File,
 }
 
+impl JobLock {
+    /// Takes the job lock of the library in `home` for `job` (said to whoever has to wait, e.g.
+    /// "scan by cull"), or fails at once with [`Error::Busy`] naming the job that holds it. Only
+    /// the home is needed: a job waiting its turn opens nothing else of the library.
+    pub fn take(home: &Path, job: &str) -> Result<Self> {
+        let path = home.join("jobs.lock");
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(Error::Busy {
+                    holder: if holder.is_empty() {
+                        "another Cull job".to_string()
+                    } else {
+                        holder.to_string()
+                    },
+                });
+            }
+            Err(TryLockError::Error(source)) => return Err(Error::Io { path, source }),
+        }
+        let description = format!("{job} (process {})", std::process::id());
+        file.set_len(0).map_err(io(&path))?;
+        file.rewind().map_err(io(&path))?;
+        file.write_all(description.as_bytes()).map_err(io(&path))?;
+        Ok(Self { file })
+    }
+
+    /// Takes the job lock, waiting while another job holds it; `on_wait` hears once who that is.
+    /// Cancelling gives up the wait.
+    pub fn wait(
+        home: &Path,
+        job: &str,
+        cancel: &CancelToken,
+        on_wait: &mut dyn FnMut(&str),
+    ) -> Result<Self> {
+        let mut told = false;
+        loop {
+            match Self::take(home, job) {
+                Err(Error::Busy { holder }) => {
+                    if !told {
+                        on_wait(&holder);
+                        told = true;
+                    }
+                    if cancel.is_cancelled() {
+                        return Err(Error::Cancelled);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
 impl Drop for JobLock {
     fn drop(&mut self) {
         // Clearing the description is a courtesy; the unlock is what matters.
@@ -123,82 +186,19 @@ impl Library {
         Ok(())
     }
 
-    /// Reads the settings file again: the other face of Cull may have changed it.
-    pub fn reload_settings(&mut self) -> Result<()> {
-        let (settings, notice) = load_settings(&self.home.join("settings.json"))?;
-        self.settings = settings;
-        if notice.is_some() {
-            self.notice = notice;
-        }
-        Ok(())
-    }
-
-    /// Takes the library's job lock for `job` (said to whoever has to wait, e.g. "scan by cull"),
-    /// or fails at once with [`Error::Busy`] naming the job that holds it.
+    /// Takes the library's job lock for `job` (see [`JobLock::take`]).
     pub fn lock_jobs(&self, job: &str) -> Result<JobLock> {
-        let path = self.home.join("jobs.lock");
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io(&path))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
-                return Err(Error::Busy {
-                    holder: if holder.is_empty() {
-                        "another Cull job".to_string()
-                    } else {
-                        holder.to_string()
-                    },
-                });
-            }
-            Err(TryLockError::Error(source)) => return Err(Error::Io { path, source }),
-        }
-        let description = format!("{job} (process {})", std::process::id());
-        file.set_len(0).map_err(io(&path))?;
-        file.rewind().map_err(io(&path))?;
-        file.write_all(description.as_bytes()).map_err(io(&path))?;
-        Ok(JobLock { file })
+        JobLock::take(&self.home, job)
     }
 
-    /// Takes the job lock, waiting while another job holds it; `on_wait` hears once who that is.
-    /// Cancelling gives up the wait.
+    /// Takes the job lock, waiting while another job holds it (see [`JobLock::wait`]).
     pub fn wait_for_jobs(
         &self,
         job: &str,
         cancel: &CancelToken,
         on_wait: &mut dyn FnMut(&str),
     ) -> Result<JobLock> {
-        let mut told = false;
-        loop {
-            match self.lock_jobs(job) {
-                Err(Error::Busy { holder }) => {
-                    if !told {
-                        on_wait(&holder);
-                        told = true;
-                    }
-                    if cancel.is_cancelled() {
-                        return Err(Error::Cancelled);
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// Who holds the job lock now, if anyone.
-    pub fn busy_with(&self) -> Option<String> {
-        match self.lock_jobs("a check") {
-            Err(Error::Busy { holder }) => Some(holder),
-            _ => None,
-        }
+        JobLock::wait(&self.home, job, cancel, on_wait)
     }
 
     /// Brings a library kept elsewhere by an older version (the app's own folder) into `home`,
@@ -306,9 +306,15 @@ mod tests {
             }
             other => panic!("expected busy, got {other:?}"),
         }
-        assert!(other.busy_with().is_some());
+        assert!(matches!(
+            JobLock::take(home.path(), "a check"),
+            Err(Error::Busy { .. })
+        ));
         drop(held);
-        assert!(other.busy_with().is_none());
+        assert!(
+            JobLock::take(home.path(), "a check").is_ok(),
+            "free once released"
+        );
         let cancel = CancelToken::new();
         let mut waited_for = Vec::new();
         let held = other
