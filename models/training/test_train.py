@@ -191,6 +191,19 @@ class FusionTest(unittest.TestCase):
         fused[2, k], sev[2, k] = 0.3, 0.55   # overruled: the measurement is not severe
         self.assertEqual(train.verdicts(fused, sev, show_at), ["review", "reject", "keep"])
 
+    def test_the_reject_bar_is_the_lowest_that_rejects_no_good_val_sample(self):
+        k = train.REASONS.index("overexposed")
+        show_at = np.full(len(train.REASONS), 0.5)
+        fused = np.zeros((3, len(train.REASONS)))
+        sev = np.zeros_like(fused)
+        fused[0, k], sev[0, k] = 0.93, 0.9   # a good sample the fusion is fairly sure of
+        fused[1, k], sev[1, k] = 0.99, 0.9   # a defect it is sure of
+        samples = [{"labels": []}, {"labels": ["overexposed"]}, {"labels": []}]
+        bar = train.choose_reject_at(fused, sev, show_at, samples)
+        self.assertAlmostEqual(bar, 0.935)
+        self.assertEqual(train.verdicts(fused, sev, show_at, bar), ["review", "reject", "keep"])
+        self.assertEqual(train.verdicts(fused, sev, show_at), ["reject", "reject", "keep"])
+
     def test_a_severe_measurement_the_fusion_doubts_is_kept_for_review_only(self):
         k = train.REASONS.index("underexposed")
         show_at = np.full(len(train.REASONS), 0.5)
@@ -236,7 +249,7 @@ class EndToEndTest(unittest.TestCase):
     def test_evaluate_measures_the_shipped_model_as_train_reported_it(self):
         import evaluate
         report, out = self.run_train("e")
-        parts = evaluate.main(["--dataset", str(self.dataset), "--model", str(out / "cull-judge-2.onnx"),
+        parts = evaluate.main(["--dataset", str(self.dataset), "--model", str(out / "cull-judge-3.onnx"),
                                "--out", str(out / "evaluation.md")])
         # The same model, card and rule must give the numbers train.py reported.
         self.assertEqual(parts["test"]["n"], report["test"]["n"])
@@ -246,7 +259,7 @@ class EndToEndTest(unittest.TestCase):
 
     def test_export_contract_card_and_determinism(self):
         report, out = self.run_train("a")
-        model = onnx.load(out / "cull-judge-2.onnx")
+        model = onnx.load(out / "cull-judge-3.onnx")
         self.assertEqual(model.ir_version, 8)
         self.assertEqual([(o.domain, o.version) for o in model.opset_import], [("", 17)])
 
@@ -260,7 +273,7 @@ class EndToEndTest(unittest.TestCase):
 
         # Dynamic batch: 1 and 3 photos give the same rows.
         ds = train.load_dataset(self.dataset)
-        session = train.ort_session(out / "cull-judge-2.onnx")
+        session = train.ort_session(out / "cull-judge-3.onnx")
         p3, e3 = train.run_model(session, ds.views[:3], ds.features[:3], batch=3)
         p1, e1 = train.run_model(session, ds.views[:1], ds.features[:1], batch=1)
         np.testing.assert_allclose(p1, p3[:1], atol=1e-5)
@@ -268,23 +281,24 @@ class EndToEndTest(unittest.TestCase):
         self.assertTrue(((p3 >= 0) & (p3 <= 1)).all())
         self.assertLess(report["export"]["max_abs_diff"], 1e-4)
 
-        card = json.loads((out / "cull-judge-2.json").read_text())
+        card = json.loads((out / "cull-judge-3.json").read_text())
         self.assertEqual(card["outputs"], train.OUTPUTS)
         self.assertEqual(card["features"], fake_dataset.FEATURE_NAMES)
         self.assertEqual(sorted(card["thresholds"]), sorted(train.REASONS))
         self.assertEqual(sorted(card["fusion"]["reasons"]), sorted(train.REASONS))
+        self.assertIn(card["fusion"]["reject_at"], train.REJECT_AT_CANDIDATES)
         for f in card["fusion"]["reasons"].values():
             self.assertEqual(sorted(f), ["bias", "measured_severity", "model_logit", "show_at"])
             self.assertGreaterEqual(f["show_at"], train.MIN_SHOW_AT)
         self.assertEqual((card["view_side"], card["view_count"], card["embedding_size"]), (160, 2, 1280))
         self.assertEqual(card["training"]["seed"], 7)
-        self.assertTrue((out / "report.md").read_text().startswith("# cull-judge-2"))
+        self.assertTrue((out / "report.md").read_text().startswith("# cull-judge-3"))
         self.assertGreater(report["heldout"]["n"], 0)
 
         # Same seed, same data -> byte-identical model and card.
         _, out_b = self.run_train("b")
-        self.assertEqual((out / "cull-judge-2.onnx").read_bytes(), (out_b / "cull-judge-2.onnx").read_bytes())
-        self.assertEqual(card["thresholds"], json.loads((out_b / "cull-judge-2.json").read_text())["thresholds"])
+        self.assertEqual((out / "cull-judge-3.onnx").read_bytes(), (out_b / "cull-judge-3.onnx").read_bytes())
+        self.assertEqual(card["thresholds"], json.loads((out_b / "cull-judge-3.json").read_text())["thresholds"])
 
     def test_dataset_with_a_source_in_two_splits_is_refused(self):
         bad = self.tmp / "bad"

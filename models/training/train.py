@@ -1,4 +1,4 @@
-"""Train Cull's defect judge (cull-judge-2) and export it as one ONNX file plus its card.
+"""Train Cull's defect judge (cull-judge-3) and export it as one ONNX file plus its card.
 
 Input is the dataset directory written by Cull's Rust dataset tool (meta.json,
 samples.jsonl, views.u8, features.f32; see load_dataset). The network is the
@@ -56,7 +56,7 @@ WORK_DIR = HERE / "work"
 DEFAULT_DATASET = WORK_DIR / "dataset"
 DEFAULT_OUT_DIR = REPO_ROOT / "models"
 DEFAULT_REPORT_MD = HERE / "report.md"
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 MODEL_STEM = f"cull-judge-{MODEL_VERSION}"
 
 # Output order is part of the contract with the Rust side (model::REASON_OUTPUTS).
@@ -734,8 +734,8 @@ LOGIT_CLAMP = 1e-4
 FUSION_L2 = 1e-2
 # The engine's verdict rule (judge::fuse): a reason is shown when its fused probability reaches
 # show_at (never under MIN_SHOW_AT); its severity is the measured one, at least RAISED_SEVERITY;
-# impact = severity x confidence x weight; only reasons with confidence >= SURE_CONFIDENCE may
-# reject. A measurement of at least DOUBT_SEVERITY that the fusion does not show stays, doubted,
+# impact = severity x confidence x weight; only reasons with confidence >= the card's reject_at
+# may reject (SURE_CONFIDENCE without a model). A measurement of at least DOUBT_SEVERITY that the fusion does not show stays, doubted,
 # at DOUBTED_CONFIDENCE: it can ask for review, never reject.
 MIN_SHOW_AT = 0.45
 DOUBT_SEVERITY = 0.6
@@ -743,6 +743,9 @@ DOUBTED_CONFIDENCE = 0.35
 DOUBTED_SEVERITY = 0.63
 RAISED_SEVERITY = 0.5
 SURE_CONFIDENCE = 0.9
+# The reject bar of a learned judge is chosen per model on val (choose_reject_at) and carried in
+# its card: the lowest of these at which no clean or hard-good val sample is rejected.
+REJECT_AT_CANDIDATES = tuple(round(0.9 + 0.005 * k, 3) for k in range(19))
 REJECT_IMPACT, REVIEW_IMPACT = 0.5, 0.22
 REASON_WEIGHT = {"low_contrast": 0.8, "noise": 0.85, "lens_flare": 0.85}
 
@@ -835,7 +838,8 @@ def engine_reasons(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray
     return confidence, sure | doubted
 
 
-def verdicts(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray) -> list[str]:
+def verdicts(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray,
+             reject_at: float = SURE_CONFIDENCE) -> list[str]:
     """What the engine decides at normal sensitivity for each row (judge::decide)."""
     out = []
     weights = np.array([REASON_WEIGHT.get(c, 1.0) for c in REASONS])
@@ -850,7 +854,7 @@ def verdicts(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray) -> li
         conf = conf_row[shown]
         impact = np.minimum(sev_shown * conf * weights[shown], 1.0)
         score = 100 * np.prod(1 - impact)
-        sure = impact[conf >= SURE_CONFIDENCE]
+        sure = impact[conf >= reject_at]
         worst_sure = sure.max() if len(sure) else 0.0
         if worst_sure >= REJECT_IMPACT or (score < 40 and worst_sure >= REVIEW_IMPACT):
             out.append("reject")
@@ -891,8 +895,20 @@ def reliability(confidence: np.ndarray, targets: np.ndarray, shown: np.ndarray,
     return rows
 
 
+def choose_reject_at(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray,
+                     samples: list[dict]) -> float:
+    """The lowest bar in REJECT_AT_CANDIDATES at which no clean or hard-good sample among
+    `samples` (the val split) is rejected; the highest candidate when none is clean."""
+    good = np.array([not s["labels"] for s in samples])
+    for bar in REJECT_AT_CANDIDATES:
+        v = np.array(verdicts(fused, severity, show_at, bar))
+        if not (good & (v == "reject")).any():
+            return bar
+    return REJECT_AT_CANDIDATES[-1]
+
+
 def engine_metrics(fusion: dict, show_at: np.ndarray, p_net: np.ndarray, severity: np.ndarray,
-                   samples: list[dict], targets: np.ndarray) -> dict:
+                   samples: list[dict], targets: np.ndarray, reject_at: float = SURE_CONFIDENCE) -> dict:
     """Everything the report says about some rows, judged by the engine's whole rule: `p_net`
     [n, 9] network outputs, `severity` [n, 8] measured severities, aligned with `samples`.
     train.py reports the model it trained with this, evaluate.py the shipped one."""
@@ -904,10 +920,10 @@ def engine_metrics(fusion: dict, show_at: np.ndarray, p_net: np.ndarray, severit
                                 "false_flag_rate": pure["false_flags"]["rate"],
                                 "lowest_recall": min((r["recall"] for r in pure["per_reason"].values()
                                                       if r["recall"] is not None), default=None)}
-    v = verdicts(fused, severity, show_at)
+    v = verdicts(fused, severity, show_at, reject_at)
     m["verdicts"] = verdict_table(v, samples)
     confidence, shown = engine_reasons(fused, severity, show_at)
-    sure = shown & (confidence >= SURE_CONFIDENCE)
+    sure = shown & (confidence >= reject_at)
     rejected = [i for i, (s, x) in enumerate(zip(samples, v)) if x == "reject" and not s["labels"]]
     # Samples, not photos: each source has three random crops per transform.
     m["rejected_good_samples"] = len(rejected)
@@ -1366,13 +1382,17 @@ def main(argv: list[str] | None = None) -> dict:
     seen = set(collection_of[train_m | val_m])
     unseen_m = test_m & ~np.isin(collection_of, sorted(seen))
 
+    reject_at = choose_reject_at(fused_probabilities(fusion, p_val[:, :len(REASONS)], severity[val_m]),
+                                 severity[val_m], show_at, list(samples[val_m]))
+    log(f"reject bar (lowest with no good val sample rejected): {reject_at}")
+
     def judged(mask: np.ndarray, p_net: np.ndarray | None = None) -> dict:
         if not mask.any():
             return {"n": 0}
         if p_net is None:
             p_net = head.probabilities(split_inputs(mask))
         return engine_metrics(fusion, show_at, p_net, severity[mask], list(samples[mask]),
-                              ds.targets[mask])
+                              ds.targets[mask], reject_at)
 
     test = judged(test_m, p_test)
     val = judged(val_m, p_val)
@@ -1483,6 +1503,7 @@ def main(argv: list[str] | None = None) -> dict:
         "fusion": {
             "rule": FUSION_RULE,
             "reasons": {c: {k: round(v, 6) for k, v in fusion[c].items()} for c in REASONS},
+            "reject_at": reject_at,
         },
         "preprocessing": PREPROCESSING,
         "training": {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use cull_core::judge::{decide, Sensitivities, SharpnessStats};
+use cull_core::judge::{Sensitivities, SharpnessStats};
 pub use cull_core::library::Settings;
 use cull_core::media::ExifInfo;
 use cull_core::model::Device;
@@ -55,7 +55,7 @@ impl ShotView {
     pub fn new(report: &ShotReport, decision: Option<Decision>, sens: &Sensitivities) -> Self {
         let path = Path::new(&report.path);
         let judged = report.judged();
-        let effective = judged.map(|j| decide(&j.reasons, sens));
+        let effective = judged.map(|j| j.decide(sens));
         Self {
             id: cull_core::shot_id(&report.key),
             name: path

@@ -150,8 +150,7 @@ pub fn motion_blur(img: &RgbImage, length_px: f32, angle_deg: f32) -> RgbImage {
 /// A hand-held camera-shake path rather than a straight line: a random walk with momentum whose
 /// total length is about `length_px`, rasterised with bilinear weights and normalised. Real shake
 /// kernels (as recorded by Levin et al.'s and Köhler et al.'s benchmarks) curve and dwell, so their
-/// blur is uneven along the path; [`line_kernel`] is the idealised version. Used as a generator
-/// variant the model never trains on.
+/// blur is uneven along the path; [`line_kernel`] is the idealised version.
 pub fn shake_kernel(length_px: f32, seed: u64) -> Vec<(isize, isize, f32)> {
     let mut rng = SmallRng::seed_from_u64(mix_seed(seed, 0x5AA4E));
     let steps = (length_px * 4.0).ceil().max(4.0) as usize;
@@ -186,6 +185,69 @@ pub fn shake_kernel(length_px: f32, seed: u64) -> Vec<(isize, isize, f32)> {
         .collect();
     taps.sort_by_key(|a| (a.1, a.0));
     taps
+}
+
+/// A second, differently made shake path, kept out of training so the report can say how the
+/// model does on a shake generator it never saw. Where [`shake_kernel`] is a random walk with
+/// momentum, this is physiological tremor: each axis is a sum of two or three sinusoids of random
+/// frequency, phase and amplitude plus a slow drift, sampled at an even clock, so the path dwells
+/// at its turning points and the blur has the ghosted, double-image look of a hand that shook
+/// back and forth during the exposure. `length_px` is the path's approximate total length.
+pub fn tremor_kernel(length_px: f32, seed: u64) -> Vec<(isize, isize, f32)> {
+    let mut rng = SmallRng::seed_from_u64(mix_seed(seed, 0x7E3B0));
+    let waves: Vec<[f32; 6]> = (0..rng.gen_range(2..=3))
+        .map(|_| {
+            [
+                rng.gen_range(0.5..3.0),                   // cycles per exposure
+                rng.gen_range(0.0..std::f32::consts::TAU), // phase
+                rng.gen_range(0.2..1.0),                   // x amplitude
+                rng.gen_range(0.2..1.0),                   // y amplitude
+                rng.gen_range(0.0..std::f32::consts::TAU), // x/y phase offset
+                0.0,
+            ]
+        })
+        .collect();
+    let drift = (rng.gen_range(-0.5f32..0.5), rng.gen_range(-0.5f32..0.5));
+    let steps = (length_px * 6.0).ceil().max(8.0) as usize;
+    let path: Vec<(f32, f32)> = (0..=steps)
+        .map(|i| {
+            let t = i as f32 / steps as f32;
+            let (mut x, mut y) = (drift.0 * t, drift.1 * t);
+            for w in &waves {
+                let a = std::f32::consts::TAU * w[0] * t + w[1];
+                x += w[2] * a.sin();
+                y += w[3] * (a + w[4]).sin();
+            }
+            (x, y)
+        })
+        .collect();
+    // Scale the unit-free path to the asked length.
+    let raw: f32 = path
+        .windows(2)
+        .map(|p| ((p[1].0 - p[0].0).powi(2) + (p[1].1 - p[0].1).powi(2)).sqrt())
+        .sum();
+    let k = length_px / raw.max(1e-3);
+    let (mx, my) = path.iter().fold((0.0, 0.0), |(a, b), p| (a + p.0, b + p.1));
+    let (mx, my) = (mx / path.len() as f32, my / path.len() as f32);
+    let mut acc = BTreeMap::new();
+    for (x, y) in path {
+        splat(&mut acc, (x - mx) * k, (y - my) * k, 1.0);
+    }
+    let total: f32 = acc.values().sum();
+    let mut taps: Vec<(isize, isize, f32)> = acc
+        .into_iter()
+        .map(|((dx, dy), w)| (dx, dy, w / total))
+        .collect();
+    taps.sort_by_key(|a| (a.1, a.0));
+    taps
+}
+
+/// Camera shake along a tremor path (see [`tremor_kernel`]), in linear light.
+pub fn tremor_shake(img: &RgbImage, length_px: f32, seed: u64) -> RgbImage {
+    let taps = tremor_kernel(length_px, seed);
+    map_linear(img, |l| {
+        l.data = sparse_convolve(&l.data, l.width as usize, l.height as usize, 3, &taps);
+    })
 }
 
 /// Camera shake along a random curved path (see [`shake_kernel`]), in linear light.
@@ -802,6 +864,23 @@ mod tests {
         let xs: std::collections::BTreeSet<isize> = taps.iter().map(|t| t.0).collect();
         let ys: std::collections::BTreeSet<isize> = taps.iter().map(|t| t.1).collect();
         assert!(xs.len() > 3 && ys.len() > 3, "{} × {}", xs.len(), ys.len());
+    }
+
+    #[test]
+    fn tremor_kernel_is_normalised_two_dimensional_and_not_the_walk() {
+        let taps = tremor_kernel(30.0, 7);
+        let total: f32 = taps.iter().map(|t| t.2).sum();
+        assert!((total - 1.0).abs() < 1e-4, "sum {total}");
+        assert_eq!(taps, tremor_kernel(30.0, 7));
+        assert_ne!(taps, tremor_kernel(30.0, 8));
+        assert_ne!(taps, shake_kernel(30.0, 7));
+        let xs: std::collections::BTreeSet<isize> = taps.iter().map(|t| t.0).collect();
+        let ys: std::collections::BTreeSet<isize> = taps.iter().map(|t| t.1).collect();
+        assert!(xs.len() > 2 && ys.len() > 2, "{} × {}", xs.len(), ys.len());
+        // The path folds back on itself, so it spans far less than its length.
+        let span = (xs.last().unwrap() - xs.first().unwrap())
+            .max(ys.last().unwrap() - ys.first().unwrap());
+        assert!(span < 30, "span {span}");
     }
 
     #[test]

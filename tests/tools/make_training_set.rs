@@ -11,10 +11,10 @@
 //! OUT_DIR gets `meta.json`, `samples.jsonl`, `views.u8` (N × views × side × side × 3) and
 //! `features.f32` (N × features, little-endian).
 //!
-//! Each photo's examples are first written to a shard under `OUT_DIR/shards/`, named after
-//! everything that decides them (photo, split, rounds, recipes, file size and
-//! [`SHARD_VERSION`]), and only then joined: an interrupted run resumes where it stopped, and
-//! adding photos builds only the new ones. Bump `SHARD_VERSION` when the variants or the
+//! Each photo's examples are first written to shards under `OUT_DIR/shards/` (one per block of
+//! recipes), named after everything that decides them (photo, split, rounds, recipes, file size
+//! and [`SHARD_VERSION`]), and only then joined: an interrupted run resumes where it stopped, and
+//! adding photos or a block of recipes builds only what is new. Bump `SHARD_VERSION` when the variants or the
 //! measurements change.
 
 use std::io::{BufWriter, Write};
@@ -25,7 +25,7 @@ use cull_core::judge::{fuse, measure, measured_severities};
 use cull_core::library::FileKind;
 use cull_core::media::decode_preview;
 use cull_core::model::{ModelInput, FEATURE_NAMES, VIEW_COUNT, VIEW_SIDE};
-use cull_tests::training::{make_variant, recipes, HELDOUT_RECIPES};
+use cull_tests::training::{make_variant, recipes, BOKEH_RECIPES, HELDOUT_RECIPES, SHAKE_RECIPES};
 use rayon::prelude::*;
 use serde_json::json;
 
@@ -39,6 +39,11 @@ struct Job {
 
 /// Bumped whenever a variant recipe, the decoder or the measurements change.
 const SHARD_VERSION: &str = "shard-1";
+
+/// Where the seeds of the later blocks start, far past any block before them.
+const SHAKE_SEEDS: usize = 10_000;
+const HELDOUT_SEEDS: usize = 20_000;
+const BOKEH_SEEDS: usize = 30_000;
 
 struct Example {
     record: serde_json::Value,
@@ -55,38 +60,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&out)?;
     let scratch = tempfile::tempdir_in(&out)?;
 
-    let mut jobs = Vec::new();
+    // Each photo's jobs come in blocks, one shard per block: adding a block of recipes later
+    // builds only that block, and the older blocks' shards (and seeds) stay as they were.
+    let mut groups: Vec<Vec<Job>> = Vec::new();
     for (line_no, line) in std::fs::read_to_string(&list)?.lines().enumerate() {
         let cols: Vec<&str> = line.split('\t').collect();
         let [source, path, _collection, split] = cols[..] else {
             return Err(format!("{list}:{}: expected 4 tab-separated columns", line_no + 1).into());
         };
-        let heldout: &[&'static str] = if split == "test" {
-            HELDOUT_RECIPES
-        } else {
-            &[]
-        };
-        let per_round = [recipes().as_slice(), heldout].concat();
-        let all_rounds = per_round.iter().cycle().take(rounds * per_round.len());
-        for (k, &recipe) in all_rounds.enumerate() {
-            jobs.push(Job {
-                source: source.to_string(),
-                path: PathBuf::from(path),
-                split: split.to_string(),
-                recipe,
-                seed: seed_for(source, k),
-            });
+        let mut blocks: Vec<(Vec<&'static str>, usize)> = vec![
+            (recipes(), 0),
+            (SHAKE_RECIPES.to_vec(), SHAKE_SEEDS),
+            (BOKEH_RECIPES.to_vec(), BOKEH_SEEDS),
+        ];
+        if split == "test" {
+            blocks.push((HELDOUT_RECIPES.to_vec(), HELDOUT_SEEDS));
+        }
+        for (per_round, first_seed) in blocks {
+            let all_rounds = per_round.iter().cycle().take(rounds * per_round.len());
+            groups.push(
+                all_rounds
+                    .enumerate()
+                    .map(|(k, &recipe)| Job {
+                        source: source.to_string(),
+                        path: PathBuf::from(path),
+                        split: split.to_string(),
+                        recipe,
+                        seed: seed_for(source, first_seed + k),
+                    })
+                    .collect(),
+            );
         }
     }
 
-    // One shard per photo, in the order of SOURCES.tsv.
-    let mut groups: Vec<Vec<Job>> = Vec::new();
-    for job in jobs {
-        match groups.last_mut() {
-            Some(g) if g[0].source == job.source => g.push(job),
-            _ => groups.push(vec![job]),
-        }
-    }
     let shards = out.join("shards");
     std::fs::create_dir_all(&shards)?;
     let total: usize = groups.iter().map(Vec::len).sum();
@@ -118,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     views.flush()?;
     features.flush()?;
     eprintln!(
-        "[make_training_set] {built} of {} photos built, the rest read from their shards",
+        "[make_training_set] {built} of {} shards built, the rest read as they were",
         groups.len()
     );
     let meta = json!({
@@ -158,11 +164,15 @@ fn build_shard(
     done: &AtomicUsize,
     total: usize,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    // Decoded once per shard, not once per variant: a 6872 px scan took seconds per decode.
+    let source = image::open(&group[0].path)
+        .map_err(|e| format!("{}: {e}", group[0].path.display()))?
+        .to_rgb8();
     let examples: Vec<Result<Example, String>> = group
         .par_iter()
         .map(|job| {
-            let result =
-                build(job, scratch).map_err(|e| format!("{} {}: {e}", job.source, job.recipe));
+            let result = build(job, &source, scratch)
+                .map_err(|e| format!("{} {}: {e}", job.source, job.recipe));
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if n.is_multiple_of(100) || n == total {
                 eprintln!("[make_training_set] {n}/{total}");
@@ -205,9 +215,12 @@ fn seed_for(source: &str, k: usize) -> u64 {
     h
 }
 
-fn build(job: &Job, scratch: &Path) -> Result<Example, Box<dyn std::error::Error + Send + Sync>> {
-    let source = image::open(&job.path)?.to_rgb8();
-    let variant = make_variant(&source, job.recipe, job.seed)?;
+fn build(
+    job: &Job,
+    source: &image::RgbImage,
+    scratch: &Path,
+) -> Result<Example, Box<dyn std::error::Error + Send + Sync>> {
+    let variant = make_variant(source, job.recipe, job.seed)?;
     // Through a real JPEG file and Cull's own decoder, exactly as a scan would see it.
     let file = scratch.join(format!("{}_{:016x}.jpg", job.source, job.seed));
     cull_tests::fixtures::write_jpeg(&file, &variant.image, variant.quality)?;

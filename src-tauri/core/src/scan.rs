@@ -14,7 +14,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, FileError, FileErrorKind, Result};
-use crate::judge::{fuse, fuse_with_model, measure, Judgement, Measurements, Reason, Verdict};
+use crate::judge::{
+    fuse, fuse_with_model, measure, Judgement, Measurements, Reason, Sensitivities, Verdict,
+};
 use crate::library::{group_into_shots, walk, walk_shallow, FileKind, Shot, WalkEntry};
 use crate::media::{decode_preview, ExifInfo};
 use crate::model::{Model, ModelHandle, ModelInfo, ModelInput, ModelOutput};
@@ -57,6 +59,16 @@ pub struct JudgedShot {
 }
 
 impl JudgedShot {
+    /// Score and verdict of these reasons under `sensitivities`, by the reject bar of the model
+    /// that judged them (the measurements' own bar when none did).
+    pub fn decide(&self, sensitivities: &Sensitivities) -> (f32, Verdict) {
+        let reject_at = self
+            .model
+            .as_ref()
+            .map_or(crate::judge::SURE_CONFIDENCE, |m| m.reject_at);
+        crate::judge::decide(&self.reasons, sensitivities, reject_at)
+    }
+
     /// The measured reasons (`measured_only`, from [`crate::judge::fuse`]) that the learned
     /// model took back from this verdict; empty when no model took part. Shown by `cull explain`
     /// and the app's loupe, so no verdict goes unexplained.
@@ -927,6 +939,7 @@ mod tests {
             ModelInfo {
                 name: "nothing-wrong".into(),
                 version: "0".into(),
+                reject_at: self.card.fusion.reject_at,
             }
         }
         fn card(&self) -> &crate::model::ModelCard {
@@ -959,7 +972,7 @@ mod tests {
             // measurement against a network sure of nothing ends up unsure.
             "fusion": {"reasons": crate::ReasonCode::ALL.iter().map(|c| (c.as_str().to_string(), serde_json::json!({
                 "bias": -1.0, "model_logit": 0.2, "measured_severity": 4.0, "show_at": 0.5
-            }))).collect::<serde_json::Map<String, serde_json::Value>>()}
+            }))).collect::<serde_json::Map<String, serde_json::Value>>(), "reject_at": 0.96}
         });
         crate::model::ModelCard::parse(&json.to_string()).expect("card")
     }
@@ -1055,6 +1068,7 @@ mod tests {
             model: with_model.then(|| ModelInfo {
                 name: "cull-judge".into(),
                 version: "1".into(),
+                reject_at: crate::judge::SURE_CONFIDENCE,
             }),
             quality: None,
         }
@@ -1080,6 +1094,27 @@ mod tests {
         assert!(judged_with(Vec::new(), false)
             .taken_back(&measured_only)
             .is_empty());
+    }
+
+    #[test]
+    fn a_verdict_is_re_decided_by_the_bar_of_the_model_that_judged_it() {
+        let sure_enough_for_the_rules = Reason {
+            code: crate::ReasonCode::Overexposed,
+            severity: 0.9,
+            confidence: 0.93,
+            message: String::new(),
+        };
+        let mut shot = judged_with(vec![sure_enough_for_the_rules], true);
+        let normal = crate::judge::Sensitivities::default();
+        assert_eq!(shot.decide(&normal).1, Verdict::Reject);
+        if let Some(model) = shot.model.as_mut() {
+            model.reject_at = 0.96;
+        }
+        assert_eq!(shot.decide(&normal).1, Verdict::Review);
+        // A report cached before the bar was per model reads back with the old fixed bar.
+        let old: ModelInfo =
+            serde_json::from_str(r#"{"name":"cull-judge","version":"2"}"#).expect("old info");
+        assert_eq!(old.reject_at, crate::judge::SURE_CONFIDENCE);
     }
 
     fn scan_dir(store: &mut Store, root: &Path) -> (ScanSummary, Vec<ShotReport>) {

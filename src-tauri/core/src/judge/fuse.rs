@@ -26,18 +26,24 @@ fn weight(code: ReasonCode) -> f32 {
 
 /// Reasons, score and verdict from the measurements alone.
 pub fn fuse(m: &Measurements) -> Judgement {
-    judgement(measured_reasons(m))
+    judgement(measured_reasons(m), SURE_CONFIDENCE)
 }
 
 /// Bumped whenever the rules that join the measurements and the model change, so verdicts cached
 /// under the old rules are judged again.
-pub const FUSION_VERSION: &str = "fusion-4";
+pub const FUSION_VERSION: &str = "fusion-5";
 
-/// A reason can decide a `reject` only when its confidence reaches this: an unsure judge sends the
-/// shot to review, never to the trash. With the learned model the confidence is a calibrated
-/// probability (MODELS.md shows the reliability table). 0.9 is the lowest bar at which no clean
-/// or hard-good photo of cull-judge 2's validation split is rejected (0.8 rejected 3 of 567).
+/// A reason can decide a `reject` only when its confidence reaches a bar: an unsure judge sends
+/// the shot to review, never to the trash. This is the bar of the measurements alone; with the
+/// learned model the confidence is a calibrated probability (MODELS.md shows the reliability
+/// table) and the bar is the model card's `fusion.reject_at`, chosen on its validation split
+/// (cull-judge 2 used this one: 0.8 had rejected 3 of its 567 good val samples).
 pub const SURE_CONFIDENCE: f32 = 0.9;
+
+/// [`SURE_CONFIDENCE`] as a function, for serde defaults.
+pub fn sure_confidence() -> f32 {
+    SURE_CONFIDENCE
+}
 
 /// The severity given to a reason the learned judge raises where the measurement is milder:
 /// training labels are defects a photographer sees at 100 %, so a confident "yes" means at
@@ -84,7 +90,7 @@ pub fn fuse_with_model(
             learned_reason(r, p, fusion.show_at.max(MIN_SHOW_AT), slow_shutter)
         })
         .collect();
-    judgement(reasons)
+    judgement(reasons, card.fusion.reject_at)
 }
 
 /// A measurement this severe is not dropped when the fusion does not see it: the two disagree,
@@ -161,13 +167,13 @@ fn shutter(seconds: f64) -> String {
     }
 }
 
-fn judgement(candidates: Vec<Reason>) -> Judgement {
+fn judgement(candidates: Vec<Reason>, reject_at: f32) -> Judgement {
     let mut reasons: Vec<Reason> = candidates
         .into_iter()
         .filter(|r| r.severity >= SHOW_SEVERITY)
         .collect();
     reasons.sort_by(|a, b| impact(b, 1.0).total_cmp(&impact(a, 1.0)));
-    let (score, verdict) = decide(&reasons, &Sensitivities::default());
+    let (score, verdict) = decide(&reasons, &Sensitivities::default(), reject_at);
     Judgement {
         score,
         verdict,
@@ -225,9 +231,10 @@ impl Sensitivities {
     }
 }
 
-/// Score (0–100) and verdict from already measured reasons. Cheap: changing a sensitivity
-/// re-decides a whole library without decoding anything.
-pub fn decide(reasons: &[Reason], sensitivities: &Sensitivities) -> (f32, Verdict) {
+/// Score (0–100) and verdict from already measured reasons; only a reason whose confidence
+/// reaches `reject_at` may decide a `reject`. Cheap: changing a sensitivity re-decides a whole
+/// library without decoding anything.
+pub fn decide(reasons: &[Reason], sensitivities: &Sensitivities, reject_at: f32) -> (f32, Verdict) {
     let impacts: Vec<f32> = reasons
         .iter()
         .map(|r| impact(r, sensitivities.get(r.code).factor()).min(1.0))
@@ -239,7 +246,7 @@ pub fn decide(reasons: &[Reason], sensitivities: &Sensitivities) -> (f32, Verdic
     let worst_sure = reasons
         .iter()
         .zip(&impacts)
-        .filter(|(r, _)| r.confidence >= SURE_CONFIDENCE)
+        .filter(|(r, _)| r.confidence >= reject_at)
         .map(|(_, i)| *i)
         .fold(0.0, f32::max);
     let verdict = if worst_sure >= REJECT_IMPACT || (score < 40.0 && worst_sure >= REVIEW_IMPACT) {
@@ -470,14 +477,17 @@ mod tests {
     #[test]
     fn sensitivity_moves_a_borderline_photo_between_verdicts() {
         let reasons = [blur(0.4)];
-        let normal = decide(&reasons, &Sensitivities::default()).1;
+        let normal = decide(&reasons, &Sensitivities::default(), SURE_CONFIDENCE).1;
         let mut strict = Sensitivities::default();
         strict.0.insert(ReasonCode::Blur, Sensitivity::Strict);
         let mut lenient = Sensitivities::default();
         lenient.0.insert(ReasonCode::Blur, Sensitivity::Lenient);
         assert_eq!(normal, Verdict::Review);
-        assert_eq!(decide(&reasons, &strict).1, Verdict::Reject);
-        assert_eq!(decide(&reasons, &lenient).1, Verdict::Keep);
+        assert_eq!(
+            decide(&reasons, &strict, SURE_CONFIDENCE).1,
+            Verdict::Reject
+        );
+        assert_eq!(decide(&reasons, &lenient, SURE_CONFIDENCE).1, Verdict::Keep);
     }
 
     #[test]
@@ -493,7 +503,7 @@ mod tests {
             raised.message
         );
         assert_eq!(
-            decide(&[raised], &Sensitivities::default()).1,
+            decide(&[raised], &Sensitivities::default(), SURE_CONFIDENCE).1,
             Verdict::Review
         );
         // A measured severity above the floor is kept as measured.
@@ -516,10 +526,13 @@ mod tests {
             assert!(doubted.message.ends_with("left for you to review"));
             let reasons = [doubted];
             assert_eq!(
-                decide(&reasons, &Sensitivities::default()).1,
+                decide(&reasons, &Sensitivities::default(), SURE_CONFIDENCE).1,
                 Verdict::Review
             );
-            assert_eq!(decide(&reasons, &strict).1, Verdict::Review);
+            assert_eq!(
+                decide(&reasons, &strict, SURE_CONFIDENCE).1,
+                Verdict::Review
+            );
         }
     }
 
@@ -539,10 +552,15 @@ mod tests {
         );
         let strict = strict();
         assert_eq!(
-            decide(std::slice::from_ref(&kept), &Sensitivities::default()).1,
+            decide(
+                std::slice::from_ref(&kept),
+                &Sensitivities::default(),
+                SURE_CONFIDENCE
+            )
+            .1,
             Verdict::Review
         );
-        assert_eq!(decide(&[kept], &strict).1, Verdict::Review);
+        assert_eq!(decide(&[kept], &strict, SURE_CONFIDENCE).1, Verdict::Review);
         // A slow shutter says nothing about exposure, and nothing about a smear too faint to show.
         let mut dark = blur(0.39);
         dark.code = ReasonCode::Underexposed;
@@ -558,7 +576,7 @@ mod tests {
     fn a_doubted_reason_at_the_floor_still_asks_for_review() {
         let doubted = learned_reason(blur(DOUBT_SEVERITY), 0.2, 0.5, None).expect("kept");
         assert_eq!(
-            decide(&[doubted], &Sensitivities::default()).1,
+            decide(&[doubted], &Sensitivities::default(), SURE_CONFIDENCE).1,
             Verdict::Review
         );
     }
@@ -570,22 +588,47 @@ mod tests {
             let unsure = learned_reason(blur(1.0), p, MIN_SHOW_AT, None).expect("shown");
             let reasons = [unsure.clone(), unsure];
             assert_eq!(
-                decide(&reasons, &Sensitivities::default()).1,
+                decide(&reasons, &Sensitivities::default(), SURE_CONFIDENCE).1,
                 Verdict::Review,
                 "{p}"
             );
-            assert_eq!(decide(&reasons, &strict).1, Verdict::Review, "{p}");
+            assert_eq!(
+                decide(&reasons, &strict, SURE_CONFIDENCE).1,
+                Verdict::Review,
+                "{p}"
+            );
         }
         // The same severe measurement with a sure judge is rejected.
         let sure = [learned_reason(blur(0.97), 0.9, 0.5, None).expect("shown")];
-        assert_eq!(decide(&sure, &Sensitivities::default()).1, Verdict::Reject);
+        assert_eq!(
+            decide(&sure, &Sensitivities::default(), SURE_CONFIDENCE).1,
+            Verdict::Reject
+        );
     }
 
     #[test]
     fn no_reasons_is_a_perfect_keep() {
         assert_eq!(
-            decide(&[], &Sensitivities::default()),
+            decide(&[], &Sensitivities::default(), SURE_CONFIDENCE),
             (100.0, Verdict::Keep)
         );
+    }
+
+    #[test]
+    fn a_learned_reason_rejects_only_at_its_models_bar() {
+        let reason = |confidence| Reason {
+            code: ReasonCode::Overexposed,
+            severity: 0.9,
+            confidence,
+            message: String::new(),
+        };
+        let normal = Sensitivities::default();
+        // Sure enough for the measurements' bar, not for a model whose bar is 0.96.
+        assert_eq!(
+            decide(&[reason(0.93)], &normal, SURE_CONFIDENCE).1,
+            Verdict::Reject
+        );
+        assert_eq!(decide(&[reason(0.93)], &normal, 0.96).1, Verdict::Review);
+        assert_eq!(decide(&[reason(0.97)], &normal, 0.96).1, Verdict::Reject);
     }
 }

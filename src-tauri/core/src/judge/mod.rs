@@ -18,8 +18,8 @@ pub use contrast::ContrastStats;
 pub use exposure::ExposureStats;
 pub use flare::FlareStats;
 pub use fuse::{
-    decide, fuse, fuse_with_model, measured_severities, Sensitivities, Sensitivity, FUSION_VERSION,
-    MIN_SHOW_AT, SURE_CONFIDENCE,
+    decide, fuse, fuse_with_model, measured_severities, sure_confidence, Sensitivities,
+    Sensitivity, FUSION_VERSION, MIN_SHOW_AT, SURE_CONFIDENCE,
 };
 pub use jpeg::JpegStats;
 pub use noise::NoiseStats;

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::judge::{decide, Sensitivities};
+use crate::judge::Sensitivities;
 use crate::model::Device;
 use crate::scan::{Outcome, ShotReport};
 
@@ -27,7 +27,7 @@ impl Settings {
     /// what a clean-up acts on, from the CLI and the app alike.
     pub fn apply(&self, mut report: ShotReport) -> ShotReport {
         if let Outcome::Judged(judged) = &mut report.outcome {
-            let (score, verdict) = decide(&judged.reasons, &self.sensitivity);
+            let (score, verdict) = judged.decide(&self.sensitivity);
             judged.score = score;
             judged.verdict = verdict;
         }

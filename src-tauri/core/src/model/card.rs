@@ -50,6 +50,12 @@ pub struct ModelCard {
 pub struct Fusion {
     /// Keyed by reason code.
     pub reasons: BTreeMap<String, FusionReason>,
+    /// The confidence a reason needs before it may decide a `reject`: chosen per model on its
+    /// validation split, as the lowest bar at which no clean or hard-good sample is rejected
+    /// (`train.choose_reject_at`). A better-calibrated model can earn a lower one. Cards before
+    /// cull-judge 3 carry none: they were chosen with the fixed bar of their time.
+    #[serde(default = "crate::judge::sure_confidence")]
+    pub reject_at: f32,
 }
 
 /// One reason's stacked logistic model: `sigmoid(bias + model_logit · logit(p) +
@@ -161,7 +167,7 @@ mod tests {
                 (c.as_str().to_string(), r)
             })
             .collect();
-        serde_json::json!({ "reasons": per })
+        serde_json::json!({ "reasons": per, "reject_at": 0.96 })
     }
 
     fn card_with_outputs(view_side: u32, outputs: &[&str]) -> String {

@@ -23,10 +23,15 @@ use crate::judge::ReasonCode;
 
 /// Which model judged a shot: printed on every `cull scan --json` line and kept in the cache.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {
     pub name: String,
     pub version: String,
+    /// The confidence its reasons need to decide a `reject` (the card's `fusion.reject_at`), kept
+    /// with the verdict so a change of sensitivity re-decides it by the same bar. Verdicts cached
+    /// before the bar was per model read back with the fixed bar of that time.
+    #[serde(default = "crate::judge::sure_confidence")]
+    pub reject_at: f32,
 }
 
 /// What the model says about one photo.

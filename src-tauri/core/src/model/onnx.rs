@@ -277,6 +277,7 @@ impl Model for OnnxModel {
         ModelInfo {
             name: self.card.name.clone(),
             version: self.card.version.clone(),
+            reject_at: self.card.fusion.reject_at,
         }
     }
 
