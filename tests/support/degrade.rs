@@ -878,8 +878,11 @@ mod tests {
         let ys: std::collections::BTreeSet<isize> = taps.iter().map(|t| t.1).collect();
         assert!(xs.len() > 2 && ys.len() > 2, "{} × {}", xs.len(), ys.len());
         // The path folds back on itself, so it spans far less than its length.
-        let span = (xs.last().unwrap() - xs.first().unwrap())
-            .max(ys.last().unwrap() - ys.first().unwrap());
+        let extent = |s: &std::collections::BTreeSet<isize>| match (s.first(), s.last()) {
+            (Some(a), Some(b)) => b - a,
+            _ => 0,
+        };
+        let span = extent(&xs).max(extent(&ys));
         assert!(span < 30, "span {span}");
     }
 
