@@ -43,11 +43,12 @@ def markdown(parts: dict[str, dict], model: Path, dataset: Path, split: str = "t
     test = parts[split]
     lines = [f"# Evaluation of `{model.name}` by the engine's rule", "",
              f"Dataset `{dataset}`, {split} split; written by `models/training/evaluate.py`. "
-             "Every number is what a scan decides: the card's fusion, the doubt floor (severity ≥ "
-             f"{train.DOUBT_SEVERITY} kept for review when the fusion does not show it) and "
+             "Every number is what a scan decides: the card's fusion, its doubt rule (a reason the "
+             "fusion does not show kept for review: by the learned band `review_at`, or by a measured "
+             f"severity ≥ {train.DOUBT_SEVERITY} for cards without one) and "
              f"the card's reject bar (confidence ≥ {bar}).", "",
              f"| part of {split} | n | accuracy | false flags | hard-good false flags | lowest recall "
-             "| good samples rejected | without doubt floor: accuracy, false flags |",
+             "| good samples rejected | fusion alone (no doubt rule): accuracy, false flags |",
              "|---|---|---|---|---|---|---|---|"]
     for label, m in parts.items():
         if not m.get("n"):
@@ -104,8 +105,9 @@ def main(argv: list[str] | None = None) -> dict:
         fusion = card["fusion"]["reasons"]
         show_at = np.array([max(fusion[c]["show_at"], train.MIN_SHOW_AT) for c in REASONS])
         severity = train.measured_severities(samples)
-        fused = train.fused_probabilities(fusion, p_val[:, :len(REASONS)], severity)
-        card["fusion"]["reject_at"] = train.choose_reject_at(fused, severity, show_at, samples)
+        fused = train.fused_probabilities(fusion, p_val, severity)
+        card["fusion"]["reject_at"] = train.choose_reject_at(fused, severity, show_at, samples,
+                                                             *train.doubt_rule(fusion))
         # train.py counted rejected good test samples under the old fixed bar; evaluation.md has
         # the count under this one.
         card.get("evaluation", {}).pop("test_good_rejected", None)

@@ -181,6 +181,47 @@ class FusionTest(unittest.TestCase):
         # Calibrated on its own data: mean probability matches the positive rate.
         self.assertAlmostEqual(float(fused.mean()), float(y.mean()), delta=0.01)
 
+    def test_stacked_fusion_reads_other_outputs_and_measurements(self):
+        # Flare is measured on every bright frame, but it is real only where the network's "good"
+        # output is low: the pair form cannot see that, the stacked form learns it.
+        rng = np.random.default_rng(5)
+        n = 4000
+        k = train.REASONS.index("lens_flare")
+        good = rng.uniform(0.01, 0.99, n)
+        y = np.zeros((n, len(train.REASONS)), np.float32)
+        y[:, k] = rng.random(n) < 1 - good
+        p_net = rng.uniform(0.3, 0.7, (n, len(train.OUTPUTS)))
+        p_net[:, -1] = good
+        sev = rng.uniform(0, 1, (n, len(train.REASONS)))
+        stacked, _ = train.fit_fusion(p_net, sev, y, 0.0, form="stacked")
+        pair, _ = train.fit_fusion(p_net, sev, y, 0.0, form="pair")
+        self.assertLess(stacked["lens_flare"]["network"]["good"], -0.5)
+
+        def log_loss(fusion):
+            p = np.clip(train.fused_probabilities(fusion, p_net, sev)[:, k], 1e-6, 1 - 1e-6)
+            return float(-np.mean(y[:, k] * np.log(p) + (1 - y[:, k]) * np.log(1 - p)))
+        self.assertLess(log_loss(stacked), log_loss(pair) - 0.05)
+
+    def test_the_review_band_reaches_down_only_while_it_stays_right_often_enough(self):
+        # Under show_at 0.5: rows at 0.4 are defective half the time, rows at 0.2 never.
+        fused = np.array([0.9] * 4 + [0.4] * 10 + [0.2] * 30)
+        truth = np.array([1] * 4 + [1, 0] * 5 + [0] * 30)
+        r = train.choose_review_at(fused, truth, 0.5)
+        self.assertTrue(0.2 < r < 0.4, r)
+        # A reason whose band would be wrong too often gets none.
+        self.assertIsNone(train.choose_review_at(fused, np.array([1] * 4 + [0] * 40), 0.5))
+        # In the engine's rule a band hit is a doubted reason: review, never reject.
+        k = train.REASONS.index("blur")
+        show_at = np.full(len(train.REASONS), 0.5)
+        review_at = np.full(len(train.REASONS), np.inf)
+        review_at[k] = r
+        no_floor = np.full(len(train.REASONS), np.inf)
+        f = np.zeros((3, len(train.REASONS)))
+        sev = np.zeros_like(f)
+        f[0, k], f[1, k], f[2, k] = 0.4, 0.2, 0.99
+        sev[:, k] = [0.1, 0.9, 0.9]
+        self.assertEqual(train.verdicts(f, sev, show_at, 0.9, review_at, no_floor), ["review", "keep", "reject"])
+
     def test_an_unsure_reason_never_rejects_and_a_sure_severe_one_does(self):
         k = train.REASONS.index("blur")
         show_at = np.full(len(train.REASONS), 0.5)
@@ -257,6 +298,18 @@ class EndToEndTest(unittest.TestCase):
         self.assertEqual(parts["test"]["verdicts"], report["test"]["verdicts"])
         self.assertIn("| test | ", (out / "evaluation.md").read_text())
 
+    def test_fusion_lab_compares_every_rule_without_reading_test(self):
+        import fusion_lab
+        self.run_train("lab")
+        results = fusion_lab.main(["--dataset", str(self.dataset),
+                                   "--outputs", str(self.tmp / "work" / "outputs.npz")])
+        self.assertEqual(len(results), 2 * len(train.DOUBT_RULES))
+        for m in results.values():
+            self.assertTrue(0.0 <= m["accuracy"] <= 1.0 and 0.0 <= m["false_flags"] <= 1.0)
+        saved = np.load(self.tmp / "work" / "outputs.npz")
+        split = [json.loads(x)["split"] for x in (self.dataset / "samples.jsonl").read_text().splitlines()]
+        self.assertFalse(any(s == "test" for s, m in zip(split, saved["oof_rows"]) if m))
+
     def test_export_contract_card_and_determinism(self):
         report, out = self.run_train("a")
         model = onnx.load(out / "cull-judge-3.onnx")
@@ -288,7 +341,11 @@ class EndToEndTest(unittest.TestCase):
         self.assertEqual(sorted(card["fusion"]["reasons"]), sorted(train.REASONS))
         self.assertIn(card["fusion"]["reject_at"], train.REJECT_AT_CANDIDATES)
         for f in card["fusion"]["reasons"].values():
-            self.assertEqual(sorted(f), ["bias", "measured_severity", "model_logit", "show_at"])
+            # The pair form with the learned band (the defaults): no hand floor.
+            self.assertEqual(sorted(f), ["bias", "doubt_severity", "measured_severity", "model_logit",
+                                         "review_at", "show_at"])
+            self.assertIsNone(f["doubt_severity"])
+            self.assertTrue(f["review_at"] is None or f["review_at"] < f["show_at"])
             self.assertGreaterEqual(f["show_at"], train.MIN_SHOW_AT)
         self.assertEqual((card["view_side"], card["view_count"], card["embedding_size"]), (160, 2, 1280))
         self.assertEqual(card["training"]["seed"], 7)

@@ -732,6 +732,9 @@ def evaluate(probs: np.ndarray, samples: list[dict], thresholds: np.ndarray) -> 
 # pin it down. The Rust side clamps the network probability the same way (model::LOGIT_CLAMP).
 LOGIT_CLAMP = 1e-4
 FUSION_L2 = 1e-2
+# The stacked form has 17 weights per reason; a lighter penalty lets the informative ones speak
+# (chosen on val, never on test).
+STACK_L2 = 1e-3
 # The engine's verdict rule (judge::fuse): a reason is shown when its fused probability reaches
 # show_at (never under MIN_SHOW_AT); its severity is the measured one, at least RAISED_SEVERITY;
 # impact = severity x confidence x weight; only reasons with confidence >= the card's reject_at
@@ -783,6 +786,13 @@ def fusion_inputs(p_network: np.ndarray, severity: np.ndarray) -> np.ndarray:
     return np.stack([np.log(p / (1 - p)), severity], axis=1).astype(np.float64)
 
 
+def stacked_inputs(p_network: np.ndarray, severity: np.ndarray) -> np.ndarray:
+    """[n, 17]: the clamped logit of every network output (OUTPUTS order, "good" included), then
+    every measured severity (REASONS order): what one reason's stacked fusion reads."""
+    p = np.clip(p_network[:, :len(OUTPUTS)], LOGIT_CLAMP, 1 - LOGIT_CLAMP).astype(np.float64)
+    return np.concatenate([np.log(p / (1 - p)), severity.astype(np.float64)], axis=1)
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = FUSION_L2, iters: int = 50) -> np.ndarray:
     """[bias, w...] of an L2-regularised (weights only) logistic regression, by Newton steps."""
     n, d = x.shape
@@ -802,24 +812,43 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = FUSION_L2, iters: int
 
 
 def fused_probabilities(fusion: dict, p_network: np.ndarray, severity: np.ndarray) -> np.ndarray:
-    out = np.zeros_like(severity, dtype=np.float64)
+    """[n, 8] calibrated probabilities from `p_network` [n, 9] (every output, "good" last) and
+    `severity` [n, 8]. A reason's fusion is either the pair form (its own network logit and its
+    own severity: cull-judge 2) or the stacked form ("network" and "measured" weights by name:
+    every output and every measurement may vote), as judge::fuse reads the card."""
+    out = np.zeros(severity.shape, dtype=np.float64)
+    stacked = stacked_inputs(p_network, severity) if any("network" in f for f in fusion.values()) else None
     for k, code in enumerate(REASONS):
         f = fusion[code]
-        x = fusion_inputs(p_network[:, k], severity[:, k])
-        z = f["bias"] + f["model_logit"] * x[:, 0] + f["measured_severity"] * x[:, 1]
+        if "network" in f:
+            w = np.array([f["network"].get(o, 0.0) for o in OUTPUTS]
+                         + [f["measured"].get(c, 0.0) for c in REASONS])
+            z = f["bias"] + stacked @ w
+        else:
+            x = fusion_inputs(p_network[:, k], severity[:, k])
+            z = f["bias"] + f["model_logit"] * x[:, 0] + f["measured_severity"] * x[:, 1]
         out[:, k] = 1 / (1 + np.exp(-z))
     return out
 
 
 def fit_fusion(p_network: np.ndarray, severity: np.ndarray, targets: np.ndarray,
-               min_recall: float) -> tuple[dict, dict]:
-    """Per reason: the stacked logistic model and its show_at, both from the val rows given."""
+               min_recall: float, form: str = "pair") -> tuple[dict, dict]:
+    """Per reason: the stacked logistic model and its show_at, both from the rows given
+    (`p_network` [n, 9]). `form` "pair" reads only the reason's own network output and
+    measurement (cull-judge 2); "stacked" reads every output and every measurement, so haze that
+    the flare rule misreads can be told by what the exposure and contrast numbers say."""
     fusion, stats = {}, {}
     for k, code in enumerate(REASONS):
         y = targets[:, k].astype(np.float64)
-        w = fit_logistic(fusion_inputs(p_network[:, k], severity[:, k]), y)
-        fusion[code] = {"bias": float(w[0]), "model_logit": float(w[1]), "measured_severity": float(w[2])}
-    fused = fused_probabilities({c: {**f} for c, f in fusion.items()}, p_network, severity)
+        if form == "pair":
+            w = fit_logistic(fusion_inputs(p_network[:, k], severity[:, k]), y)
+            fusion[code] = {"bias": float(w[0]), "model_logit": float(w[1]), "measured_severity": float(w[2])}
+        else:
+            w = fit_logistic(stacked_inputs(p_network, severity), y, l2=STACK_L2)
+            fusion[code] = {"bias": float(w[0]),
+                            "network": {o: float(v) for o, v in zip(OUTPUTS, w[1:1 + len(OUTPUTS)])},
+                            "measured": {c: float(v) for c, v in zip(REASONS, w[1 + len(OUTPUTS):])}}
+    fused = fused_probabilities(fusion, p_network, severity)
     for k, code in enumerate(REASONS):
         thr, st = choose_threshold(fused[:, k], targets[:, k], min_recall)
         fusion[code]["show_at"] = max(float(thr), MIN_SHOW_AT)
@@ -827,23 +856,39 @@ def fit_fusion(p_network: np.ndarray, severity: np.ndarray, targets: np.ndarray,
     return fusion, stats
 
 
-def engine_reasons(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray
+def doubt_rule(fusion: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(review_at, doubt_severity) per reason, from a card's fusion. A fused probability of at
+    least `review_at` (but under show_at) keeps the reason, doubted; so does a measured severity
+    of at least `doubt_severity`. Cards without the keys (cull-judge 2) have no learned band and
+    the hand floor DOUBT_SEVERITY; a null doubt_severity means no floor."""
+    review_at = np.array([fusion[c].get("review_at") or np.inf for c in REASONS], np.float64)
+    floor = np.array([DOUBT_SEVERITY if "doubt_severity" not in fusion[c]
+                      else (fusion[c]["doubt_severity"] if fusion[c]["doubt_severity"] is not None
+                            else np.inf) for c in REASONS], np.float64)
+    return review_at, floor
+
+
+def engine_reasons(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray,
+                   review_at: np.ndarray | None = None, doubt_severity: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray]:
     """(confidence, shown) per row and reason, as judge::fuse::learned_reason decides them:
-    shown with the fused probability when it reaches show_at, else kept doubted when the
-    measurement is severe."""
+    shown with the fused probability when it reaches show_at, else kept doubted when the fused
+    probability reaches review_at or the measurement is severe (see doubt_rule)."""
+    review_at = np.full(len(REASONS), np.inf) if review_at is None else review_at
+    doubt_severity = np.full(len(REASONS), DOUBT_SEVERITY) if doubt_severity is None else doubt_severity
     sure = fused >= show_at
-    doubted = ~sure & (severity >= DOUBT_SEVERITY)
+    doubted = ~sure & ((severity >= doubt_severity) | (fused >= review_at))
     confidence = np.where(sure, fused, np.where(doubted, DOUBTED_CONFIDENCE, 0.0))
     return confidence, sure | doubted
 
 
 def verdicts(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray,
-             reject_at: float = SURE_CONFIDENCE) -> list[str]:
+             reject_at: float = SURE_CONFIDENCE, review_at: np.ndarray | None = None,
+             doubt_severity: np.ndarray | None = None) -> list[str]:
     """What the engine decides at normal sensitivity for each row (judge::decide)."""
     out = []
     weights = np.array([REASON_WEIGHT.get(c, 1.0) for c in REASONS])
-    confidence, shown_all = engine_reasons(fused, severity, show_at)
+    confidence, shown_all = engine_reasons(fused, severity, show_at, review_at, doubt_severity)
     doubted_all = shown_all & (fused < show_at)
     for conf_row, shown, doubted_row, sev in zip(confidence, shown_all, doubted_all, severity):
         if not shown.any():
@@ -865,10 +910,12 @@ def verdicts(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray,
     return out
 
 
-def engine_scores(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray) -> np.ndarray:
+def engine_scores(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray,
+                  review_at: np.ndarray | None = None, doubt_severity: np.ndarray | None = None
+                  ) -> np.ndarray:
     """Scores for `evaluate` that flag exactly the reasons the engine shows: a doubted reason
     sits at its show_at."""
-    _, shown = engine_reasons(fused, severity, show_at)
+    _, shown = engine_reasons(fused, severity, show_at, review_at, doubt_severity)
     return np.where(shown & (fused < show_at), show_at, fused)
 
 
@@ -896,12 +943,13 @@ def reliability(confidence: np.ndarray, targets: np.ndarray, shown: np.ndarray,
 
 
 def choose_reject_at(fused: np.ndarray, severity: np.ndarray, show_at: np.ndarray,
-                     samples: list[dict]) -> float:
+                     samples: list[dict], review_at: np.ndarray | None = None,
+                     doubt_severity: np.ndarray | None = None) -> float:
     """The lowest bar in REJECT_AT_CANDIDATES at which no clean or hard-good sample among
     `samples` (the val split) is rejected; the highest candidate when none is clean."""
     good = np.array([not s["labels"] for s in samples])
     for bar in REJECT_AT_CANDIDATES:
-        v = np.array(verdicts(fused, severity, show_at, bar))
+        v = np.array(verdicts(fused, severity, show_at, bar, review_at, doubt_severity))
         if not (good & (v == "reject")).any():
             return bar
     return REJECT_AT_CANDIDATES[-1]
@@ -912,17 +960,22 @@ def engine_metrics(fusion: dict, show_at: np.ndarray, p_net: np.ndarray, severit
     """Everything the report says about some rows, judged by the engine's whole rule: `p_net`
     [n, 9] network outputs, `severity` [n, 8] measured severities, aligned with `samples`.
     train.py reports the model it trained with this, evaluate.py the shipped one."""
-    fused = fused_probabilities(fusion, p_net[:, :len(REASONS)], severity)
+    fused = fused_probabilities(fusion, p_net, severity)
+    review_at, floor = doubt_rule(fusion)
     pure = evaluate(np.concatenate([fused, p_net[:, -1:]], axis=1), samples, show_at)
-    m = evaluate(np.concatenate([engine_scores(fused, severity, show_at), p_net[:, -1:]], axis=1),
-                 samples, show_at)
+    m = evaluate(np.concatenate([engine_scores(fused, severity, show_at, review_at, floor), p_net[:, -1:]],
+                                axis=1), samples, show_at)
     m["without_doubt_floor"] = {"accuracy": pure["accuracy"],
                                 "false_flag_rate": pure["false_flags"]["rate"],
                                 "lowest_recall": min((r["recall"] for r in pure["per_reason"].values()
                                                       if r["recall"] is not None), default=None)}
-    v = verdicts(fused, severity, show_at, reject_at)
+    v = verdicts(fused, severity, show_at, reject_at, review_at, floor)
     m["verdicts"] = verdict_table(v, samples)
-    confidence, shown = engine_reasons(fused, severity, show_at)
+    flagged = np.array([x != "keep" for x in v])
+    good = np.array([not s["labels"] for s in samples])
+    m["verdict_flags"] = {"good_flagged": float(flagged[good].mean()) if good.any() else None,
+                          "defects_kept": float((~flagged[~good]).mean()) if (~good).any() else None}
+    confidence, shown = engine_reasons(fused, severity, show_at, review_at, floor)
     sure = shown & (confidence >= reject_at)
     rejected = [i for i, (s, x) in enumerate(zip(samples, v)) if x == "reject" and not s["labels"]]
     # Samples, not photos: each source has three random crops per transform.
@@ -1071,9 +1124,11 @@ def write_markdown(report: dict, path: Path) -> None:
               f"| clean or hard good samples rejected | {test['rejected_good_samples']} | – "
               f"| {mo['verdicts']['clean']['reject'] + mo['verdicts']['hard_good']['reject']} | 0 |",
               f"| targets met | {'yes' if r['summary']['targets_met'] else 'no'} | | | |", "",
-              "The learned fusion column is the engine's whole rule: a severe measurement "
-              f"(severity ≥ {DOUBT_SEVERITY}) the fusion does not show is kept, doubted, at confidence "
-              f"{DOUBTED_CONFIDENCE} (review at most). Without that doubt floor the fusion alone scores "
+              "The learned fusion column is the engine's whole rule: a reason the fusion does not "
+              "show is kept, doubted, at confidence "
+              f"{DOUBTED_CONFIDENCE} (review at most) by the card's doubt rule ({r['fusion']['doubt']}: "
+              "the learned band review_at and/or a measured severity of at least "
+              f"{DOUBT_SEVERITY}). Without the doubt rule the fusion alone scores "
               f"accuracy {_fmt(test['without_doubt_floor']['accuracy'])}, false flags "
               f"{_pct(test['without_doubt_floor']['false_flag_rate'])}, lowest recall "
               f"{_fmt(test['without_doubt_floor']['lowest_recall'])}.", ""]
@@ -1223,6 +1278,71 @@ def write_markdown(report: dict, path: Path) -> None:
 # --------------------------------------------------------------------------
 
 
+# What keeps, doubted (review at most), a reason the fusion does not show:
+#   floor: a measured severity of at least DOUBT_SEVERITY (the hand rule of cull-judge 2);
+#   band:  a fused probability of at least the reason's review_at, learned (choose_review_at);
+#   both:  either;   none: nothing.
+DOUBT_RULES = ("band", "both", "floor", "none")
+# Chosen by fusion_lab.py (fusion rules cross-fitted over collection folds of the train+val
+# out-of-fold outputs, test never read; MODELS.md has the table): the learned band beat the hand
+# floor on accuracy, false flags and recall alike, and the stacked form did not beat the pair
+# form on accuracy while it rejected ten times as many good samples on the collection left out.
+DEFAULT_DOUBT = "band"
+DEFAULT_FUSION = "pair"
+# A doubted reason says "confidence 0.35": the learned band reaches down only as far as the rows in
+# it are really defective at least that often, so the number stays calibrated.
+BAND_PRECISION = DOUBTED_CONFIDENCE
+
+
+def choose_review_at(fused: np.ndarray, truth: np.ndarray, show_at: float,
+                     precision: float = BAND_PRECISION) -> float | None:
+    """The lowest fused probability r under show_at such that the rows in [r, show_at) are
+    defective at least `precision` of the time; None when no band qualifies."""
+    below = fused < show_at
+    s, t = fused[below], truth[below].astype(bool)
+    if not len(s):
+        return None
+    order = np.argsort(-s, kind="stable")
+    s, t = s[order], t[order]
+    prec = np.cumsum(t) / np.arange(1, len(t) + 1)
+    ends = np.flatnonzero(np.append(s[1:] < s[:-1], True))
+    ok = ends[(prec[ends] >= precision) & (np.cumsum(t)[ends] >= 3)]
+    if not len(ok):
+        return None
+    k = ok[-1]
+    below_k = s[k + 1] if k + 1 < len(s) else s[k] * 0.5
+    return float(1 / (1 + np.exp(-(_logit(s[k]) + _logit(below_k)) / 2)))
+
+
+def fit_judge(p_oof: np.ndarray, p_val: np.ndarray, severity: np.ndarray, ds: Dataset,
+              fit_rows: np.ndarray, val_rows: np.ndarray, form: str, doubt: str,
+              min_recall: float) -> tuple[dict, dict, float]:
+    """The card's fusion: weights and show_at fitted on the out-of-fold outputs of the train and
+    val photos, the doubt rule's band there too, and the reject bar on val (the final network's
+    outputs). Returns (fusion by reason, per-reason fit statistics, reject_at)."""
+    targets = ds.targets[:, :len(REASONS)]
+    fusion, stats = fit_fusion(p_oof[fit_rows], severity[fit_rows], targets[fit_rows], min_recall, form)
+    fused_oof = fused_probabilities(fusion, p_oof[fit_rows], severity[fit_rows])
+    for k, code in enumerate(REASONS):
+        f = fusion[code]
+        if doubt in ("band", "both"):
+            f["review_at"] = choose_review_at(fused_oof[:, k], targets[fit_rows][:, k], f["show_at"])
+        f["doubt_severity"] = DOUBT_SEVERITY if doubt in ("floor", "both") else None
+    review_at, floor = doubt_rule(fusion)
+    show_at = np.array([fusion[c]["show_at"] for c in REASONS])
+    samples = [s for s, m in zip(ds.samples, val_rows) if m]
+    reject_at = choose_reject_at(fused_probabilities(fusion, p_val, severity[val_rows]), severity[val_rows],
+                                 show_at, samples, review_at, floor)
+    return fusion, stats, reject_at
+
+
+def _rounded(v):
+    """Card numbers to 6 decimals, through nested weights; None stays null."""
+    if isinstance(v, dict):
+        return {k: _rounded(x) for k, x in v.items()}
+    return round(float(v), 6) if isinstance(v, (float, np.floating)) else v
+
+
 def dataset_counts(ds: Dataset) -> tuple[dict, dict]:
     counts: dict = {}
     splits = Counter()
@@ -1236,12 +1356,16 @@ def dataset_counts(ds: Dataset) -> tuple[dict, dict]:
 
 
 FUSION_RULE = (
-    "Per reason: p = sigmoid(bias + model_logit * logit(clamp(network probability, 1e-4, 1 - 1e-4)) "
-    "+ measured_severity * measured severity), fitted by L2-regularised logistic regression on "
-    "out-of-fold network outputs of the train and val photos (4 folds of whole collections: each "
-    "fold's network never saw the collections it judges); the reason is shown when p >= show_at (chosen on val, at least 0.45) with confidence p and "
-    "severity max(measured, 0.5); only a reason with confidence >= 0.9 may reject. A measured severity of "
-    "at least 0.6 under show_at stays, doubted, at confidence 0.35 (review at most)."
+    "Per reason: p = sigmoid(bias + sum over every network output o of network[o] * logit(clamp(p_o, 1e-4, "
+    "1 - 1e-4)) + sum over every reason r of measured[r] * measured severity of r) (the stacked form; the pair "
+    "form of cull-judge 2 reads only the reason's own output and severity: model_logit, measured_severity), "
+    "fitted by L2-regularised logistic regression on out-of-fold network outputs of the train and val photos "
+    "(4 folds of whole collections: each fold's network never saw the collections it judges). The reason is "
+    "shown when p >= show_at (chosen there by the best F1, at least 0.45) with confidence p and severity "
+    "max(measured, 0.5). Under show_at it stays, doubted (confidence 0.35: review at most), when p >= review_at "
+    "(the lowest band still defective at least 35 % of the time there; null: none) or the measured severity "
+    ">= doubt_severity (null: no such floor; absent: 0.6). Only a reason with confidence >= reject_at (the "
+    "lowest bar with no good val sample rejected) may reject."
 )
 
 PREPROCESSING = (
@@ -1269,6 +1393,11 @@ def main(argv: list[str] | None = None) -> dict:
                     help="heads trained from different seeds and averaged (logits) into one")
     ap.add_argument("--no-quantise", action="store_true", help="skip the int8 experiments")
     ap.add_argument("--no-augment", action="store_true", help="train on the plain views only")
+    ap.add_argument("--fusion", choices=["pair", "stacked"], default=DEFAULT_FUSION,
+                    help="pair: each reason reads its own output and measurement (cull-judge 2); "
+                         "stacked: every output and measurement")
+    ap.add_argument("--doubt", choices=sorted(DOUBT_RULES), default=DEFAULT_DOUBT,
+                    help="what keeps a reason the fusion does not show, for review (see DOUBT_RULES)")
     ap.add_argument("--min-val-recall", type=float, default=MIN_VAL_RECALL,
                     help="recall floor of the threshold rule (0 = plain max F1 on val)")
     args = ap.parse_args(argv)
@@ -1373,17 +1502,21 @@ def main(argv: list[str] | None = None) -> dict:
     log(f"network alone, test: accuracy {test_net['accuracy']:.4f}, "
         f"false flags {test_net['false_flags']['rate']:.4f}")
 
-    # The learned fusion, fitted on val, is what the engine decides with; everything reported
-    # from here on is the fused judge unless it says "network alone".
+    # Every network output the fusion needs, saved so that the fusion can be refitted and
+    # compared (fusion_lab.py) without training the heads again.
+    p_final = head.probabilities(split_inputs(np.ones(len(ds.samples), bool)))
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.work_dir / "outputs.npz", digest=digest, p_oof=p_oof, p_final=p_final,
+                        oof_rows=fit_all)
+
+    # The learned fusion is what the engine decides with; everything reported from here on is
+    # the fused judge unless it says "network alone".
     severity = measured_severities(ds.samples)
-    fusion, fusion_stats = fit_fusion(p_oof[fit_all][:, :len(REASONS)], severity[fit_all],
-                                      ds.targets[fit_all][:, :len(REASONS)], args.min_val_recall)
+    fusion, fusion_stats, reject_at = fit_judge(p_oof, p_val, severity, ds, fit_all, val_m,
+                                                args.fusion, args.doubt, args.min_val_recall)
     show_at = np.array([fusion[c]["show_at"] for c in REASONS])
     seen = set(collection_of[train_m | val_m])
     unseen_m = test_m & ~np.isin(collection_of, sorted(seen))
-
-    reject_at = choose_reject_at(fused_probabilities(fusion, p_val[:, :len(REASONS)], severity[val_m]),
-                                 severity[val_m], show_at, list(samples[val_m]))
     log(f"reject bar (lowest with no good val sample rejected): {reject_at}")
 
     def judged(mask: np.ndarray, p_net: np.ndarray | None = None) -> dict:
@@ -1501,8 +1634,8 @@ def main(argv: list[str] | None = None) -> dict:
         "features": list(ds.meta["features"]), "outputs": OUTPUTS, "embedding_size": EMBEDDING_SIZE,
         "thresholds": {c: round(float(thresholds[c]), 6) for c in REASONS},
         "fusion": {
-            "rule": FUSION_RULE,
-            "reasons": {c: {k: round(v, 6) for k, v in fusion[c].items()} for c in REASONS},
+            "rule": FUSION_RULE, "form": args.fusion, "doubt": args.doubt,
+            "reasons": {c: _rounded(fusion[c]) for c in REASONS},
             "reject_at": reject_at,
         },
         "preprocessing": PREPROCESSING,
@@ -1534,7 +1667,8 @@ def main(argv: list[str] | None = None) -> dict:
         "training": {**train_info, "augmentation": augmentations},
         "threshold_rule": threshold_rule, "unseen_collections": sorted(set(collection_of[unseen_m])),
         "thresholds": {"values": thresholds, "stats": threshold_stats},
-        "fusion": {"rule": FUSION_RULE, "reasons": fusion, "stats": fusion_stats, "folds": fold_info},
+        "fusion": {"rule": FUSION_RULE, "form": args.fusion, "doubt": args.doubt, "reasons": fusion,
+                   "stats": fusion_stats, "folds": fold_info},
         "val": val, "test": test, "heldout": heldout, "unseen": unseen, "seen_test": seen_test,
         "test_network": test_net,
         "export": {"file": final_path.name, "size_mb": final_path.stat().st_size / 1e6,

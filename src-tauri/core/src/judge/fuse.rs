@@ -82,21 +82,51 @@ pub fn fuse_with_model(
     exposure_time: Option<f64>,
 ) -> Judgement {
     let slow_shutter = exposure_time.filter(|t| *t >= SLOW_SHUTTER_S);
-    let reasons = measured_reasons(m)
-        .into_iter()
+    let measured = measured_reasons(m);
+    let severity = |code: ReasonCode| {
+        measured
+            .iter()
+            .find(|r| r.code == code)
+            .map_or(0.0, |r| r.severity)
+    };
+    let reasons = measured
+        .iter()
         .filter_map(|r| {
             let fusion = card.fusion(r.code)?;
-            let p = fusion.probability(output.probability(r.code), r.severity);
-            learned_reason(r, p, fusion.show_at.max(MIN_SHOW_AT), slow_shutter)
+            let p = fusion.probability(r.code, output, severity);
+            let gate = Gate {
+                show_at: fusion.show_at.max(MIN_SHOW_AT),
+                review_at: fusion.review_at,
+                doubt_severity: fusion.doubt_severity,
+            };
+            learned_reason(r.clone(), p, gate, slow_shutter)
         })
         .collect();
     judgement(reasons, card.fusion.reject_at)
 }
 
+/// Where a reason's fused probability `p` puts it: shown from `show_at`; under it, kept doubted
+/// (review at most) from `review_at`, the card's learned band, or when its measurement reaches
+/// `doubt_severity`, the hand rule of cards without a band.
+#[derive(Debug, Clone, Copy)]
+struct Gate {
+    show_at: f32,
+    review_at: Option<f32>,
+    doubt_severity: Option<f32>,
+}
+
 /// A measurement this severe is not dropped when the fusion does not see it: the two disagree,
 /// so the reason stays, unsure, and sends the shot to review (never to reject). On Cull's own
-/// fixture library the fusion alone missed 4 of 7 generated underexposures the rule caught.
-const DOUBT_SEVERITY: f32 = 0.6;
+/// fixture library cull-judge 2's fusion alone missed 4 of 7 generated underexposures the rule
+/// caught. Cards that learn a doubt band (`review_at`) replace this hand rule (their
+/// `doubt_severity` is null); cull-judge 2's card predates the field and keeps it.
+pub const DOUBT_SEVERITY: f32 = 0.6;
+
+/// [`DOUBT_SEVERITY`] for serde: a card without the field uses it.
+pub fn doubt_severity() -> Option<f32> {
+    Some(DOUBT_SEVERITY)
+}
+
 /// The confidence of such a doubted reason: under [`SURE_CONFIDENCE`], and high enough that a
 /// severe one asks for a look (0.63 × 0.35 ≥ REVIEW_IMPACT). Doubting only where the fusion
 /// gives at least 1–10 % was tried: on val it changed nothing that mattered, and on Cull's fixture
@@ -113,13 +143,16 @@ pub const SLOW_SHUTTER_S: f64 = 0.25;
 const DOUBTED_SEVERITY: f32 = 0.63;
 
 /// One measured reason after the learned fusion gave it probability `p`; `None` when `p` is
-/// under `show_at` and nothing backs the measurement: neither its own severity nor, for a
-/// smear, a slow shutter (`slow_shutter`, seconds, given only when slow).
-fn learned_reason(r: Reason, p: f32, show_at: f32, slow_shutter: Option<f64>) -> Option<Reason> {
-    if p < show_at {
+/// under the gate's `show_at` and nothing backs it: not the learned band, not the severity of the
+/// measurement, and not, for a smear, a slow shutter (`slow_shutter`, seconds, given only when
+/// slow).
+fn learned_reason(r: Reason, p: f32, gate: Gate, slow_shutter: Option<f64>) -> Option<Reason> {
+    if p < gate.show_at {
         let smear = matches!(r.code, ReasonCode::Blur | ReasonCode::MotionBlur);
         let backed_by_shutter = slow_shutter.filter(|_| smear && r.severity >= SHOW_SEVERITY);
-        let why = if r.severity >= DOUBT_SEVERITY {
+        let in_band = gate.review_at.is_some_and(|at| p >= at);
+        let severe = gate.doubt_severity.is_some_and(|at| r.severity >= at);
+        let why = if in_band || severe {
             String::new()
         } else if let Some(t) = backed_by_shutter {
             format!(
@@ -465,6 +498,34 @@ mod tests {
         )
     }
 
+    /// cull-judge 2's gate: no learned band, the hand floor.
+    fn floor(show_at: f32) -> Gate {
+        Gate {
+            show_at,
+            review_at: None,
+            doubt_severity: Some(DOUBT_SEVERITY),
+        }
+    }
+
+    #[test]
+    fn a_learned_band_replaces_the_hand_floor_and_still_only_asks_for_review() {
+        let band = Gate {
+            show_at: 0.6,
+            review_at: Some(0.3),
+            doubt_severity: None,
+        };
+        // In the band, whatever the measurement: doubted, confidence 0.35, review at most.
+        let doubted = learned_reason(blur(0.1), 0.4, band, None).expect("in the band");
+        assert_eq!(doubted.confidence, DOUBTED_CONFIDENCE);
+        assert!(doubted.message.ends_with("so it is left for you to review"));
+        let (_, verdict) = decide(&[doubted], &strict(), SURE_CONFIDENCE);
+        assert_eq!(verdict, Verdict::Review);
+        // Under the band a severe measurement is dropped: the card has no floor.
+        assert_eq!(learned_reason(blur(0.95), 0.2, band, None), None);
+        // The same measurement under cull-judge 2's gate stays for review.
+        assert!(learned_reason(blur(0.95), 0.2, floor(0.6), None).is_some());
+    }
+
     fn blur(severity: f32) -> Reason {
         Reason {
             code: ReasonCode::Blur,
@@ -493,7 +554,7 @@ mod tests {
     #[test]
     fn the_learned_judge_raises_a_flag_the_detectors_missed() {
         // Regression: moderate defocus kept at score 100 while the model said 99 %.
-        let raised = learned_reason(blur(0.05), 0.97, 0.5, None).expect("raised");
+        let raised = learned_reason(blur(0.05), 0.97, floor(0.5), None).expect("raised");
         assert_eq!(raised.severity, RAISED_SEVERITY);
         assert_eq!(raised.confidence, 0.97);
         assert!(
@@ -508,7 +569,7 @@ mod tests {
         );
         // A measured severity above the floor is kept as measured.
         assert_eq!(
-            learned_reason(blur(0.8), 0.9, 0.5, None)
+            learned_reason(blur(0.8), 0.9, floor(0.5), None)
                 .expect("shown")
                 .severity,
             0.8
@@ -519,10 +580,11 @@ mod tests {
     /// low-key dusk measured as underexposed (1.0) were rejected while the model gave them 0–1 %.
     #[test]
     fn a_confident_no_overrules_a_measurement_and_a_severe_one_goes_to_review() {
-        assert_eq!(learned_reason(blur(0.55), 0.2, 0.5, None), None);
+        assert_eq!(learned_reason(blur(0.55), 0.2, floor(0.5), None), None);
         let strict = strict();
         for severity in [0.63, 0.97, 1.0] {
-            let doubted = learned_reason(blur(severity), 0.2, 0.5, None).expect("kept, unsure");
+            let doubted =
+                learned_reason(blur(severity), 0.2, floor(0.5), None).expect("kept, unsure");
             assert!(doubted.message.ends_with("left for you to review"));
             let reasons = [doubted];
             assert_eq!(
@@ -542,8 +604,9 @@ mod tests {
     fn a_slow_shutter_keeps_a_moderate_smear_for_review_only() {
         let mut shake = blur(0.39);
         shake.code = ReasonCode::MotionBlur;
-        assert_eq!(learned_reason(shake.clone(), 0.02, 0.45, None), None);
-        let kept = learned_reason(shake.clone(), 0.02, 0.45, Some(0.4)).expect("kept, unsure");
+        assert_eq!(learned_reason(shake.clone(), 0.02, floor(0.45), None), None);
+        let kept =
+            learned_reason(shake.clone(), 0.02, floor(0.45), Some(0.4)).expect("kept, unsure");
         assert!(
             kept.message.contains("the shutter was open 1/2 s")
                 && kept.message.ends_with("left for you to review"),
@@ -564,8 +627,11 @@ mod tests {
         // A slow shutter says nothing about exposure, and nothing about a smear too faint to show.
         let mut dark = blur(0.39);
         dark.code = ReasonCode::Underexposed;
-        assert_eq!(learned_reason(dark, 0.02, 0.45, Some(2.0)), None);
-        assert_eq!(learned_reason(blur(0.1), 0.02, 0.45, Some(2.0)), None);
+        assert_eq!(learned_reason(dark, 0.02, floor(0.45), Some(2.0)), None);
+        assert_eq!(
+            learned_reason(blur(0.1), 0.02, floor(0.45), Some(2.0)),
+            None
+        );
         assert_eq!(shutter(2.0), "2 s");
         assert_eq!(shutter(0.25), "1/4 s");
     }
@@ -574,7 +640,7 @@ mod tests {
     /// fall just under the review impact).
     #[test]
     fn a_doubted_reason_at_the_floor_still_asks_for_review() {
-        let doubted = learned_reason(blur(DOUBT_SEVERITY), 0.2, 0.5, None).expect("kept");
+        let doubted = learned_reason(blur(DOUBT_SEVERITY), 0.2, floor(0.5), None).expect("kept");
         assert_eq!(
             decide(&[doubted], &Sensitivities::default(), SURE_CONFIDENCE).1,
             Verdict::Review
@@ -585,7 +651,7 @@ mod tests {
     fn an_unsure_reason_goes_to_review_never_reject() {
         let strict = strict();
         for p in [MIN_SHOW_AT, 0.6, 0.79] {
-            let unsure = learned_reason(blur(1.0), p, MIN_SHOW_AT, None).expect("shown");
+            let unsure = learned_reason(blur(1.0), p, floor(MIN_SHOW_AT), None).expect("shown");
             let reasons = [unsure.clone(), unsure];
             assert_eq!(
                 decide(&reasons, &Sensitivities::default(), SURE_CONFIDENCE).1,
@@ -599,7 +665,7 @@ mod tests {
             );
         }
         // The same severe measurement with a sure judge is rejected.
-        let sure = [learned_reason(blur(0.97), 0.9, 0.5, None).expect("shown")];
+        let sure = [learned_reason(blur(0.97), 0.9, floor(0.5), None).expect("shown")];
         assert_eq!(
             decide(&sure, &Sensitivities::default(), SURE_CONFIDENCE).1,
             Verdict::Reject

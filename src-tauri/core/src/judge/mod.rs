@@ -18,8 +18,8 @@ pub use contrast::ContrastStats;
 pub use exposure::ExposureStats;
 pub use flare::FlareStats;
 pub use fuse::{
-    decide, fuse, fuse_with_model, measured_severities, sure_confidence, Sensitivities,
-    Sensitivity, FUSION_VERSION, MIN_SHOW_AT, SURE_CONFIDENCE,
+    decide, doubt_severity, fuse, fuse_with_model, measured_severities, sure_confidence,
+    Sensitivities, Sensitivity, DOUBT_SEVERITY, FUSION_VERSION, MIN_SHOW_AT, SURE_CONFIDENCE,
 };
 pub use jpeg::JpegStats;
 pub use noise::NoiseStats;
@@ -66,6 +66,11 @@ impl ReasonCode {
             Self::LensFlare => "lens_flare",
             Self::LowContrast => "low_contrast",
         }
+    }
+
+    /// The code spelled `name` (as [`Self::as_str`] writes it), if this build knows it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
     }
 }
 

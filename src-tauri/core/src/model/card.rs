@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::input::{FEATURE_NAMES, VIEW_COUNT, VIEW_SIDE};
-use super::ModelError;
+use super::{ModelError, ModelOutput};
 use crate::judge::ReasonCode;
 
 /// The name of the "no defect" output.
@@ -58,28 +58,70 @@ pub struct Fusion {
     pub reject_at: f32,
 }
 
-/// One reason's stacked logistic model: `sigmoid(bias + model_logit · logit(p) +
-/// measured_severity · severity)`, where `p` is the network's probability (clamped to
-/// [`LOGIT_CLAMP`], 1 − [`LOGIT_CLAMP`]) and `severity` the measurement's (0–1).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+/// One reason's stacked logistic model: `sigmoid(bias + Σ network[o] · logit(p_o) + Σ measured[r]
+/// · severity_r + model_logit · logit(p) + measured_severity · severity)`, where `p_o` is the
+/// network's probability of output `o` (clamped to [`LOGIT_CLAMP`], 1 − [`LOGIT_CLAMP`]),
+/// `severity_r` the measured severity (0–1) of reason `r`, and `p`, `severity` the reason's own.
+/// cull-judge 2's cards give only the last two weights (the pair form); later ones give the named
+/// maps (the stacked form: haze the flare rule misreads can be told by what the exposure and
+/// contrast numbers and the "good" output say).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct FusionReason {
     pub bias: f32,
+    #[serde(default)]
     pub model_logit: f32,
+    #[serde(default)]
     pub measured_severity: f32,
+    /// Weight of the logit of each network output, by output name.
+    #[serde(default)]
+    pub network: BTreeMap<String, f32>,
+    /// Weight of each reason's measured severity, by reason code.
+    #[serde(default)]
+    pub measured: BTreeMap<String, f32>,
     /// The calibrated probability at which the reason is shown (chosen on validation).
     pub show_at: f32,
+    /// Under `show_at`, the probability from which the reason still stays, doubted, for review:
+    /// learned as the lowest band whose rows are really defective often enough. `None`: no band.
+    #[serde(default)]
+    pub review_at: Option<f32>,
+    /// A measured severity from which the reason stays, doubted, whatever the fusion says:
+    /// absent in cull-judge 2's card (which used [`crate::judge::DOUBT_SEVERITY`]), `null` in a
+    /// card whose learned band replaces this hand rule.
+    #[serde(default = "crate::judge::doubt_severity")]
+    pub doubt_severity: Option<f32>,
 }
 
 /// Network probabilities are clamped this far from 0 and 1 before the logit, so one saturated
 /// sigmoid cannot outvote everything (the training code clamps the same way).
 pub const LOGIT_CLAMP: f32 = 1e-4;
 
+fn logit(p: f32) -> f32 {
+    let p = p.clamp(LOGIT_CLAMP, 1.0 - LOGIT_CLAMP);
+    (p / (1.0 - p)).ln()
+}
+
 impl FusionReason {
-    /// The calibrated probability that the defect is present.
-    pub fn probability(&self, network: f32, severity: f32) -> f32 {
-        let p = network.clamp(LOGIT_CLAMP, 1.0 - LOGIT_CLAMP);
-        let z =
-            self.bias + self.model_logit * (p / (1.0 - p)).ln() + self.measured_severity * severity;
+    /// The calibrated probability that the defect `code` is present, from every network output
+    /// (`output`) and every measured severity (`severity`, 0 where a rule does not apply).
+    pub fn probability(
+        &self,
+        code: ReasonCode,
+        output: &ModelOutput,
+        severity: impl Fn(ReasonCode) -> f32,
+    ) -> f32 {
+        let own = self.model_logit * logit(output.probability(code))
+            + self.measured_severity * severity(code);
+        let network: f32 = self
+            .network
+            .iter()
+            .map(|(name, w)| w * logit(output.named(name).unwrap_or(0.5)))
+            .sum();
+        let measured: f32 = self
+            .measured
+            .iter()
+            .filter_map(|(name, w)| Some(w * severity(ReasonCode::from_name(name)?)))
+            .sum();
+        let z = self.bias + own + network + measured;
         1.0 / (1.0 + (-z).exp())
     }
 }
@@ -120,6 +162,24 @@ impl ModelCard {
             return Err(ModelError(format!(
                 "the model card has no fusion for '{missing}'"
             )));
+        }
+        // A weight this build cannot feed would silently count as nothing: refuse the card.
+        let outputs = reason_outputs();
+        for (code, f) in &self.fusion.reasons {
+            let unknown = f
+                .network
+                .keys()
+                .find(|o| !outputs.contains(&o.as_str()))
+                .or_else(|| {
+                    f.measured
+                        .keys()
+                        .find(|r| ReasonCode::from_name(r).is_none())
+                });
+            if let Some(name) = unknown {
+                return Err(ModelError(format!(
+                    "the fusion of '{code}' weighs '{name}', which this build does not know"
+                )));
+            }
         }
         Ok(())
     }
@@ -234,17 +294,70 @@ mod tests {
         assert!(err.0.contains("'low_contrast'"), "{err}");
     }
 
+    fn output(blur: f32, good: f32) -> ModelOutput {
+        let mut probabilities = [0.5; 8];
+        probabilities[0] = blur;
+        ModelOutput {
+            probabilities,
+            quality: good,
+            embedding: Vec::new(),
+        }
+    }
+
     #[test]
     fn fusion_is_the_stacked_logistic_of_the_network_logit_and_the_severity() {
         let card = ModelCard::parse(&card_json(VIEW_SIDE)).expect("parse");
         let f = card.fusion(ReasonCode::Blur).expect("fusion");
+        let p = |net: f32, sev: f32| f.probability(ReasonCode::Blur, &output(net, 0.5), |_| sev);
         // bias -1, logit(0.5) = 0, severity 0.5 × 2 → z = 0.
-        assert!((f.probability(0.5, 0.5) - 0.5).abs() < 1e-6);
+        assert!((p(0.5, 0.5) - 0.5).abs() < 1e-6);
         // A saturated network output is clamped, so it stays finite and monotone.
-        let sure = f.probability(1.0, 0.0);
+        let sure = p(1.0, 0.0);
         assert!(sure > 0.99 && sure < 1.0, "{sure}");
-        assert!(f.probability(0.9, 0.0) < sure);
-        assert!(f.probability(0.0, 0.0) < 1e-3);
+        assert!(p(0.9, 0.0) < sure);
+        assert!(p(0.0, 0.0) < 1e-3);
+        // cull-judge 2's card has no band and keeps the hand floor.
+        assert_eq!(f.review_at, None);
+        assert_eq!(f.doubt_severity, Some(crate::judge::DOUBT_SEVERITY));
+    }
+
+    #[test]
+    fn a_stacked_fusion_weighs_other_outputs_and_measurements_by_name() {
+        let mut card: serde_json::Value =
+            serde_json::from_str(&card_json(VIEW_SIDE)).expect("json");
+        card["fusion"]["reasons"]["blur"] = serde_json::json!({
+            "bias": 0.0, "network": {"good": -1.0, "blur": 0.0},
+            "measured": {"overexposed": 3.0}, "show_at": 0.6, "review_at": 0.3,
+            "doubt_severity": null
+        });
+        let card = ModelCard::parse(&card.to_string()).expect("parse");
+        let f = card.fusion(ReasonCode::Blur).expect("fusion");
+        let sev = |c: ReasonCode| {
+            if c == ReasonCode::Overexposed {
+                1.0
+            } else {
+                0.0
+            }
+        };
+        // z = -logit(good) + 3 · severity(overexposed): each term counts, by name.
+        let z = |p: f32| (p / (1.0 - p)).ln();
+        let p = f.probability(ReasonCode::Blur, &output(0.9, 0.25), sev);
+        assert!((z(p) - (-z(0.25) + 3.0)).abs() < 1e-4, "{p}");
+        let p = f.probability(ReasonCode::Blur, &output(0.9, 0.25), |_| 0.0);
+        assert!((z(p) + z(0.25)).abs() < 1e-4, "{p}");
+        assert_eq!(f.review_at, Some(0.3));
+        assert_eq!(f.doubt_severity, None);
+    }
+
+    #[test]
+    fn a_fusion_weighing_an_output_this_build_lacks_is_refused_by_name() {
+        let mut card: serde_json::Value =
+            serde_json::from_str(&card_json(VIEW_SIDE)).expect("json");
+        card["fusion"]["reasons"]["noise"] = serde_json::json!({
+            "bias": 0.0, "network": {"closed_eyes": 1.0}, "show_at": 0.6
+        });
+        let err = ModelCard::parse(&card.to_string()).expect_err("refused");
+        assert!(err.0.contains("'closed_eyes'"), "{err}");
     }
 
     #[test]

@@ -52,6 +52,14 @@ impl ModelOutput {
             .position(|c| *c == code)
             .map_or(0.0, |i| self.probabilities[i])
     }
+
+    /// The probability of the output called `name`: a reason code or [`GOOD_OUTPUT`].
+    pub fn named(&self, name: &str) -> Option<f32> {
+        if name == GOOD_OUTPUT {
+            return Some(self.quality);
+        }
+        ReasonCode::from_name(name).map(|c| self.probability(c))
+    }
 }
 
 /// Why the model could not judge. The scan then falls back to the measured verdicts.
