@@ -36,7 +36,7 @@ def targets_of(samples: list[dict]) -> np.ndarray:
 
 
 def cross_fitted(p: np.ndarray, sev: np.ndarray, y: np.ndarray, samples: list[dict], fold: np.ndarray,
-                 form: str, doubt: str) -> dict:
+                 form: str, doubt: str, hard_good_cost: float = 1.0) -> dict:
     """Engine metrics of the rule `form` + `doubt`, each fold judged by a fusion fitted on the others."""
     n = len(samples)
     fused = np.zeros((n, len(REASONS)))
@@ -44,14 +44,16 @@ def cross_fitted(p: np.ndarray, sev: np.ndarray, y: np.ndarray, samples: list[di
     review_at = np.full((n, len(REASONS)), np.inf)
     floor = np.full((n, len(REASONS)), np.inf)
     reject_at = np.zeros(n)
+    cost = train.false_flag_cost(samples, hard_good_cost)
     for k in sorted(set(fold)):
         fit, out = fold != k, fold == k
-        fusion, _ = train.fit_fusion(p[fit], sev[fit], y[fit], 0.0, form)
+        fusion, _ = train.fit_fusion(p[fit], sev[fit], y[fit], 0.0, form, cost[fit])
         fused_fit = train.fused_probabilities(fusion, p[fit], sev[fit])
         for j, code in enumerate(REASONS):
             f = fusion[code]
             if doubt in ("band", "both"):
-                f["review_at"] = train.choose_review_at(fused_fit[:, j], y[fit][:, j], f["show_at"])
+                f["review_at"] = train.choose_review_at(fused_fit[:, j], y[fit][:, j], f["show_at"],
+                                                        fp_weight=cost[fit])
             f["doubt_severity"] = train.DOUBT_SEVERITY if doubt in ("floor", "both") else None
         r_at, fl = train.doubt_rule(fusion)
         s_at = np.array([fusion[c]["show_at"] for c in REASONS])
@@ -132,19 +134,22 @@ def main(argv: list[str] | None = None) -> dict:
     collection = np.array([s["source"].split("__")[0] for s in samples], dtype=object)
     fold = train.collection_folds(collection, np.ones(len(samples), bool), train.FUSION_FOLDS)
     results = {}
-    lines = ["| fusion | doubt rule | accuracy | false flags | hard-good flagged | good rejected "
+    lines = ["| fusion | doubt rule | hard-good cost | accuracy | false flags | hard-good flagged | good rejected "
              "| defects kept | right reason | lowest recall | doubted right |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for form in ("pair", "stacked"):
-        for doubt in train.DOUBT_RULES:
-            m = cross_fitted(p, sev, y, samples, fold, form, doubt)
-            results[f"{form}/{doubt}"] = m
-            lines.append(f"| {form} | {doubt} | {m['accuracy']:.3f} | {100 * m['false_flags']:.1f} % "
-                         f"| {100 * m['hard_good_flagged']:.1f} % | {m['good_rejected']} "
-                         f"| {100 * m['defects_kept']:.1f} % | {m['right_reason']:.3f} "
-                         f"| {m['lowest_recall']:.3f} | "
-                         + (f"{m['doubted_right']:.2f}" if m['doubted_right'] is not None else "–") + " |")
-            print(lines[-1], flush=True)
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    # Every rule at cost 1, then the default rule with false flags on hard goods counting more
+    # when show_at and the band are chosen.
+    rules = [(form, doubt, 1.0) for form in ("pair", "stacked") for doubt in train.DOUBT_RULES]
+    rules += [(train.DEFAULT_FUSION, train.DEFAULT_DOUBT, c) for c in (2.0, 4.0)]
+    for form, doubt, cost in rules:
+        m = cross_fitted(p, sev, y, samples, fold, form, doubt, cost)
+        results[f"{form}/{doubt}" + (f"/cost {cost:g}" if cost != 1.0 else "")] = m
+        lines.append(f"| {form} | {doubt} | {cost:g} | {m['accuracy']:.3f} | {100 * m['false_flags']:.1f} % "
+                     f"| {100 * m['hard_good_flagged']:.1f} % | {m['good_rejected']} "
+                     f"| {100 * m['defects_kept']:.1f} % | {m['right_reason']:.3f} "
+                     f"| {m['lowest_recall']:.3f} | "
+                     + (f"{m['doubted_right']:.2f}" if m['doubted_right'] is not None else "–") + " |")
+        print(lines[-1], flush=True)
     table = (f"Fusion rules cross-fitted over {train.FUSION_FOLDS} collection folds of the train+val "
              f"out-of-fold outputs ({len(samples)} samples; test never read):\n\n" + "\n".join(lines) + "\n")
     if args.out:

@@ -145,6 +145,19 @@ class ThresholdTest(unittest.TestCase):
             # The threshold flags exactly the samples at or above the best level.
             np.testing.assert_array_equal(scores >= thr, scores >= best[1])
 
+    def test_costlier_false_flags_on_hard_goods_raise_the_threshold(self):
+        # A hard good at 0.6 among positives at 0.7 and 0.5: counted once, flagging down to 0.5
+        # has the best F1; counted four times, the threshold moves above it.
+        scores = np.array([0.7, 0.6, 0.5, 0.1])
+        truth = np.array([1, 0, 1, 0])
+        plain, _ = train.choose_threshold(scores, truth)
+        costly, _ = train.choose_threshold(scores, truth, fp_weight=np.array([1.0, 4.0, 1.0, 1.0]))
+        self.assertLess(plain, 0.5)
+        self.assertGreater(costly, 0.6)
+        cost = train.false_flag_cost([{"labels": [], "hard_good": True}, {"labels": []},
+                                      {"labels": ["blur"], "hard_good": False}], 2.0)
+        np.testing.assert_array_equal(cost, [2.0, 1.0, 1.0])
+
     def test_no_positives_defaults_to_a_half(self):
         thr, _ = train.choose_threshold(np.array([0.1, 0.9]), np.array([0, 0]))
         self.assertEqual(thr, 0.5)
@@ -303,7 +316,7 @@ class EndToEndTest(unittest.TestCase):
         self.run_train("lab")
         results = fusion_lab.main(["--dataset", str(self.dataset),
                                    "--outputs", str(self.tmp / "work" / "outputs.npz")])
-        self.assertEqual(len(results), 2 * len(train.DOUBT_RULES))
+        self.assertEqual(len(results), 2 * len(train.DOUBT_RULES) + 2)
         for m in results.values():
             self.assertTrue(0.0 <= m["accuracy"] <= 1.0 and 0.0 <= m["false_flags"] <= 1.0)
         saved = np.load(self.tmp / "work" / "outputs.npz")

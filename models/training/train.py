@@ -591,9 +591,10 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def choose_threshold(scores: np.ndarray, truth: np.ndarray, min_recall: float = MIN_VAL_RECALL
-                     ) -> tuple[float, dict]:
-    """The rule documented at MIN_VAL_RECALL. Returns threshold and val stats."""
+def choose_threshold(scores: np.ndarray, truth: np.ndarray, min_recall: float = MIN_VAL_RECALL,
+                     fp_weight: np.ndarray | None = None) -> tuple[float, dict]:
+    """The rule documented at MIN_VAL_RECALL. Returns threshold and val stats. `fp_weight` per
+    row: what a false flag on it costs (hard goods count HARD_GOOD_WEIGHT, as in training)."""
     truth = truth.astype(bool)
     n_pos = int(truth.sum())
     if n_pos == 0:
@@ -602,8 +603,9 @@ def choose_threshold(scores: np.ndarray, truth: np.ndarray, min_recall: float = 
     # scores, "flag everything seen so far" is one candidate decision.
     order = np.argsort(-scores, kind="stable")
     s, t = scores[order], truth[order]
+    w = np.ones(len(s)) if fp_weight is None else fp_weight[order]
     tp = np.cumsum(t)
-    fp = np.cumsum(~t)
+    fp = np.cumsum(np.where(t, 0.0, w))
     ends = np.flatnonzero(np.append(s[1:] < s[:-1], True))  # last index of each tie group
     tp, fp = tp[ends], fp[ends]
     recall = tp / n_pos
@@ -616,7 +618,7 @@ def choose_threshold(scores: np.ndarray, truth: np.ndarray, min_recall: float = 
         thr = float(1 / (1 + np.exp(-(_logit(level) + _logit(below)) / 2)))
     else:
         thr = float(level) * 0.5  # everything flagged: sit below the lowest score
-    tp, fp, recall, f1 = int(tp[k]), int(fp[k]), float(recall[k]), float(f1[k])
+    tp, fp, recall, f1 = int(tp[k]), float(fp[k]), float(recall[k]), float(f1[k])
     precision = tp / max(tp + fp, 1)
     return thr, {"val_recall": recall, "val_precision": precision, "val_f1": f1, "val_positives": n_pos}
 
@@ -832,7 +834,8 @@ def fused_probabilities(fusion: dict, p_network: np.ndarray, severity: np.ndarra
 
 
 def fit_fusion(p_network: np.ndarray, severity: np.ndarray, targets: np.ndarray,
-               min_recall: float, form: str = "pair") -> tuple[dict, dict]:
+               min_recall: float, form: str = "pair", fp_weight: np.ndarray | None = None
+               ) -> tuple[dict, dict]:
     """Per reason: the stacked logistic model and its show_at, both from the rows given
     (`p_network` [n, 9]). `form` "pair" reads only the reason's own network output and
     measurement (cull-judge 2); "stacked" reads every output and every measurement, so haze that
@@ -850,7 +853,7 @@ def fit_fusion(p_network: np.ndarray, severity: np.ndarray, targets: np.ndarray,
                             "measured": {c: float(v) for c, v in zip(REASONS, w[1 + len(OUTPUTS):])}}
     fused = fused_probabilities(fusion, p_network, severity)
     for k, code in enumerate(REASONS):
-        thr, st = choose_threshold(fused[:, k], targets[:, k], min_recall)
+        thr, st = choose_threshold(fused[:, k], targets[:, k], min_recall, fp_weight)
         fusion[code]["show_at"] = max(float(thr), MIN_SHOW_AT)
         stats[code] = st
     return fusion, stats
@@ -1289,22 +1292,26 @@ DOUBT_RULES = ("band", "both", "floor", "none")
 # form on accuracy while it rejected ten times as many good samples on the collection left out.
 DEFAULT_DOUBT = "band"
 DEFAULT_FUSION = "pair"
+# 1: every false flag counts alike when show_at and the band are chosen (see fusion_lab.md).
+DEFAULT_HARD_GOOD_COST = 1.0
 # A doubted reason says "confidence 0.35": the learned band reaches down only as far as the rows in
 # it are really defective at least that often, so the number stays calibrated.
 BAND_PRECISION = DOUBTED_CONFIDENCE
 
 
 def choose_review_at(fused: np.ndarray, truth: np.ndarray, show_at: float,
-                     precision: float = BAND_PRECISION) -> float | None:
+                     precision: float = BAND_PRECISION, fp_weight: np.ndarray | None = None) -> float | None:
     """The lowest fused probability r under show_at such that the rows in [r, show_at) are
-    defective at least `precision` of the time; None when no band qualifies."""
+    defective at least `precision` of the time (a false one counting `fp_weight`); None when no
+    band qualifies."""
     below = fused < show_at
     s, t = fused[below], truth[below].astype(bool)
     if not len(s):
         return None
+    w = np.ones(len(s)) if fp_weight is None else fp_weight[below]
     order = np.argsort(-s, kind="stable")
-    s, t = s[order], t[order]
-    prec = np.cumsum(t) / np.arange(1, len(t) + 1)
+    s, t, w = s[order], t[order], w[order]
+    prec = np.cumsum(t) / np.cumsum(np.where(t, 1.0, w))
     ends = np.flatnonzero(np.append(s[1:] < s[:-1], True))
     ok = ends[(prec[ends] >= precision) & (np.cumsum(t)[ends] >= 3)]
     if not len(ok):
@@ -1314,19 +1321,27 @@ def choose_review_at(fused: np.ndarray, truth: np.ndarray, show_at: float,
     return float(1 / (1 + np.exp(-(_logit(s[k]) + _logit(below_k)) / 2)))
 
 
+def false_flag_cost(samples: list[dict], hard_good_cost: float) -> np.ndarray:
+    """What flagging each sample wrongly costs when thresholds and the band are chosen: a hard good
+    (a legitimate look a detector confuses with a defect) `hard_good_cost`, anything else 1."""
+    return np.array([hard_good_cost if s.get("hard_good") and not s["labels"] else 1.0 for s in samples])
+
+
 def fit_judge(p_oof: np.ndarray, p_val: np.ndarray, severity: np.ndarray, ds: Dataset,
               fit_rows: np.ndarray, val_rows: np.ndarray, form: str, doubt: str,
-              min_recall: float) -> tuple[dict, dict, float]:
+              min_recall: float, hard_good_cost: float = 1.0) -> tuple[dict, dict, float]:
     """The card's fusion: weights and show_at fitted on the out-of-fold outputs of the train and
     val photos, the doubt rule's band there too, and the reject bar on val (the final network's
     outputs). Returns (fusion by reason, per-reason fit statistics, reject_at)."""
     targets = ds.targets[:, :len(REASONS)]
-    fusion, stats = fit_fusion(p_oof[fit_rows], severity[fit_rows], targets[fit_rows], min_recall, form)
+    cost = false_flag_cost(ds.samples, hard_good_cost)[fit_rows]
+    fusion, stats = fit_fusion(p_oof[fit_rows], severity[fit_rows], targets[fit_rows], min_recall, form, cost)
     fused_oof = fused_probabilities(fusion, p_oof[fit_rows], severity[fit_rows])
     for k, code in enumerate(REASONS):
         f = fusion[code]
         if doubt in ("band", "both"):
-            f["review_at"] = choose_review_at(fused_oof[:, k], targets[fit_rows][:, k], f["show_at"])
+            f["review_at"] = choose_review_at(fused_oof[:, k], targets[fit_rows][:, k], f["show_at"],
+                                              fp_weight=cost)
         f["doubt_severity"] = DOUBT_SEVERITY if doubt in ("floor", "both") else None
     review_at, floor = doubt_rule(fusion)
     show_at = np.array([fusion[c]["show_at"] for c in REASONS])
@@ -1398,6 +1413,8 @@ def main(argv: list[str] | None = None) -> dict:
                          "stacked: every output and measurement")
     ap.add_argument("--doubt", choices=sorted(DOUBT_RULES), default=DEFAULT_DOUBT,
                     help="what keeps a reason the fusion does not show, for review (see DOUBT_RULES)")
+    ap.add_argument("--hard-good-cost", type=float, default=DEFAULT_HARD_GOOD_COST,
+                    help="what a false flag on a hard good counts when show_at and the band are chosen")
     ap.add_argument("--min-val-recall", type=float, default=MIN_VAL_RECALL,
                     help="recall floor of the threshold rule (0 = plain max F1 on val)")
     args = ap.parse_args(argv)
@@ -1513,7 +1530,8 @@ def main(argv: list[str] | None = None) -> dict:
     # the fused judge unless it says "network alone".
     severity = measured_severities(ds.samples)
     fusion, fusion_stats, reject_at = fit_judge(p_oof, p_val, severity, ds, fit_all, val_m,
-                                                args.fusion, args.doubt, args.min_val_recall)
+                                                args.fusion, args.doubt, args.min_val_recall,
+                                                args.hard_good_cost)
     show_at = np.array([fusion[c]["show_at"] for c in REASONS])
     seen = set(collection_of[train_m | val_m])
     unseen_m = test_m & ~np.isin(collection_of, sorted(seen))
