@@ -1413,6 +1413,9 @@ def main(argv: list[str] | None = None) -> dict:
                          "stacked: every output and measurement")
     ap.add_argument("--doubt", choices=sorted(DOUBT_RULES), default=DEFAULT_DOUBT,
                     help="what keeps a reason the fusion does not show, for review (see DOUBT_RULES)")
+    ap.add_argument("--exclude-transforms", default="",
+                    help="comma-separated transforms the heads do not train on (they are still in val, "
+                         "the fusion's out-of-fold rows and test), e.g. shake,macro_bokeh")
     ap.add_argument("--hard-good-cost", type=float, default=DEFAULT_HARD_GOOD_COST,
                     help="what a false flag on a hard good counts when show_at and the band are chosen")
     ap.add_argument("--min-val-recall", type=float, default=MIN_VAL_RECALL,
@@ -1481,7 +1484,11 @@ def main(argv: list[str] | None = None) -> dict:
         info["input_dim"], info["rows"] = int(x_fit.shape[1]), int(len(x_fit))
         return merge_heads(heads), d_std, f_std, inputs, info
 
-    head, desc_std, feat_std, split_inputs, train_info = fit_network(train_m, val_m, args.seed)
+    # Transforms left out of the heads' training only: the fusion still sees how the network
+    # answers them (out-of-fold), and val and test still measure them.
+    left_out = {t for t in args.exclude_transforms.split(",") if t}
+    trainable = np.array([s["transform"] not in left_out for s in ds.samples])
+    head, desc_std, feat_std, split_inputs, train_info = fit_network(train_m & trainable, val_m, args.seed)
     x_val, x_test = split_inputs(val_m), split_inputs(test_m)
 
     # Out-of-fold network outputs for the fusion, grouped by collection: each fold's heads are
@@ -1498,7 +1505,7 @@ def main(argv: list[str] | None = None) -> dict:
         out_k = fit_all & (fold_of == k)
         if not out_k.any():
             continue
-        head_k, _, _, inputs_k, info_k = fit_network(train_m & (fold_of != k), val_m & (fold_of != k),
+        head_k, _, _, inputs_k, info_k = fit_network(train_m & trainable & (fold_of != k), val_m & (fold_of != k),
                                                      args.seed + 1 + k)
         p_oof[out_k] = head_k.probabilities(inputs_k(out_k))
         fold_info.append({"fold": k, "collections": sorted(set(collection_of[out_k])),
@@ -1665,6 +1672,7 @@ def main(argv: list[str] | None = None) -> dict:
                                         f"{', '.join(f'features.{b}' for b in TAP_BLOCKS)}",
                             "per_view_dim": STATS_DIM, "total": HEAD_INPUT_DIM},
             "augmentation": augmentations,
+            "transforms_not_trained_on": sorted(left_out),
             "threshold_rule": threshold_rule,
         },
         "evaluation": {"judge": "learned fusion",
