@@ -594,7 +594,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
 def choose_threshold(scores: np.ndarray, truth: np.ndarray, min_recall: float = MIN_VAL_RECALL,
                      fp_weight: np.ndarray | None = None) -> tuple[float, dict]:
     """The rule documented at MIN_VAL_RECALL. Returns threshold and val stats. `fp_weight` per
-    row: what a false flag on it costs (hard goods count HARD_GOOD_WEIGHT, as in training)."""
+    row: what a false flag on it costs (false_flag_cost; all 1 when not given)."""
     truth = truth.astype(bool)
     n_pos = int(truth.sum())
     if n_pos == 0:
@@ -974,10 +974,6 @@ def engine_metrics(fusion: dict, show_at: np.ndarray, p_net: np.ndarray, severit
                                                       if r["recall"] is not None), default=None)}
     v = verdicts(fused, severity, show_at, reject_at, review_at, floor)
     m["verdicts"] = verdict_table(v, samples)
-    flagged = np.array([x != "keep" for x in v])
-    good = np.array([not s["labels"] for s in samples])
-    m["verdict_flags"] = {"good_flagged": float(flagged[good].mean()) if good.any() else None,
-                          "defects_kept": float((~flagged[~good]).mean()) if (~good).any() else None}
     confidence, shown = engine_reasons(fused, severity, show_at, review_at, floor)
     sure = shown & (confidence >= reject_at)
     rejected = [i for i, (s, x) in enumerate(zip(samples, v)) if x == "reject" and not s["labels"]]

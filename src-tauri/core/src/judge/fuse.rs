@@ -83,14 +83,16 @@ pub fn fuse_with_model(
 ) -> Judgement {
     let slow_shutter = exposure_time.filter(|t| *t >= SLOW_SHUTTER_S);
     let measured = measured_reasons(m);
+    let severities: Vec<(ReasonCode, f32)> =
+        measured.iter().map(|r| (r.code, r.severity)).collect();
     let severity = |code: ReasonCode| {
-        measured
+        severities
             .iter()
-            .find(|r| r.code == code)
-            .map_or(0.0, |r| r.severity)
+            .find(|(c, _)| *c == code)
+            .map_or(0.0, |(_, s)| *s)
     };
     let reasons = measured
-        .iter()
+        .into_iter()
         .filter_map(|r| {
             let fusion = card.fusion(r.code)?;
             let p = fusion.probability(r.code, output, severity);
@@ -99,7 +101,7 @@ pub fn fuse_with_model(
                 review_at: fusion.review_at,
                 doubt_severity: fusion.doubt_severity,
             };
-            learned_reason(r.clone(), p, gate, slow_shutter)
+            learned_reason(r, p, gate, slow_shutter)
         })
         .collect();
     judgement(reasons, card.fusion.reject_at)
