@@ -293,12 +293,24 @@ class EndToEndTest(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def run_train(self, name: str) -> tuple[dict, Path]:
+    def run_train(self, name: str, *extra: str) -> tuple[dict, Path]:
         out = self.tmp / name
         report = train.main(["--dataset", str(self.dataset), "--out-dir", str(out),
                              "--work-dir", str(self.tmp / "work"), "--report", str(out / "report.md"),
-                             "--epochs", "4", "--seed", "7", "--no-quantise"])
+                             "--epochs", "4", "--seed", "7", "--no-quantise", *extra])
         return report, out
+
+    def test_excluded_transforms_are_not_trained_on_but_still_judged(self):
+        full, _ = self.run_train("all")
+        part, out = self.run_train("no_defocus", "--exclude-transforms", "defocus")
+        defocus = sum(1 for s in train.load_dataset(self.dataset).samples
+                      if s["split"] == "train" and s["transform"] == "defocus")
+        self.assertGreater(defocus, 0)
+        # Four orientations of every training sample, less those of the left-out transform.
+        self.assertEqual(full["training"]["rows"] - part["training"]["rows"], 4 * defocus)
+        card = json.loads((out / "cull-judge-3.json").read_text())
+        self.assertEqual(card["training"]["transforms_not_trained_on"], ["defocus"])
+        self.assertEqual(part["test"]["n"], full["test"]["n"])
 
     def test_evaluate_measures_the_shipped_model_as_train_reported_it(self):
         import evaluate
