@@ -114,24 +114,45 @@ fn detectors_find_generated_defects_and_spare_legitimate_looks() {
                 "{name}: only {ok}/{total} judged as expected"
             );
         }
-        assert!(
-            s.defects.0 * 100 >= s.defects.1 * 90,
-            "defect recall {:?}",
-            s.defects
-        );
-        assert!(
-            s.clean.0 * 100 >= s.clean.1 * 88,
-            "clean kept {:?}",
-            s.clean
-        );
     }
-    // The model may only take flags back; it must not lose defects the detectors found.
-    assert!(learned.defects.0 + 1 >= measured.defects.0);
+    assert!(
+        measured.defects.0 * 100 >= measured.defects.1 * 90,
+        "measured-only defect recall {:?}",
+        measured.defects
+    );
+    assert!(
+        measured.clean.0 * 100 >= measured.clean.1 * 88,
+        "measured-only clean kept {:?}",
+        measured.clean
+    );
+    // The learned judge may overrule a measurement it has learned to distrust (a low-key look
+    // read as underexposure, a flat texture read as blown), so it is no longer bound to find
+    // every defect the detectors find; it must still find as many in all, and keep more good
+    // photos than the detectors alone do (cull-judge 3: 54/56 and 34/35).
+    assert!(
+        learned.defects.0 * 100 >= learned.defects.1 * 90,
+        "learned defect recall {:?}",
+        learned.defects
+    );
+    assert!(
+        learned.clean.0 * 100 >= learned.clean.1 * 94,
+        "learned clean kept {:?}",
+        learned.clean
+    );
+    assert!(
+        learned.defects.0 >= measured.defects.0,
+        "learned {:?} against measured {:?}",
+        learned.defects,
+        measured.defects
+    );
+    assert!(learned.clean.0 >= measured.clean.0);
     // A clean or legitimately unusual photo may be sent to review, never rejected: a reject is
     // one click from the trash.
-    assert!(
-        learned.clean_rejected.is_empty(),
-        "clean or legitimate photos rejected: {:?}",
-        learned.clean_rejected
-    );
+    for s in [&learned, &measured] {
+        assert!(
+            s.clean_rejected.is_empty(),
+            "clean or legitimate photos rejected: {:?}",
+            s.clean_rejected
+        );
+    }
 }

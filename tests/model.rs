@@ -88,7 +88,7 @@ fn scan_json_names_the_model_on_every_line_and_reports_a_device_fallback_once() 
     assert!(run.output.status.success(), "{}", run.stderr);
     for line in run.lines.iter().filter(|l| l.get("error").is_none()) {
         assert_eq!(line["model"]["name"], "cull-judge", "{line}");
-        assert_eq!(line["model"]["version"], "2", "{line}");
+        assert_eq!(line["model"]["version"], "3", "{line}");
         // The card's reject bar goes with every verdict, so a re-decision uses the same one.
         assert!(
             line["model"]["reject_at"]
@@ -98,7 +98,7 @@ fn scan_json_names_the_model_on_every_line_and_reports_a_device_fallback_once() 
         );
     }
     assert!(
-        run.stderr.contains("cull-judge 2: running on the CPU"),
+        run.stderr.contains("cull-judge 3: running on the CPU"),
         "{}",
         run.stderr
     );

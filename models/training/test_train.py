@@ -235,6 +235,21 @@ class FusionTest(unittest.TestCase):
         sev[:, k] = [0.1, 0.9, 0.9]
         self.assertEqual(train.verdicts(f, sev, show_at, 0.9, review_at, no_floor), ["review", "keep", "reject"])
 
+    def test_the_learned_floor_reaches_down_only_as_far_as_severe_measurements_are_right(self):
+        # Rows the fusion drops (fused 0.1, no band): measured 0.9-1.0 they are defective 3 in 5,
+        # measured 0.5 never. The floor lands between, so 0.5 stays dropped.
+        fused = np.full(20, 0.1)
+        sev = np.array([1.0] * 5 + [0.9] * 5 + [0.5] * 10)
+        truth = np.array([1, 1, 1, 0, 0] * 2 + [0] * 10)
+        floor = train.choose_doubt_severity(fused, sev, truth, 0.5, None)
+        self.assertTrue(0.5 < floor <= 0.9, floor)
+        # Rows already in the band are not the floor's business: with them inside the band, the
+        # severe rows left are all false, so no floor.
+        fused_band = np.where(truth > 0, 0.3, 0.1)
+        self.assertIsNone(train.choose_doubt_severity(fused_band, sev, truth, 0.5, 0.25))
+        # Where the network is right to overrule (severe measurements mostly false), none either.
+        self.assertIsNone(train.choose_doubt_severity(fused, sev, np.array([1] + [0] * 19), 0.5, None))
+
     def test_an_unsure_reason_never_rejects_and_a_sure_severe_one_does(self):
         k = train.REASONS.index("blur")
         show_at = np.full(len(train.REASONS), 0.5)

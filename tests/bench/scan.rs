@@ -10,7 +10,7 @@
 //!    may fail.
 //! 3. **Cached rescan**: the same scan again on the same store, which should answer every shot
 //!    from the cache without decoding.
-//! 4. **Cull scan with the learned model** (`models/cull-judge-2.onnx` on the CPU through ONNX
+//! 4. **Cull scan with the learned model** (`models/cull-judge-3.onnx` on the CPU through ONNX
 //!    Runtime), into another fresh store. The target is at most 1.2× the time of the scan
 //!    without it. The session is built and warmed before the first round, as it is once per app
 //!    run.

@@ -17,7 +17,7 @@ echo "e2e: built $deb ($(du -h "$deb" | cut -f1))"
 # Listed once into a variable: `grep -q` on a pipe would stop reading early and fail the pipe.
 contents="$(dpkg-deb --contents "$deb")"
 grep -q "usr/bin/cull-app" <<<"$contents" || { echo "e2e: the .deb lacks the app binary" >&2; exit 1; }
-grep -q "models/cull-judge-2.onnx" <<<"$contents" || { echo "e2e: the .deb lacks the learned model" >&2; exit 1; }
+grep -q "models/cull-judge-3.onnx" <<<"$contents" || { echo "e2e: the .deb lacks the learned model" >&2; exit 1; }
 
 data_home="$(mktemp -d)"
 trap 'rm -rf "$data_home"' EXIT

@@ -23,7 +23,7 @@ describe('Cull', () => {
     await (await byTestId('open-sample')).click();
     await (await byTestId('scan-done')).waitForExist({ timeout: 150000 });
     // The learned model took part, on the CPU, and the app says so once, in the scan summary.
-    expect(await (await byTestId('scan-done')).getText()).toContain('model cull-judge 2: running on the CPU');
+    expect(await (await byTestId('scan-done')).getText()).toContain('model cull-judge 3: running on the CPU');
     const cells = await $$('[data-testid="cell"]');
     expect(cells.length).toBeGreaterThan(5);
     expect(listPhotos(library).length).toBe(39);

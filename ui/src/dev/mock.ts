@@ -135,7 +135,7 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
     return {
       shots: judged.length, files: judged.length, keep: count("keep"), review: count("review"), reject: count("reject"), failed,
       cached: Math.floor(judged.length / 2), judged: judged.length - Math.floor(judged.length / 2), removed: 0,
-      elapsed_secs: elapsed(), cancelled: cancel, model_note: "cull-judge 2: running on the CPU",
+      elapsed_secs: elapsed(), cancelled: cancel, model_note: "cull-judge 3: running on the CPU",
     };
   }
 

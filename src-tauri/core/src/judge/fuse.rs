@@ -120,8 +120,9 @@ struct Gate {
 /// A measurement this severe is not dropped when the fusion does not see it: the two disagree,
 /// so the reason stays, unsure, and sends the shot to review (never to reject). On Cull's own
 /// fixture library cull-judge 2's fusion alone missed 4 of 7 generated underexposures the rule
-/// caught. Cards that learn a doubt band (`review_at`) replace this hand rule (their
-/// `doubt_severity` is null); cull-judge 2's card predates the field and keeps it.
+/// caught. Later cards replace this hand rule with a learned band (`review_at`) and a learned
+/// floor per reason (`doubt_severity`, null where the data back none); cull-judge 2's card
+/// predates both and keeps this one.
 pub const DOUBT_SEVERITY: f32 = 0.6;
 
 /// [`DOUBT_SEVERITY`] for serde: a card without the field uses it.

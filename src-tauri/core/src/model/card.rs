@@ -85,8 +85,9 @@ pub struct FusionReason {
     #[serde(default)]
     pub review_at: Option<f32>,
     /// A measured severity from which the reason stays, doubted, whatever the fusion says:
-    /// absent in cull-judge 2's card (which used [`crate::judge::DOUBT_SEVERITY`]), `null` in a
-    /// card whose learned band replaces this hand rule.
+    /// absent in cull-judge 2's card (which used [`crate::judge::DOUBT_SEVERITY`]); in later
+    /// cards learned beside the band (the lowest severity from which the rows the fusion drops
+    /// are still defective as often as a doubted reason claims), or `null` where no severity is.
     #[serde(default = "crate::judge::doubt_severity")]
     pub doubt_severity: Option<f32>,
 }

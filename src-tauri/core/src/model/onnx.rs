@@ -184,7 +184,7 @@ impl OnnxModel {
         Self::open(&path, device)
     }
 
-    pub const DEFAULT_FILE: &'static str = "cull-judge-2.onnx";
+    pub const DEFAULT_FILE: &'static str = "cull-judge-3.onnx";
 
     /// Inference threads for ONNX Runtime's own pool (default: a quarter of the cores).
     pub fn with_threads(mut self, threads: usize) -> Self {
