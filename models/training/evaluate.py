@@ -45,7 +45,8 @@ def markdown(parts: dict[str, dict], model: Path, dataset: Path, split: str = "t
              f"Dataset `{dataset}`, {split} split; written by `models/training/evaluate.py`. "
              "Every number is what a scan decides: the card's fusion, its doubt rule (a reason the "
              "fusion does not show kept for review: by the learned band `review_at`, or by a measured "
-             f"severity ≥ {train.DOUBT_SEVERITY} for cards without one) and "
+             "severity of at least the reason's learned floor `doubt_severity` — "
+             f"{train.DOUBT_SEVERITY} for cards without the key) and "
              f"the card's reject bar (confidence ≥ {bar}).", "",
              f"| part of {split} | n | accuracy | false flags | hard-good false flags | lowest recall "
              "| good samples rejected | fusion alone (no doubt rule): accuracy, false flags |",
