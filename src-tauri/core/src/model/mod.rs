@@ -7,6 +7,7 @@
 //! chosen device with a CPU fallback), and tests can hand the scan any other implementation.
 
 mod card;
+pub mod faces;
 mod input;
 mod onnx;
 
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use card::{reason_outputs, Fusion, FusionReason, ModelCard, GOOD_OUTPUT, LOGIT_CLAMP};
+pub use faces::{Eyes, Face, FaceFinder, OnnxFaces};
 pub use input::{features, views, ModelInput, FEATURE_COUNT, FEATURE_NAMES, VIEW_COUNT, VIEW_SIDE};
 pub use onnx::{onnx_runtime_library, Device, OnnxModel};
 

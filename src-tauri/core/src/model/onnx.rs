@@ -105,7 +105,7 @@ pub fn onnx_runtime_library() -> Option<PathBuf> {
 }
 
 /// ONNX Runtime is one library per process, loaded the first time any model needs it.
-fn environment() -> Result<&'static Environment, ModelError> {
+pub(crate) fn environment() -> Result<&'static Environment, ModelError> {
     static ENVIRONMENT: OnceLock<Result<Environment, String>> = OnceLock::new();
     ENVIRONMENT
         .get_or_init(|| {
@@ -216,7 +216,10 @@ impl OnnxModel {
 
 /// Registers the accelerator `device` asks for. Returns the builder and a note saying where
 /// inference will run, including why it fell back to the CPU.
-fn choose_device(mut builder: SessionBuilder, device: Device) -> (SessionBuilder, String) {
+pub(crate) fn choose_device(
+    mut builder: SessionBuilder,
+    device: Device,
+) -> (SessionBuilder, String) {
     let wanted: &[Device] = match device {
         Device::Cpu => &[],
         Device::Auto => &[Device::Cuda, Device::DirectMl, Device::CoreMl],

@@ -1,0 +1,571 @@
+//! Faces and eyes: where the faces are and whether their eyes are open.
+//!
+//! Two MediaPipe networks converted to ONNX by `models/faces/convert.sh` (provenance in
+//! `models/MODELS.md`), run through the same ONNX Runtime environment and device choice as the
+//! judge:
+//!
+//! * `face-detection.onnx` (MediaPipe full-range face detector): a 192×192 RGB square in [-1, 1],
+//!   NCHW; 2304 anchors, one per cell of a 48×48 grid, each with a raw score and 16 numbers (box
+//!   centre, box size and six key points — right eye, left eye, nose, mouth, right ear, left ear —
+//!   as offsets in input pixels from the anchor). A face must cover a few percent of the square
+//!   to be found, so small faces in group photos are looked for in overlapping tiles too.
+//! * `iris-landmark.onnx` (MediaPipe iris landmark): a 64×64 RGB crop in [0, 1], NCHW, of one eye,
+//!   the eye line horizontal and the left eye as seen (the right one mirrored); 71 eye-contour
+//!   points (x, y, z in crop pixels) and 5 iris points. Contour points 0 and 8 are the eye
+//!   corners, 1–7 the lower lid, 9–14 the upper lid.
+//!
+//! Eye openness is the gap between the lids at the middle of the eye over the eye's width:
+//! about 0.2–0.5 for open eyes on the fixture and group photos tried, about 0.1 or less for shut
+//! ones. The thresholds below are first settings, not yet measured on a held-out set of real
+//! blinks (issue 10).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use image::RgbImage;
+use ort::session::Session;
+use ort::value::Tensor;
+use serde::{Deserialize, Serialize};
+
+use super::onnx::{choose_device, environment, Device};
+use super::ModelError;
+
+/// File names of the two face networks, looked for where the judge's model is.
+pub const DETECTOR_FILE: &str = "face-detection.onnx";
+pub const IRIS_FILE: &str = "iris-landmark.onnx";
+
+const DETECTOR_SIDE: usize = 192;
+const GRID: usize = 48;
+const IRIS_SIDE: usize = 64;
+/// Scores under this are not faces (MediaPipe's own setting).
+const MIN_SCORE: f32 = 0.5;
+/// Boxes overlapping more than this (intersection over union) are one face.
+const SAME_FACE_IOU: f32 = 0.3;
+/// The eye crop is this many eye widths wide (MediaPipe's 25 % margin each side, and more).
+const EYE_CROP_WIDTHS: f32 = 2.3;
+/// An eye's width is about this share of the distance between the two eye centres.
+const EYE_WIDTH_PER_EYE_DISTANCE: f32 = 0.45;
+/// Openness (lid gap over eye width) at or under which an eye counts as shut.
+pub const CLOSED_AT: f32 = 0.12;
+/// Openness at or over which an eye counts as open; between the two Cull cannot tell.
+pub const OPEN_AT: f32 = 0.2;
+
+/// Whether a face's eyes are open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Eyes {
+    Open,
+    Closed,
+    /// Borderline (a squint, a laugh, a look down) or not measurable.
+    Unknown,
+}
+
+/// One face found in a photo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Face {
+    /// `[x, y, width, height]` in the pixels of the image given to [`FaceFinder::faces`].
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    /// The detector's confidence, 0–1.
+    pub score: f32,
+    pub eyes: Eyes,
+    /// Lid gap over eye width of the eye on the image's left and on its right; `None` when the
+    /// eye could not be measured.
+    pub openness: [Option<f32>; 2],
+}
+
+/// Finds faces and judges their eyes.
+pub trait FaceFinder: Send + Sync {
+    fn faces(&self, img: &RgbImage) -> Result<Vec<Face>, ModelError>;
+}
+
+struct Sessions {
+    detector: Mutex<Session>,
+    iris: Mutex<Session>,
+}
+
+/// The two face networks, loaded on first use.
+pub struct OnnxFaces {
+    detector: PathBuf,
+    iris: PathBuf,
+    device: Device,
+    loaded: OnceLock<Result<Sessions, ModelError>>,
+}
+
+impl std::fmt::Debug for OnnxFaces {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnnxFaces")
+            .field("detector", &self.detector)
+            .field("iris", &self.iris)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OnnxFaces {
+    /// The face networks in the first of `search` that holds both, else in the source tree's
+    /// `models/` (development builds).
+    pub fn find(search: &[PathBuf], device: Device) -> Result<Self, ModelError> {
+        let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        let dir = search
+            .iter()
+            .chain(std::iter::once(&source_tree))
+            .find(|d| d.join(DETECTOR_FILE).is_file() && d.join(IRIS_FILE).is_file())
+            .ok_or_else(|| ModelError(format!("{DETECTOR_FILE} not found beside Cull")))?;
+        Ok(Self {
+            detector: dir.join(DETECTOR_FILE),
+            iris: dir.join(IRIS_FILE),
+            device,
+            loaded: OnceLock::new(),
+        })
+    }
+
+    fn sessions(&self) -> Result<&Sessions, ModelError> {
+        self.loaded
+            .get_or_init(|| {
+                let open = |path: &Path| -> Result<Session, ModelError> {
+                    let builder = Session::builder(environment()?)
+                        .and_then(|b| b.with_intra_threads(1).map_err(Into::into))
+                        .and_then(|b| b.with_intra_op_spinning(false).map_err(Into::into))
+                        .map_err(|e| ModelError(format!("session options: {e}")))?;
+                    let (mut builder, _) = choose_device(builder, self.device);
+                    builder
+                        .commit_from_file(path)
+                        .map_err(|e| ModelError(format!("{}: {e}", path.display())))
+                };
+                Ok(Sessions {
+                    detector: Mutex::new(open(&self.detector)?),
+                    iris: Mutex::new(open(&self.iris)?),
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Raw detections in one square window of `img` (`x`, `y`, `side` in image pixels; the part
+    /// outside the image is black, as MediaPipe letterboxes).
+    fn detect_window(
+        &self,
+        img: &RgbImage,
+        x: f32,
+        y: f32,
+        side: f32,
+    ) -> Result<Vec<Detection>, ModelError> {
+        let sessions = self.sessions()?;
+        let input = sample_square(img, x, y, side, DETECTOR_SIDE, |v| v / 127.5 - 1.0);
+        let fail = |e: ort::Error| ModelError(format!("face detection failed: {e}"));
+        let tensor =
+            Tensor::from_array(([1, 3, DETECTOR_SIDE, DETECTOR_SIDE], input)).map_err(fail)?;
+        let mut session = sessions
+            .detector
+            .lock()
+            .map_err(|_| ModelError("an earlier face detection panicked".into()))?;
+        let outputs = session.run(ort::inputs![tensor]).map_err(fail)?;
+        let (_, boxes) = outputs[0].try_extract_tensor::<f32>().map_err(fail)?;
+        let (_, scores) = outputs[1].try_extract_tensor::<f32>().map_err(fail)?;
+        Ok(decode(boxes, scores, MIN_SCORE)
+            .into_iter()
+            .map(|d| d.scaled(x, y, side))
+            .collect())
+    }
+
+    /// Openness of the eye centred at `centre`, `width` pixels wide, the eye line at `angle`
+    /// radians; `mirror` for the eye on the image's left (the network knows left eyes).
+    fn openness(
+        &self,
+        img: &RgbImage,
+        centre: (f32, f32),
+        width: f32,
+        angle: f32,
+        mirror: bool,
+    ) -> Result<Option<f32>, ModelError> {
+        if width < 4.0 {
+            return Ok(None);
+        }
+        let sessions = self.sessions()?;
+        let crop = sample_rotated(
+            img,
+            centre,
+            width * EYE_CROP_WIDTHS,
+            angle,
+            mirror,
+            IRIS_SIDE,
+        );
+        let fail = |e: ort::Error| ModelError(format!("eye landmarks failed: {e}"));
+        let tensor = Tensor::from_array(([1, 3, IRIS_SIDE, IRIS_SIDE], crop)).map_err(fail)?;
+        let mut session = sessions
+            .iris
+            .lock()
+            .map_err(|_| ModelError("an earlier eye measurement panicked".into()))?;
+        let outputs = session.run(ort::inputs![tensor]).map_err(fail)?;
+        let (_, contour) = outputs[0].try_extract_tensor::<f32>().map_err(fail)?;
+        Ok(lid_gap_ratio(contour))
+    }
+}
+
+impl FaceFinder for OnnxFaces {
+    fn faces(&self, img: &RgbImage) -> Result<Vec<Face>, ModelError> {
+        let (w, h) = (img.width() as f32, img.height() as f32);
+        let mut found = Vec::new();
+        for (x, y, side) in windows(w, h) {
+            found.extend(self.detect_window(img, x, y, side)?);
+        }
+        let mut faces = Vec::new();
+        for d in merge(found) {
+            let [(rx, ry), (lx, ly)] = [d.keypoints[0], d.keypoints[1]];
+            // "Right eye" is the person's: on the image's left when they face the camera.
+            let (first, second) = if rx <= lx {
+                ((rx, ry), (lx, ly))
+            } else {
+                ((lx, ly), (rx, ry))
+            };
+            let distance = ((second.0 - first.0).powi(2) + (second.1 - first.1).powi(2)).sqrt();
+            let angle = (second.1 - first.1).atan2(second.0 - first.0);
+            let width = distance * EYE_WIDTH_PER_EYE_DISTANCE;
+            let openness = [
+                self.openness(img, first, width, angle, true)?,
+                self.openness(img, second, width, angle, false)?,
+            ];
+            faces.push(Face {
+                bbox: [d.x0, d.y0, d.x1 - d.x0, d.y1 - d.y0],
+                score: d.score,
+                eyes: eye_state(openness),
+                openness,
+            });
+        }
+        Ok(faces)
+    }
+}
+
+/// Open when either eye is clearly open (a wink or a profile still shows an open eye); closed
+/// only when both are clearly shut; otherwise Cull cannot tell.
+pub fn eye_state(openness: [Option<f32>; 2]) -> Eyes {
+    let measured: Vec<f32> = openness.iter().flatten().copied().collect();
+    if measured.is_empty() {
+        Eyes::Unknown
+    } else if measured.iter().any(|&o| o >= OPEN_AT) {
+        Eyes::Open
+    } else if measured.len() == 2 && measured.iter().all(|&o| o <= CLOSED_AT) {
+        Eyes::Closed
+    } else {
+        Eyes::Unknown
+    }
+}
+
+/// The square windows searched: the whole frame, then tiles of half the short side overlapping
+/// by a quarter, so a face a tenth of the short side across fills the detector as well as a
+/// face half the frame does on the whole.
+fn windows(w: f32, h: f32) -> Vec<(f32, f32, f32)> {
+    let long = w.max(h);
+    let mut out = vec![((w - long) / 2.0, (h - long) / 2.0, long)];
+    let tile = w.min(h) / 2.0;
+    if tile < 96.0 {
+        return out;
+    }
+    let step = tile * 0.75;
+    let positions = |extent: f32| {
+        let n = ((extent - tile) / step).ceil().max(0.0) as usize + 1;
+        (0..n)
+            .map(move |i| (i as f32 * step).min(extent - tile))
+            .collect::<Vec<_>>()
+    };
+    for y in positions(h) {
+        for x in positions(w) {
+            out.push((x, y, tile));
+        }
+    }
+    out
+}
+
+/// One detection: a box and the six key points, in image pixels after [`Detection::scaled`]
+/// (in 0–1 window units before).
+#[derive(Debug, Clone, PartialEq)]
+struct Detection {
+    x0: f32,
+    y0: f32,
+    x1: f32,
+    y1: f32,
+    keypoints: [(f32, f32); 6],
+    score: f32,
+}
+
+impl Detection {
+    fn scaled(self, x: f32, y: f32, side: f32) -> Self {
+        let map = |(px, py): (f32, f32)| (x + px * side, y + py * side);
+        Self {
+            x0: x + self.x0 * side,
+            y0: y + self.y0 * side,
+            x1: x + self.x1 * side,
+            y1: y + self.y1 * side,
+            keypoints: self.keypoints.map(map),
+            score: self.score,
+        }
+    }
+
+    fn area(&self) -> f32 {
+        (self.x1 - self.x0).max(0.0) * (self.y1 - self.y0).max(0.0)
+    }
+
+    fn iou(&self, other: &Self) -> f32 {
+        let ix = (self.x1.min(other.x1) - self.x0.max(other.x0)).max(0.0);
+        let iy = (self.y1.min(other.y1) - self.y0.max(other.y0)).max(0.0);
+        let inter = ix * iy;
+        let union = self.area() + other.area() - inter;
+        if union > 0.0 {
+            inter / union
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The detector's raw outputs as detections in window units (0–1), scores over `min_score` only.
+fn decode(boxes: &[f32], scores: &[f32], min_score: f32) -> Vec<Detection> {
+    let scale = DETECTOR_SIDE as f32;
+    scores
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &raw)| {
+            let score = 1.0 / (1.0 + (-raw.clamp(-80.0, 80.0)).exp());
+            let b = boxes.get(i * 16..i * 16 + 16)?;
+            let ax = ((i % GRID) as f32 + 0.5) / GRID as f32;
+            let ay = ((i / GRID) as f32 + 0.5) / GRID as f32;
+            let (cx, cy) = (ax + b[0] / scale, ay + b[1] / scale);
+            let (hw, hh) = (b[2] / scale / 2.0, b[3] / scale / 2.0);
+            let mut keypoints = [(0.0, 0.0); 6];
+            for (k, p) in keypoints.iter_mut().enumerate() {
+                *p = (ax + b[4 + 2 * k] / scale, ay + b[5 + 2 * k] / scale);
+            }
+            (score > min_score && hw > 0.0 && hh > 0.0).then_some(Detection {
+                x0: cx - hw,
+                y0: cy - hh,
+                x1: cx + hw,
+                y1: cy + hh,
+                keypoints,
+                score,
+            })
+        })
+        .collect()
+}
+
+/// Weighted non-maximum suppression: overlapping detections of one face are averaged, weighted
+/// by score (MediaPipe's blending), so the box and eyes are steadier than any single anchor's.
+fn merge(mut found: Vec<Detection>) -> Vec<Detection> {
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut out = Vec::new();
+    while let Some(best) = found.first().cloned() {
+        let (same, rest): (Vec<Detection>, Vec<Detection>) = found
+            .into_iter()
+            .partition(|d| d.iou(&best) > SAME_FACE_IOU);
+        found = rest;
+        let total: f32 = same.iter().map(|d| d.score).sum();
+        let avg = |f: &dyn Fn(&Detection) -> f32| {
+            same.iter().map(|d| f(d) * d.score).sum::<f32>() / total
+        };
+        let mut keypoints = [(0.0, 0.0); 6];
+        for (k, p) in keypoints.iter_mut().enumerate() {
+            *p = (avg(&|d| d.keypoints[k].0), avg(&|d| d.keypoints[k].1));
+        }
+        out.push(Detection {
+            x0: avg(&|d| d.x0),
+            y0: avg(&|d| d.y0),
+            x1: avg(&|d| d.x1),
+            y1: avg(&|d| d.y1),
+            keypoints,
+            score: best.score,
+        });
+    }
+    out
+}
+
+/// Lid gap over eye width from the iris network's eye contour (71 × x, y, z): the mean, over the
+/// three middle points of the lower lid, of the distance to the nearest upper-lid point.
+fn lid_gap_ratio(contour: &[f32]) -> Option<f32> {
+    let point = |i: usize| Some((*contour.get(3 * i)?, *contour.get(3 * i + 1)?));
+    let dist = |a: (f32, f32), b: (f32, f32)| ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+    let width = dist(point(0)?, point(8)?);
+    if width <= 1.0 {
+        return None;
+    }
+    let upper: Vec<(f32, f32)> = (9..=14).filter_map(point).collect();
+    let mut gaps = Vec::new();
+    for i in 3..=5 {
+        let lower = point(i)?;
+        gaps.push(
+            upper
+                .iter()
+                .map(|&u| dist(lower, u))
+                .fold(f32::INFINITY, f32::min),
+        );
+    }
+    Some(gaps.iter().sum::<f32>() / gaps.len() as f32 / width)
+}
+
+/// A `side`×`side` planar RGB square sampled (bilinear) from the window at (`x`, `y`) of
+/// `window` pixels, black outside the image, each channel value mapped by `norm`.
+fn sample_square(
+    img: &RgbImage,
+    x: f32,
+    y: f32,
+    window: f32,
+    side: usize,
+    norm: impl Fn(f32) -> f32,
+) -> Vec<f32> {
+    let step = window / side as f32;
+    let plane = side * side;
+    let mut out = vec![0f32; 3 * plane];
+    for v in 0..side {
+        for u in 0..side {
+            let px = bilinear(
+                img,
+                x + (u as f32 + 0.5) * step - 0.5,
+                y + (v as f32 + 0.5) * step - 0.5,
+            );
+            for c in 0..3 {
+                out[c * plane + v * side + u] = norm(px[c]);
+            }
+        }
+    }
+    out
+}
+
+/// A `side`×`side` planar RGB crop in [0, 1] of a square `extent` pixels across centred at
+/// `centre`, rotated so the line at `angle` is horizontal, mirrored left-right when `mirror`.
+fn sample_rotated(
+    img: &RgbImage,
+    centre: (f32, f32),
+    extent: f32,
+    angle: f32,
+    mirror: bool,
+    side: usize,
+) -> Vec<f32> {
+    let (sin, cos) = angle.sin_cos();
+    let step = extent / side as f32;
+    let plane = side * side;
+    let half = side as f32 / 2.0;
+    let mut out = vec![0f32; 3 * plane];
+    for v in 0..side {
+        for u in 0..side {
+            let du = if mirror {
+                half - (u as f32 + 0.5)
+            } else {
+                u as f32 + 0.5 - half
+            } * step;
+            let dv = (v as f32 + 0.5 - half) * step;
+            let px = bilinear(
+                img,
+                centre.0 + du * cos - dv * sin - 0.5,
+                centre.1 + du * sin + dv * cos - 0.5,
+            );
+            for c in 0..3 {
+                out[c * plane + v * side + u] = px[c] / 255.0;
+            }
+        }
+    }
+    out
+}
+
+/// The colour at (`x`, `y`) (pixel centres at integers), black outside the image.
+fn bilinear(img: &RgbImage, x: f32, y: f32) -> [f32; 3] {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let get = |xi: i64, yi: i64| -> [f32; 3] {
+        if xi < 0 || yi < 0 || xi >= w || yi >= h {
+            return [0.0; 3];
+        }
+        let p = img.get_pixel(xi as u32, yi as u32).0;
+        [f32::from(p[0]), f32::from(p[1]), f32::from(p[2])]
+    };
+    let (xi, yi) = (x0 as i64, y0 as i64);
+    let (a, b, c, d) = (
+        get(xi, yi),
+        get(xi + 1, yi),
+        get(xi, yi + 1),
+        get(xi + 1, yi + 1),
+    );
+    let mut out = [0f32; 3];
+    for k in 0..3 {
+        let top = a[k] + (b[k] - a[k]) * fx;
+        let bottom = c[k] + (d[k] - c[k]) * fx;
+        out[k] = top + (bottom - top) * fy;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detection(x0: f32, y0: f32, side: f32, score: f32) -> Detection {
+        Detection {
+            x0,
+            y0,
+            x1: x0 + side,
+            y1: y0 + side,
+            keypoints: [(x0 + side * 0.3, y0 + side * 0.4); 6],
+            score,
+        }
+    }
+
+    #[test]
+    fn overlapping_detections_of_one_face_become_one_and_distant_ones_stay() {
+        let merged = merge(vec![
+            detection(10.0, 10.0, 100.0, 0.9),
+            detection(14.0, 12.0, 100.0, 0.6),
+            detection(400.0, 10.0, 80.0, 0.7),
+        ]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].score, 0.9);
+        // Blended towards the weaker box by its share of the score.
+        assert!(
+            merged[0].x0 > 10.0 && merged[0].x0 < 14.0,
+            "{:?}",
+            merged[0]
+        );
+    }
+
+    #[test]
+    fn a_raw_detection_is_placed_at_its_anchor() {
+        // Anchor (x 24, y 12) of the 48×48 grid, offsets zero, a 48-pixel box.
+        let i = 12 * GRID + 24;
+        let mut boxes = vec![0f32; GRID * GRID * 16];
+        boxes[i * 16 + 2] = 48.0;
+        boxes[i * 16 + 3] = 48.0;
+        let mut scores = vec![-10f32; GRID * GRID];
+        scores[i] = 3.0;
+        let found = decode(&boxes, &scores, MIN_SCORE);
+        assert_eq!(found.len(), 1);
+        let d = &found[0];
+        let (cx, cy) = ((d.x0 + d.x1) / 2.0, (d.y0 + d.y1) / 2.0);
+        assert!((cx - 24.5 / 48.0).abs() < 1e-6 && (cy - 12.5 / 48.0).abs() < 1e-6);
+        assert!((d.x1 - d.x0 - 0.25).abs() < 1e-6);
+        let placed = d.clone().scaled(100.0, 50.0, 400.0);
+        assert!((placed.x1 - placed.x0 - 100.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn eyes_are_closed_only_when_both_are_clearly_shut() {
+        assert_eq!(eye_state([Some(0.05), Some(0.08)]), Eyes::Closed);
+        assert_eq!(eye_state([Some(0.05), Some(0.3)]), Eyes::Open);
+        assert_eq!(eye_state([Some(0.05), None]), Eyes::Unknown);
+        assert_eq!(eye_state([Some(0.15), Some(0.1)]), Eyes::Unknown);
+        assert_eq!(eye_state([None, None]), Eyes::Unknown);
+    }
+
+    #[test]
+    fn small_faces_are_searched_in_tiles_that_cover_the_frame() {
+        let w = 4000.0;
+        let h = 3000.0;
+        let tiles = windows(w, h);
+        assert!(tiles.len() > 1);
+        let (_, _, side) = tiles[1];
+        assert_eq!(side, 1500.0);
+        for &(x, y, s) in &tiles[1..] {
+            assert!(x >= 0.0 && y >= 0.0 && x + s <= w + 0.01 && y + s <= h + 0.01);
+        }
+        // The right and bottom edges are reached.
+        assert!(tiles.iter().any(|&(x, _, s)| (x + s - w).abs() < 0.01));
+        assert!(tiles.iter().any(|&(_, y, s)| (y + s - h).abs() < 0.01));
+        assert_eq!(windows(150.0, 150.0).len(), 1);
+    }
+}

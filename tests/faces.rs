@@ -1,0 +1,56 @@
+//! The face path as shipped: the two converted MediaPipe networks load through ONNX Runtime,
+//! find the face in a real portrait with its eyes open, find none in a texture, and find faces
+//! again when the portrait is a small part of a large frame (the tiles).
+
+use cull_core::model::{Device, Eyes, FaceFinder, OnnxFaces};
+use cull_tests::load_photo;
+use image::RgbImage;
+
+fn finder() -> OnnxFaces {
+    OnnxFaces::find(&[], Device::Cpu).unwrap_or_else(|e| panic!("{e} (models/faces/convert.sh)"))
+}
+
+#[test]
+fn a_real_portrait_has_one_face_with_open_eyes() {
+    let img = load_photo("astronaut");
+    let faces = finder().faces(&img).expect("faces");
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    let face = &faces[0];
+    let [x, y, w, h] = face.bbox;
+    // Eileen Collins' face is in the upper middle of the 512×512 frame.
+    assert!((150.0..300.0).contains(&(x + w / 2.0)), "{face:?}");
+    assert!((60.0..200.0).contains(&(y + h / 2.0)), "{face:?}");
+    assert!((60.0..200.0).contains(&w), "{face:?}");
+    assert_eq!(face.eyes, Eyes::Open, "{face:?}");
+    for o in face.openness {
+        assert!(o.is_some_and(|o| o > 0.25), "{face:?}");
+    }
+}
+
+#[test]
+fn a_texture_has_no_face() {
+    let faces = finder()
+        .faces(&load_photo("gravel_texture"))
+        .expect("faces");
+    assert!(faces.is_empty(), "{faces:?}");
+}
+
+#[test]
+fn a_small_face_in_a_large_frame_is_found_by_the_tiles() {
+    // The portrait at a fifth of the width of a 2560×1920 grey frame: its face is ~25 px wide
+    // in the whole-frame pass, too small for the detector; a tile sees it at ~40 % of its side.
+    let portrait = image::imageops::resize(
+        &load_photo("astronaut"),
+        512,
+        512,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut frame = RgbImage::from_pixel(2560, 1920, image::Rgb([90, 90, 90]));
+    image::imageops::replace(&mut frame, &portrait, 1700, 1200);
+    let faces = finder().faces(&frame).expect("faces");
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    let [x, y, w, h] = faces[0].bbox;
+    assert!((1700.0..2212.0).contains(&(x + w / 2.0)), "{faces:?}");
+    assert!((1200.0..1712.0).contains(&(y + h / 2.0)), "{faces:?}");
+    assert_eq!(faces[0].eyes, Eyes::Open, "{faces:?}");
+}
