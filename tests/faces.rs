@@ -1,9 +1,10 @@
 //! The face path as shipped: the two converted MediaPipe networks load through ONNX Runtime,
 //! find the face in a real portrait with its eyes open, find none in a texture, and find faces
-//! again when the portrait is a small part of a large frame (the tiles).
+//! again when the portrait is a small part of a large frame (the tiles); `cull scan --json`
+//! carries them, boxes in the photo's own pixels, and caches them.
 
 use cull_core::model::{Device, Eyes, FaceFinder, OnnxFaces};
-use cull_tests::load_photo;
+use cull_tests::{cull, fixture_photos_dir, load_photo, scan_json};
 use image::RgbImage;
 
 fn finder() -> OnnxFaces {
@@ -53,4 +54,50 @@ fn a_small_face_in_a_large_frame_is_found_by_the_tiles() {
     assert!((1700.0..2212.0).contains(&(x + w / 2.0)), "{faces:?}");
     assert!((1200.0..1712.0).contains(&(y + h / 2.0)), "{faces:?}");
     assert_eq!(faces[0].eyes, Eyes::Open, "{faces:?}");
+}
+
+#[test]
+fn scan_json_lists_faces_in_the_photos_own_pixels_and_caches_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("library");
+    std::fs::create_dir_all(&library).expect("library");
+    // Twice the fixture's size, so a box in analysis pixels would be visibly wrong.
+    let big = image::imageops::resize(
+        &load_photo("astronaut"),
+        1024,
+        1024,
+        image::imageops::FilterType::Triangle,
+    );
+    big.save(library.join("astronaut_1024.jpg")).expect("save");
+    std::fs::copy(
+        fixture_photos_dir().join("gravel_texture.jpg"),
+        library.join("gravel.jpg"),
+    )
+    .expect("copy");
+    let db = dir.path().join("db");
+    for round in ["judged", "cached"] {
+        let run = scan_json(&db, dir.path(), &[&library]);
+        let line = run.line("astronaut_1024.jpg");
+        let faces = line["faces"].as_array().expect("faces");
+        assert_eq!(faces.len(), 1, "{round}: {line}");
+        assert_eq!(faces[0]["eyes"], "open", "{round}: {line}");
+        let width = faces[0]["box"][2].as_f64().expect("box");
+        assert!((120.0..400.0).contains(&width), "{round}: {line}");
+        assert_eq!(
+            run.line("gravel.jpg")["faces"],
+            serde_json::json!([]),
+            "{round}"
+        );
+    }
+    // Without the model there is no face finder either: the list is empty, not missing.
+    let out = cull(&dir.path().join("db2"), dir.path())
+        .args(["--no-model", "scan", "--json"])
+        .arg(&library)
+        .output()
+        .expect("cull runs");
+    let run = cull_tests::ScanRun::from_output(out);
+    assert_eq!(
+        run.line("astronaut_1024.jpg")["faces"],
+        serde_json::json!([])
+    );
 }

@@ -20,10 +20,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             }
         };
+        let started = std::time::Instant::now();
         let faces = finder.faces(&preview.image)?;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
         println!(
             "{}",
-            serde_json::json!({"path": path, "width": preview.image.width(), "faces": faces})
+            serde_json::json!({"path": path, "width": preview.image.width(), "ms": ms, "faces": faces})
         );
     }
     Ok(())

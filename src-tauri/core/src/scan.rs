@@ -18,8 +18,8 @@ use crate::judge::{
     fuse, fuse_with_model, measure, Judgement, Measurements, Reason, Sensitivities, Verdict,
 };
 use crate::library::{group_into_shots, walk, walk_shallow, FileKind, Shot, WalkEntry};
-use crate::media::{decode_preview, ExifInfo};
-use crate::model::{Model, ModelHandle, ModelInfo, ModelInput, ModelOutput};
+use crate::media::{decode_preview, ExifInfo, Preview};
+use crate::model::{Face, FaceFinder, Model, ModelHandle, ModelInfo, ModelInput, ModelOutput};
 use crate::progress::{CancelToken, Progress, ProgressSink, Stage, Throttle};
 use crate::store::{Fresh, Store};
 use crate::ANALYSER_VERSION;
@@ -56,6 +56,10 @@ pub struct JudgedShot {
     /// The model's probability that the photo has no defect at all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<f32>,
+    /// The faces found, boxes in the photo's own upright pixels; empty when there are none or
+    /// no face finder ran (a scan without the model).
+    #[serde(default)]
+    pub faces: Vec<Face>,
 }
 
 impl JudgedShot {
@@ -456,13 +460,14 @@ impl<'a> Run<'a> {
                 None => tx,
             };
             let with_input = model.is_some();
+            let faces = model.and_then(|m| m.faces());
             scope.spawn(move || {
                 pool.install(|| {
                     to_judge.par_iter().for_each_with(worker_tx, |tx, job| {
                         if cancel.is_cancelled() {
                             return;
                         }
-                        let judged = judge_shot(job, with_input);
+                        let judged = judge_shot(job, with_input, faces);
                         // The receiver only goes away when storing failed; then there is
                         // nobody to tell.
                         let _ = tx.send(judged);
@@ -525,10 +530,15 @@ fn analyser_tag(model: Option<&dyn Model>) -> String {
         Some(m) => {
             let info = m.info();
             format!(
-                "{ANALYSER_VERSION}+{}-{}+{}",
+                "{ANALYSER_VERSION}+{}-{}+{}{}",
                 info.name,
                 info.version,
-                crate::judge::FUSION_VERSION
+                crate::judge::FUSION_VERSION,
+                if m.faces().is_some() {
+                    crate::model::faces::FACES_VERSION
+                } else {
+                    ""
+                }
             )
         }
         None => ANALYSER_VERSION.to_string(),
@@ -623,7 +633,7 @@ struct Judged {
 
 /// Judges a shot from its primary file, falling back to the other files of the pair when the
 /// primary cannot be decoded.
-fn judge_shot(job: &ToJudge, with_input: bool) -> Judged {
+fn judge_shot(job: &ToJudge, with_input: bool, faces: Option<&dyn FaceFinder>) -> Judged {
     let ToJudge {
         shot,
         fingerprint,
@@ -633,7 +643,7 @@ fn judge_shot(job: &ToJudge, with_input: bool) -> Judged {
     let files: Vec<PathBuf> = shot.files().map(|f| f.path.clone()).collect();
     let mut first_error = None;
     for file in shot.files() {
-        match judge_path(&file.path, file.kind, true, with_input) {
+        match judge_path(&file.path, file.kind, true, with_input, faces) {
             Ok(judged) => {
                 let report = ShotReport {
                     key: shot.key.clone(),
@@ -751,10 +761,12 @@ fn judge_path(
     kind: FileKind,
     with_thumbnail: bool,
     with_input: bool,
+    faces: Option<&dyn FaceFinder>,
 ) -> Result<JudgedPath, FileError> {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let preview = decode_preview(path, kind)?;
         let measurements = measure(&preview);
+        let faces = faces.map_or_else(Vec::new, |finder| faces_in(finder, &preview));
         let Judgement {
             score,
             verdict,
@@ -774,6 +786,7 @@ fn judge_path(
                 height: preview.full_height,
                 model: None,
                 quality: None,
+                faces,
             },
             measurements,
             thumbnail,
@@ -793,6 +806,26 @@ fn judge_path(
     })
 }
 
+/// The faces in a decoded preview, their boxes scaled to the photo's own pixels. A face finder
+/// that fails (its networks missing or broken) leaves the photo without faces: the verdict
+/// stands without them.
+fn faces_in(finder: &dyn FaceFinder, preview: &Preview) -> Vec<Face> {
+    let scale = preview.full_width as f32 / preview.image.width().max(1) as f32;
+    finder
+        .faces(&preview.image)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mut face| {
+            face.bbox = face.bbox.map(|v| (v * scale * 10.0).round() / 10.0);
+            face.score = (face.score * 100.0).round() / 100.0;
+            face.openness = face
+                .openness
+                .map(|o| o.map(|o| (o * 1000.0).round() / 1000.0));
+            face
+        })
+        .collect()
+}
+
 /// Judges one file outside any library, without the cache: what `cull explain` shows. With a
 /// model, the verdict is the learned one whenever the model can run.
 pub fn judge_file(
@@ -800,7 +833,13 @@ pub fn judge_file(
     model: Option<&dyn Model>,
 ) -> Result<(JudgedShot, Measurements), FileError> {
     let kind = FileKind::from_path(path).unwrap_or(FileKind::Jpeg);
-    let mut judged = judge_path(path, kind, false, model.is_some())?;
+    let mut judged = judge_path(
+        path,
+        kind,
+        false,
+        model.is_some(),
+        model.and_then(|m| m.faces()),
+    )?;
     if let (Some(model), Some(input)) = (model, judged.input.take()) {
         let output = model
             .infer(std::slice::from_ref(&input))
@@ -1071,6 +1110,7 @@ mod tests {
                 reject_at: crate::judge::SURE_CONFIDENCE,
             }),
             quality: None,
+            faces: Vec::new(),
         }
     }
 

@@ -81,6 +81,10 @@ pub trait Model: Send + Sync {
     fn runtime_note(&self) -> Option<String> {
         None
     }
+    /// The face finder shipped beside the model, which every scan with the model runs too.
+    fn faces(&self) -> Option<&dyn FaceFinder> {
+        None
+    }
 }
 
 /// A shareable handle, so scan options stay `Clone` and `Debug`.

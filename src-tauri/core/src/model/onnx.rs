@@ -14,6 +14,7 @@ use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 
 use super::card::ModelCard;
+use super::faces::{FaceFinder, OnnxFaces};
 use super::input::{ModelInput, FEATURE_COUNT, VIEW_COUNT, VIEW_SIDE};
 use super::{Model, ModelError, ModelInfo, ModelOutput};
 
@@ -138,6 +139,8 @@ pub struct OnnxModel {
     device: Device,
     threads: usize,
     loaded: OnceLock<Result<Loaded, ModelError>>,
+    /// The face networks beside the model file, when they are there.
+    faces: Option<OnnxFaces>,
 }
 
 impl std::fmt::Debug for OnnxModel {
@@ -165,6 +168,9 @@ impl OnnxModel {
             // the cores is enough to keep up with them, and idle ones must not spin.
             threads: std::thread::available_parallelism().map_or(1, |n| (n.get() / 4).max(1)),
             loaded: OnceLock::new(),
+            faces: path
+                .parent()
+                .and_then(|dir| OnnxFaces::find(&[dir.to_path_buf()], device).ok()),
         })
     }
 
@@ -276,6 +282,10 @@ impl Device {
 }
 
 impl Model for OnnxModel {
+    fn faces(&self) -> Option<&dyn FaceFinder> {
+        self.faces.as_ref().map(|f| f as &dyn FaceFinder)
+    }
+
     fn info(&self) -> ModelInfo {
         ModelInfo {
             name: self.card.name.clone(),
