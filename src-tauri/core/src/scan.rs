@@ -737,7 +737,13 @@ fn learned_verdict(
         score,
         verdict,
         reasons,
-    } = fuse_with_model(measurements, output, model.card(), shot.exif.exposure_time);
+    } = crate::judge::with_faces(
+        fuse_with_model(measurements, output, model.card(), shot.exif.exposure_time),
+        &shot.faces,
+        shot.width,
+        shot.height,
+        model.card().fusion.reject_at,
+    );
     shot.score = score;
     shot.verdict = verdict;
     shot.reasons = reasons;
@@ -1009,7 +1015,7 @@ mod tests {
             "embedding_size": 2, "thresholds": {},
             // A fusion that weighs the network and the measurement evenly: a severe
             // measurement against a network sure of nothing ends up unsure.
-            "fusion": {"reasons": crate::ReasonCode::ALL.iter().map(|c| (c.as_str().to_string(), serde_json::json!({
+            "fusion": {"reasons": crate::ReasonCode::LEARNED.iter().map(|c| (c.as_str().to_string(), serde_json::json!({
                 "bias": -1.0, "model_logit": 0.2, "measured_severity": 4.0, "show_at": 0.5
             }))).collect::<serde_json::Map<String, serde_json::Value>>(), "reject_at": 0.96}
         });

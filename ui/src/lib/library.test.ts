@@ -13,6 +13,7 @@ import {
   sortOrder,
 } from "./library";
 import { shot } from "./fixtures.test-util";
+import { REASON_CODES } from "./reasons";
 
 const ids = (shots: { id: number }[], order: Int32Array) => Array.from(order, (i) => shots[i].id);
 
@@ -155,7 +156,8 @@ describe("filters and counts", () => {
     expect(c.reasons.noise).toBe(1);
     expect(c.reasons.underexposed).toBe(1);
     expect(c.reasons.lens_flare).toBe(0);
-    expect(Object.keys(c.reasons)).toHaveLength(8);
+    expect(c.reasons.closed_eyes).toBe(0);
+    expect(Object.keys(c.reasons)).toHaveLength(REASON_CODES.length);
   });
 
   it("positions inverts an order", () => {

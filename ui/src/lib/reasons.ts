@@ -10,6 +10,7 @@ export const REASON_CODES = [
   "jpeg_artifacts",
   "lens_flare",
   "low_contrast",
+  "closed_eyes",
 ] as const satisfies readonly ReasonCode[];
 
 // Compile-time check that the list above names every ReasonCode the Rust side exports.
@@ -31,6 +32,7 @@ export const REASON_SHORT: Record<ReasonCode, string> = {
   jpeg_artifacts: "JPEG",
   lens_flare: "Flare",
   low_contrast: "Flat",
+  closed_eyes: "Eyes",
 };
 
 /** Plain words for the sidebar and the loupe. */
@@ -43,6 +45,7 @@ export const REASON_TITLE: Record<ReasonCode, string> = {
   jpeg_artifacts: "JPEG compression artefacts",
   lens_flare: "Lens flare",
   low_contrast: "Low contrast (washed out)",
+  closed_eyes: "Closed eyes",
 };
 
 /** Whether the sharpness map says "where" this problem is. */

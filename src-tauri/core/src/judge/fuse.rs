@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{ramp, Judgement, Measurements, Reason, ReasonCode, Verdict};
-use crate::model::{ModelCard, ModelOutput};
+use crate::model::{Face, ModelCard, ModelOutput};
 
 /// A reason is shown once its severity reaches this.
 const SHOW_SEVERITY: f32 = 0.25;
@@ -200,6 +200,25 @@ fn shutter(seconds: f64) -> String {
         format!("{seconds:.0} s")
     } else {
         format!("1/{:.0} s", 1.0 / seconds)
+    }
+}
+
+/// `judged` with the reasons only the faces give (closed eyes), score and verdict decided again
+/// under the same reject bar.
+pub fn with_faces(
+    judged: Judgement,
+    faces: &[Face],
+    width: u32,
+    height: u32,
+    reject_at: f32,
+) -> Judgement {
+    match super::closed_eyes(faces, width, height) {
+        Some(reason) => {
+            let mut reasons = judged.reasons;
+            reasons.push(reason);
+            judgement(reasons, reject_at)
+        }
+        None => judged,
     }
 }
 

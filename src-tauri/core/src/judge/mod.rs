@@ -5,6 +5,7 @@
 
 mod contrast;
 mod exposure;
+mod eyes;
 mod flare;
 mod fuse;
 mod jpeg;
@@ -16,10 +17,12 @@ use serde::{Deserialize, Serialize};
 
 pub use contrast::ContrastStats;
 pub use exposure::ExposureStats;
+pub use eyes::closed_eyes;
 pub use flare::FlareStats;
 pub use fuse::{
     decide, doubt_severity, fuse, fuse_with_model, measured_severities, sure_confidence,
-    Sensitivities, Sensitivity, DOUBT_SEVERITY, FUSION_VERSION, MIN_SHOW_AT, SURE_CONFIDENCE,
+    with_faces, Sensitivities, Sensitivity, DOUBT_SEVERITY, FUSION_VERSION, MIN_SHOW_AT,
+    SURE_CONFIDENCE,
 };
 pub use jpeg::JpegStats;
 pub use noise::NoiseStats;
@@ -41,10 +44,25 @@ pub enum ReasonCode {
     JpegArtifacts,
     LensFlare,
     LowContrast,
+    ClosedEyes,
 }
 
 impl ReasonCode {
-    pub const ALL: [ReasonCode; 8] = [
+    pub const ALL: [ReasonCode; 9] = [
+        Self::Blur,
+        Self::MotionBlur,
+        Self::Underexposed,
+        Self::Overexposed,
+        Self::Noise,
+        Self::JpegArtifacts,
+        Self::LensFlare,
+        Self::LowContrast,
+        Self::ClosedEyes,
+    ];
+
+    /// The reasons the learned judge has an output and a fusion for, in its output order; the
+    /// others come from their own detectors (faces).
+    pub const LEARNED: [ReasonCode; 8] = [
         Self::Blur,
         Self::MotionBlur,
         Self::Underexposed,
@@ -65,6 +83,7 @@ impl ReasonCode {
             Self::JpegArtifacts => "jpeg_artifacts",
             Self::LensFlare => "lens_flare",
             Self::LowContrast => "low_contrast",
+            Self::ClosedEyes => "closed_eyes",
         }
     }
 

@@ -23,7 +23,7 @@ pub const GOOD_OUTPUT: &str = "good";
 /// The probability outputs this build reads: the eight reason codes, then "good" (no defect).
 /// The order is the one the training code writes; a card may list them in any order.
 pub fn reason_outputs() -> Vec<&'static str> {
-    ReasonCode::ALL
+    ReasonCode::LEARNED
         .iter()
         .map(|c| c.as_str())
         .chain([GOOD_OUTPUT])
@@ -156,7 +156,7 @@ impl ModelCard {
                 self.outputs.join(", ")
             )));
         }
-        if let Some(missing) = ReasonCode::ALL
+        if let Some(missing) = ReasonCode::LEARNED
             .iter()
             .find(|c| !self.fusion.reasons.contains_key(c.as_str()))
         {
@@ -196,7 +196,7 @@ impl ModelCard {
     }
 
     /// One row of the `probabilities` output read by name: the defect probabilities in
-    /// [`ReasonCode::ALL`] order and the "good" probability. Outputs this build does not know are
+    /// [`ReasonCode::LEARNED`] order and the "good" probability. Outputs this build does not know are
     /// ignored. `None` when the row is shorter than the card says.
     pub fn read_probabilities(&self, row: &[f32]) -> Option<([f32; 8], f32)> {
         if row.len() != self.outputs.len() {
@@ -204,7 +204,7 @@ impl ModelCard {
         }
         let at = |name: &str| self.output_index(name).and_then(|i| row.get(i).copied());
         let mut defects = [0.0; 8];
-        for (slot, code) in defects.iter_mut().zip(ReasonCode::ALL) {
+        for (slot, code) in defects.iter_mut().zip(ReasonCode::LEARNED) {
             *slot = at(code.as_str())?;
         }
         Some((defects, at(GOOD_OUTPUT)?))
@@ -235,7 +235,7 @@ mod tests {
         serde_json::json!({
             "name": "cull-judge", "version": "1", "view_side": view_side, "view_count": VIEW_COUNT,
             "features": FEATURE_NAMES, "outputs": outputs, "embedding_size": 1280,
-            "thresholds": {"blur": 0.4}, "fusion": fusion_json(&ReasonCode::ALL)
+            "thresholds": {"blur": 0.4}, "fusion": fusion_json(&ReasonCode::LEARNED)
         })
         .to_string()
     }
@@ -248,14 +248,14 @@ mod tests {
     fn outputs_are_read_by_name_so_a_model_with_new_or_reordered_outputs_still_fits() {
         // A later model: "good" first, the reasons reversed, and two outputs this build lacks.
         let mut outputs = vec![GOOD_OUTPUT, "closed_eyes"];
-        outputs.extend(ReasonCode::ALL.iter().rev().map(|c| c.as_str()));
+        outputs.extend(ReasonCode::LEARNED.iter().rev().map(|c| c.as_str()));
         outputs.push("duplicate");
         let card = ModelCard::parse(&card_with_outputs(VIEW_SIDE, &outputs)).expect("parse");
         // Each output's value is its position, so a misread shows as a wrong number.
         let row: Vec<f32> = (0..outputs.len()).map(|i| i as f32).collect();
         let (defects, good) = card.read_probabilities(&row).expect("read");
         assert_eq!(good, 0.0);
-        for (code, p) in ReasonCode::ALL.iter().zip(defects) {
+        for (code, p) in ReasonCode::LEARNED.iter().zip(defects) {
             let at = outputs
                 .iter()
                 .position(|o| *o == code.as_str())
@@ -290,7 +290,7 @@ mod tests {
     fn a_card_without_fusion_for_a_reason_is_refused_by_name() {
         let mut card: serde_json::Value =
             serde_json::from_str(&card_json(VIEW_SIDE)).expect("json");
-        card["fusion"] = fusion_json(&ReasonCode::ALL[..7]);
+        card["fusion"] = fusion_json(&ReasonCode::LEARNED[..7]);
         let err = ModelCard::parse(&card.to_string()).expect_err("refused");
         assert!(err.0.contains("'low_contrast'"), "{err}");
     }

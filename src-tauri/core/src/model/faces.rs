@@ -33,7 +33,7 @@ use super::ModelError;
 
 /// Joins the analyser tag of a scan that finds faces, so shots judged before (or by another
 /// face path) are judged again and get their faces.
-pub const FACES_VERSION: &str = "+faces-1";
+pub const FACES_VERSION: &str = "+faces-2";
 
 /// File names of the two face networks, looked for where the judge's model is.
 pub const DETECTOR_FILE: &str = "face-detection.onnx";

@@ -39,7 +39,7 @@ pub struct ModelInfo {
 /// What the model says about one photo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelOutput {
-    /// Probability of each defect, in [`ReasonCode::ALL`] order.
+    /// Probability of each defect, in [`ReasonCode::LEARNED`] order.
     pub probabilities: [f32; 8],
     /// Probability that the photo has none of the defects.
     pub quality: f32,
@@ -49,7 +49,7 @@ pub struct ModelOutput {
 
 impl ModelOutput {
     pub fn probability(&self, code: ReasonCode) -> f32 {
-        ReasonCode::ALL
+        ReasonCode::LEARNED
             .iter()
             .position(|c| *c == code)
             .map_or(0.0, |i| self.probabilities[i])
