@@ -81,6 +81,9 @@ fn scan_json_lists_faces_in_the_photos_own_pixels_and_caches_them() {
         let faces = line["faces"].as_array().expect("faces");
         assert_eq!(faces.len(), 1, "{round}: {line}");
         assert_eq!(faces[0]["eyes"], "open", "{round}: {line}");
+        // The face is the sharp subject of this portrait.
+        let sharpness = faces[0]["sharpness"].as_f64().expect("sharpness");
+        assert!((0.3..=1.0).contains(&sharpness), "{round}: {line}");
         let width = faces[0]["box"][2].as_f64().expect("box");
         assert!((120.0..400.0).contains(&width), "{round}: {line}");
         assert_eq!(

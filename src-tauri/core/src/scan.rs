@@ -772,7 +772,9 @@ fn judge_path(
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let preview = decode_preview(path, kind)?;
         let measurements = measure(&preview);
-        let faces = faces.map_or_else(Vec::new, |finder| faces_in(finder, &preview));
+        let faces = faces.map_or_else(Vec::new, |finder| {
+            faces_in(finder, &preview, &measurements.sharpness)
+        });
         let Judgement {
             score,
             verdict,
@@ -815,13 +817,20 @@ fn judge_path(
 /// The faces in a decoded preview, their boxes scaled to the photo's own pixels. A face finder
 /// that fails (its networks missing or broken) leaves the photo without faces: the verdict
 /// stands without them.
-fn faces_in(finder: &dyn FaceFinder, preview: &Preview) -> Vec<Face> {
+fn faces_in(
+    finder: &dyn FaceFinder,
+    preview: &Preview,
+    sharpness: &crate::judge::SharpnessStats,
+) -> Vec<Face> {
     let scale = preview.full_width as f32 / preview.image.width().max(1) as f32;
     finder
         .faces(&preview.image)
         .unwrap_or_default()
         .into_iter()
         .map(|mut face| {
+            face.sharpness = sharpness
+                .in_box(face.bbox)
+                .map(|s| (s * 100.0).round() / 100.0);
             face.bbox = face.bbox.map(|v| (v * scale * 10.0).round() / 10.0);
             face.score = (face.score * 100.0).round() / 100.0;
             face.openness = face

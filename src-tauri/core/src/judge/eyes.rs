@@ -72,6 +72,7 @@ mod tests {
             score: 0.9,
             eyes,
             openness,
+            sharpness: None,
         }
     }
 

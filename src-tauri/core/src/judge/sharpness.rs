@@ -52,6 +52,37 @@ pub struct SharpnessStats {
     pub sharpest_tile: Option<TileRect>,
 }
 
+impl SharpnessStats {
+    /// Mean sharpness of the detailed tiles whose centre lies inside `[x, y, w, h]` (analysis
+    /// pixels), or of the one tile under the box's centre when the box is smaller than a tile;
+    /// `None` when none of them is detailed enough to judge.
+    pub fn in_box(&self, bbox: [f32; 4]) -> Option<f32> {
+        let [x, y, w, h] = bbox;
+        let g = &self.grid;
+        if g.cols == 0 || g.rows == 0 || g.width == 0 || g.height == 0 {
+            return None;
+        }
+        let tile_of = |px: f32, py: f32| {
+            let col = ((px / g.width as f32 * g.cols as f32) as u32).min(g.cols - 1);
+            let row = ((py / g.height as f32 * g.rows as f32) as u32).min(g.rows - 1);
+            (row * g.cols + col) as usize
+        };
+        let inside: Vec<f32> = (0..g.len())
+            .filter(|&i| {
+                let r = g.rect(i);
+                let (cx, cy) = ((r.x0 + r.x1) as f32 / 2.0, (r.y0 + r.y1) as f32 / 2.0);
+                cx >= x && cx < x + w && cy >= y && cy < y + h
+            })
+            .filter_map(|i| self.tiles.get(i).copied().flatten())
+            .collect();
+        if inside.is_empty() {
+            let (cx, cy) = ((x + w / 2.0).max(0.0), (y + h / 2.0).max(0.0));
+            return self.tiles.get(tile_of(cx, cy)).copied().flatten();
+        }
+        Some(inside.iter().sum::<f32>() / inside.len() as f32)
+    }
+}
+
 struct TileSums {
     edge: [f64; 4],
     kept: [f64; 4],

@@ -80,6 +80,10 @@ pub struct Face {
     /// Lid gap over eye width of the eye on the image's left and on its right; `None` when the
     /// eye could not be measured.
     pub openness: [Option<f32>; 2],
+    /// Sharpness (0–1, the focus detector's measure) of the detailed tiles under the face;
+    /// `None` when none is detailed enough to judge or it was not measured.
+    #[serde(default)]
+    pub sharpness: Option<f32>,
 }
 
 /// Finds faces and judges their eyes.
@@ -276,6 +280,7 @@ impl FaceFinder for OnnxFaces {
                 score: d.score,
                 eyes: eye_state(openness),
                 openness,
+                sharpness: None,
             });
         }
         Ok(faces)
