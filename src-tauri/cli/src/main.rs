@@ -360,6 +360,20 @@ fn explain(file: &Path, json: bool, model: Option<ModelHandle>) -> Result<ExitCo
         );
     }
     print_measurements(&measurements);
+    if !judged.faces.is_empty() {
+        println!("  faces:");
+    }
+    for f in &judged.faces {
+        let [x, y, w, h] = f.bbox;
+        let eye = |o: Option<f32>| o.map_or("—".to_string(), |o| format!("{o:.2}"));
+        println!(
+            "    {w:.0}×{h:.0} px at ({x:.0}, {y:.0}): eyes {:?} (lid gap {} and {} of the eye's width), sharpness {}",
+            f.eyes,
+            eye(f.openness[0]),
+            eye(f.openness[1]),
+            f.sharpness.map_or("—".to_string(), |s| format!("{:.0} %", s * 100.0))
+        );
+    }
     let e = &judged.exif;
     println!("  EXIF:");
     let field = |name: &str, value: Option<String>| {

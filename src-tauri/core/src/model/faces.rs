@@ -169,7 +169,8 @@ impl OnnxFaces {
                         .commit_from_file(path)
                         .map_err(|e| ModelError(format!("{}: {e}", path.display())))
                 };
-                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                // Capped: each pair holds its own copy of both networks.
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
                 let pairs = (0..cores)
                     .map(|_| {
                         Ok(Mutex::new(Pair {
