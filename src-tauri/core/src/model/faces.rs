@@ -33,7 +33,7 @@ use super::ModelError;
 
 /// Joins the analyser tag of a scan that finds faces, so shots judged before (or by another
 /// face path) are judged again and get their faces.
-pub const FACES_VERSION: &str = "+faces-2";
+pub const FACES_VERSION: &str = "+faces-3";
 
 /// File names of the two face networks, looked for where the judge's model is.
 pub const DETECTOR_FILE: &str = "face-detection.onnx";
@@ -53,6 +53,11 @@ const SAME_FACE_IOU: f32 = 0.3;
 const EYE_CROP_WIDTHS: f32 = 2.3;
 /// An eye's width is about this share of the distance between the two eye centres.
 const EYE_WIDTH_PER_EYE_DISTANCE: f32 = 0.45;
+/// Eyes narrower than this (analysis pixels) are not measured: the eye network then sees a
+/// blur, and reads it as shut. At 4 px, the oarlocks of moored rowing boats (a lightGallery demo
+/// photo) that the detector took for a 30-pixel face came out "closed"; faces under about 40 px
+/// are now "can't tell".
+const MIN_EYE_WIDTH: f32 = 8.0;
 /// Openness (lid gap over eye width) at or under which an eye counts as shut.
 pub const CLOSED_AT: f32 = 0.12;
 /// Openness at or over which an eye counts as open; between the two Cull cannot tell.
@@ -221,7 +226,7 @@ impl OnnxFaces {
         angle: f32,
         mirror: bool,
     ) -> Result<Option<f32>, ModelError> {
-        if width < 4.0 {
+        if width < MIN_EYE_WIDTH {
             return Ok(None);
         }
         let crop = sample_rotated(
