@@ -63,6 +63,11 @@ fn score(run: &ScanRun, labels: &[Labelled], mode: &str) -> Score {
     }
 }
 
+/// `right` of `total` is at least `percent` %.
+fn at_least((right, total): (usize, usize), percent: usize, what: &str) {
+    assert!(right * 100 >= total * percent, "{what}: {right}/{total}");
+}
+
 fn scan(dir: &Path, library: &Path, extra: &[&str], db: &str) -> ScanRun {
     let output = cull(&dir.join(db), dir)
         .args(extra)
@@ -115,30 +120,14 @@ fn detectors_find_generated_defects_and_spare_legitimate_looks() {
             );
         }
     }
-    assert!(
-        measured.defects.0 * 100 >= measured.defects.1 * 90,
-        "measured-only defect recall {:?}",
-        measured.defects
-    );
-    assert!(
-        measured.clean.0 * 100 >= measured.clean.1 * 88,
-        "measured-only clean kept {:?}",
-        measured.clean
-    );
+    at_least(measured.defects, 90, "measured-only defect recall");
+    at_least(measured.clean, 88, "measured-only clean kept");
     // The learned judge may overrule a measurement it has learned to distrust (a low-key look
     // read as underexposure, a flat texture read as blown), so it is no longer bound to find
     // every defect the detectors find; it must still find as many in all, and keep more good
     // photos than the detectors alone do (cull-judge 3: 54/56 and 34/35).
-    assert!(
-        learned.defects.0 * 100 >= learned.defects.1 * 90,
-        "learned defect recall {:?}",
-        learned.defects
-    );
-    assert!(
-        learned.clean.0 * 100 >= learned.clean.1 * 94,
-        "learned clean kept {:?}",
-        learned.clean
-    );
+    at_least(learned.defects, 90, "learned defect recall");
+    at_least(learned.clean, 94, "learned clean kept");
     assert!(
         learned.defects.0 >= measured.defects.0,
         "learned {:?} against measured {:?}",

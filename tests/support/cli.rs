@@ -90,10 +90,21 @@ impl ScanRun {
 
     /// Reason codes of a judged line.
     pub fn codes(&self, name: &str) -> Vec<String> {
+        self.codes_from(name, 0.0)
+    }
+
+    /// Reason codes the judge states with confidence (at least the lowest showing bar,
+    /// `judge::MIN_SHOW_AT`): not the doubted ones, which only ask for a look.
+    pub fn sure_codes(&self, name: &str) -> Vec<String> {
+        self.codes_from(name, f64::from(cull_core::judge::MIN_SHOW_AT))
+    }
+
+    fn codes_from(&self, name: &str, min_confidence: f64) -> Vec<String> {
         self.line(name)["reasons"]
             .as_array()
             .map(|rs| {
                 rs.iter()
+                    .filter(|r| r["confidence"].as_f64().unwrap_or(0.0) >= min_confidence)
                     .filter_map(|r| r["code"].as_str().map(str::to_string))
                     .collect()
             })

@@ -48,18 +48,6 @@ pub enum ReasonCode {
 }
 
 impl ReasonCode {
-    pub const ALL: [ReasonCode; 9] = [
-        Self::Blur,
-        Self::MotionBlur,
-        Self::Underexposed,
-        Self::Overexposed,
-        Self::Noise,
-        Self::JpegArtifacts,
-        Self::LensFlare,
-        Self::LowContrast,
-        Self::ClosedEyes,
-    ];
-
     /// The reasons the learned judge has an output and a fusion for, in its output order; the
     /// others come from their own detectors (faces).
     pub const LEARNED: [ReasonCode; 8] = [
@@ -72,6 +60,17 @@ impl ReasonCode {
         Self::LensFlare,
         Self::LowContrast,
     ];
+
+    /// Every code: the learned ones, then those of other detectors.
+    pub const ALL: [ReasonCode; 9] = {
+        let mut all = [Self::ClosedEyes; 9];
+        let mut i = 0;
+        while i < Self::LEARNED.len() {
+            all[i] = Self::LEARNED[i];
+            i += 1;
+        }
+        all
+    };
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -273,6 +272,19 @@ mod tests {
         assert_eq!(ramp(2.0, 0.0, 1.0), 1.0);
         assert_eq!(ramp(0.25, 0.5, 0.0), 0.5);
         assert_eq!(ramp(-1.0, 0.5, 0.0), 1.0);
+    }
+
+    #[test]
+    fn every_code_is_listed_once_the_learned_ones_first() {
+        assert_eq!(
+            ReasonCode::ALL[..ReasonCode::LEARNED.len()],
+            ReasonCode::LEARNED
+        );
+        let mut names: Vec<&str> = ReasonCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ReasonCode::ALL.len());
+        assert!(ReasonCode::ALL.contains(&ReasonCode::ClosedEyes));
     }
 
     #[test]

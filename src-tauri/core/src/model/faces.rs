@@ -28,7 +28,7 @@ use ort::session::Session;
 use ort::value::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::onnx::{choose_device, environment, Device};
+use super::onnx::{open_session, source_tree_models, Device};
 use super::ModelError;
 
 /// Joins the analyser tag of a scan that finds faces, so shots judged before (or by another
@@ -147,7 +147,7 @@ impl OnnxFaces {
     /// The face networks in the first of `search` that holds both, else in the source tree's
     /// `models/` (development builds).
     pub fn find(search: &[PathBuf], device: Device) -> Result<Self, ModelError> {
-        let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        let source_tree = source_tree_models();
         let dir = search
             .iter()
             .chain(std::iter::once(&source_tree))
@@ -164,16 +164,7 @@ impl OnnxFaces {
     fn sessions(&self) -> Result<&Sessions, ModelError> {
         self.loaded
             .get_or_init(|| {
-                let open = |path: &Path| -> Result<Session, ModelError> {
-                    let builder = Session::builder(environment()?)
-                        .and_then(|b| b.with_intra_threads(1).map_err(Into::into))
-                        .and_then(|b| b.with_intra_op_spinning(false).map_err(Into::into))
-                        .map_err(|e| ModelError(format!("session options: {e}")))?;
-                    let (mut builder, _) = choose_device(builder, self.device);
-                    builder
-                        .commit_from_file(path)
-                        .map_err(|e| ModelError(format!("{}: {e}", path.display())))
-                };
+                let open = |path: &Path| open_session(path, self.device, 1).map(|(s, _)| s);
                 // Capped: each pair holds its own copy of both networks.
                 let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
                 let pairs = (0..cores)
@@ -203,7 +194,10 @@ impl OnnxFaces {
         side: f32,
         min_score: f32,
     ) -> Result<Vec<Detection>, ModelError> {
-        let input = sample_square(img, x, y, side, DETECTOR_SIDE, |v| v / 127.5 - 1.0);
+        let centre = (x + side / 2.0, y + side / 2.0);
+        let input = sample(img, centre, side, 0.0, false, DETECTOR_SIDE, |v| {
+            v / 127.5 - 1.0
+        });
         let fail = |e: ort::Error| ModelError(format!("face detection failed: {e}"));
         let tensor =
             Tensor::from_array(([1, 3, DETECTOR_SIDE, DETECTOR_SIDE], input)).map_err(fail)?;
@@ -229,13 +223,14 @@ impl OnnxFaces {
         if width < MIN_EYE_WIDTH {
             return Ok(None);
         }
-        let crop = sample_rotated(
+        let crop = sample(
             img,
             centre,
             width * EYE_CROP_WIDTHS,
             angle,
             mirror,
             IRIS_SIDE,
+            |v| v / 255.0,
         );
         let fail = |e: ort::Error| ModelError(format!("eye landmarks failed: {e}"));
         let tensor = Tensor::from_array(([1, 3, IRIS_SIDE, IRIS_SIDE], crop)).map_err(fail)?;
@@ -457,43 +452,17 @@ fn lid_gap_ratio(contour: &[f32]) -> Option<f32> {
     Some(gaps.iter().sum::<f32>() / gaps.len() as f32 / width)
 }
 
-/// A `side`×`side` planar RGB square sampled (bilinear) from the window at (`x`, `y`) of
-/// `window` pixels, black outside the image, each channel value mapped by `norm`.
-fn sample_square(
-    img: &RgbImage,
-    x: f32,
-    y: f32,
-    window: f32,
-    side: usize,
-    norm: impl Fn(f32) -> f32,
-) -> Vec<f32> {
-    let step = window / side as f32;
-    let plane = side * side;
-    let mut out = vec![0f32; 3 * plane];
-    for v in 0..side {
-        for u in 0..side {
-            let px = bilinear(
-                img,
-                x + (u as f32 + 0.5) * step - 0.5,
-                y + (v as f32 + 0.5) * step - 0.5,
-            );
-            for c in 0..3 {
-                out[c * plane + v * side + u] = norm(px[c]);
-            }
-        }
-    }
-    out
-}
-
-/// A `side`×`side` planar RGB crop in [0, 1] of a square `extent` pixels across centred at
-/// `centre`, rotated so the line at `angle` is horizontal, mirrored left-right when `mirror`.
-fn sample_rotated(
+/// A `side`×`side` planar RGB crop (bilinear, black outside the image) of a square `extent`
+/// pixels across centred at `centre`, rotated so the line at `angle` is horizontal, mirrored
+/// left-right when `mirror`, each channel value (0–255) mapped by `norm`.
+fn sample(
     img: &RgbImage,
     centre: (f32, f32),
     extent: f32,
     angle: f32,
     mirror: bool,
     side: usize,
+    norm: impl Fn(f32) -> f32,
 ) -> Vec<f32> {
     let (sin, cos) = angle.sin_cos();
     let step = extent / side as f32;
@@ -514,7 +483,7 @@ fn sample_rotated(
                 centre.1 + du * sin + dv * cos - 0.5,
             );
             for c in 0..3 {
-                out[c * plane + v * side + u] = px[c] / 255.0;
+                out[c * plane + v * side + u] = norm(px[c]);
             }
         }
     }

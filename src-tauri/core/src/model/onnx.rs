@@ -106,7 +106,7 @@ pub fn onnx_runtime_library() -> Option<PathBuf> {
 }
 
 /// ONNX Runtime is one library per process, loaded the first time any model needs it.
-pub(crate) fn environment() -> Result<&'static Environment, ModelError> {
+fn environment() -> Result<&'static Environment, ModelError> {
     static ENVIRONMENT: OnceLock<Result<Environment, String>> = OnceLock::new();
     ENVIRONMENT
         .get_or_init(|| {
@@ -180,7 +180,7 @@ impl OnnxModel {
         if let Some(path) = std::env::var_os("CULL_MODEL").filter(|p| !p.is_empty()) {
             return Self::open(Path::new(&path), device);
         }
-        let source_tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        let source_tree = source_tree_models();
         let path = search
             .iter()
             .chain(std::iter::once(&source_tree))
@@ -201,15 +201,7 @@ impl OnnxModel {
     fn load(&self) -> Result<&Loaded, ModelError> {
         self.loaded
             .get_or_init(|| {
-                let environment = environment()?;
-                let builder = Session::builder(environment)
-                    .and_then(|b| b.with_intra_threads(self.threads).map_err(Into::into))
-                    .and_then(|b| b.with_intra_op_spinning(false).map_err(Into::into))
-                    .map_err(|e| ModelError(format!("session options: {e}")))?;
-                let (mut builder, note) = choose_device(builder, self.device);
-                let session = builder
-                    .commit_from_file(&self.path)
-                    .map_err(|e| ModelError(format!("{}: {e}", self.path.display())))?;
+                let (session, note) = open_session(&self.path, self.device, self.threads)?;
                 Ok(Loaded {
                     session: Mutex::new(session),
                     note,
@@ -218,6 +210,29 @@ impl OnnxModel {
             .as_ref()
             .map_err(Clone::clone)
     }
+}
+
+/// The `models/` folder of the source tree, where development builds find their networks.
+pub(crate) fn source_tree_models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
+}
+
+/// A session for the network at `path` on `device` (CPU when it cannot be had), with `threads`
+/// intra-op threads that do not spin; and the note saying where it runs.
+pub(crate) fn open_session(
+    path: &Path,
+    device: Device,
+    threads: usize,
+) -> Result<(Session, String), ModelError> {
+    let builder = Session::builder(environment()?)
+        .and_then(|b| b.with_intra_threads(threads).map_err(Into::into))
+        .and_then(|b| b.with_intra_op_spinning(false).map_err(Into::into))
+        .map_err(|e| ModelError(format!("session options: {e}")))?;
+    let (mut builder, note) = choose_device(builder, device);
+    let session = builder
+        .commit_from_file(path)
+        .map_err(|e| ModelError(format!("{}: {e}", path.display())))?;
+    Ok((session, note))
 }
 
 /// Registers the accelerator `device` asks for. Returns the builder and a note saying where
