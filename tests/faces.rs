@@ -1,10 +1,11 @@
 //! The face path as shipped: the two converted MediaPipe networks load through ONNX Runtime,
 //! find the face in a real portrait with its eyes open, find none in a texture, and find faces
 //! again when the portrait is a small part of a large frame (the tiles); `cull scan --json`
-//! carries them, boxes in the photo's own pixels, and caches them.
+//! carries them, boxes in the photo's own pixels, and caches them; a face that alone is out of
+//! focus is `face_blur`, a sharp face before a melted background is not blurred.
 
 use cull_core::model::{Device, Eyes, FaceFinder, OnnxFaces};
-use cull_tests::{cull, fixture_photos_dir, load_photo, scan_json};
+use cull_tests::{cull, defocus, fixture_photos_dir, load_photo, scan_json, shallow_dof, Rect};
 use image::RgbImage;
 
 fn finder() -> OnnxFaces {
@@ -103,4 +104,66 @@ fn scan_json_lists_faces_in_the_photos_own_pixels_and_caches_them() {
         run.line("astronaut_1024.jpg")["faces"],
         serde_json::json!([])
     );
+}
+
+#[test]
+fn a_face_alone_out_of_focus_is_face_blur_and_a_sharp_face_before_a_melted_background_is_not_blur()
+{
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("library");
+    std::fs::create_dir_all(&library).expect("library");
+    // At its own size: an enlarged copy is soft all over, the face too.
+    let portrait = load_photo("astronaut");
+    let faces = finder().faces(&portrait).expect("faces");
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    let [x, y, w, h] = faces[0].bbox;
+    let face = Rect {
+        x: x as u32,
+        y: y as u32,
+        width: w as u32,
+        height: h as u32,
+    };
+    // Focus missed: the face alone is defocused (the camera focused on the suit and flag).
+    let soft = defocus(&portrait, 3.0);
+    let mut missed = portrait.clone();
+    let patch = image::imageops::crop_imm(&soft, face.x, face.y, face.width, face.height);
+    image::imageops::replace(
+        &mut missed,
+        &patch.to_image(),
+        i64::from(face.x),
+        i64::from(face.y),
+    );
+    // Shallow depth of field: the head sharp, everything else melted.
+    let head = Rect {
+        x: face.x.saturating_sub(face.width / 4),
+        y: face.y.saturating_sub(face.height / 3),
+        width: face.width * 3 / 2,
+        height: face.height * 3 / 2,
+    };
+    let bokeh = shallow_dof(&portrait, head, 6.0);
+    for (name, img) in [("sharp", &portrait), ("missed", &missed), ("bokeh", &bokeh)] {
+        cull_tests::write_jpeg(&library.join(format!("{name}.jpg")), img, 92).expect("write");
+    }
+    let run = scan_json(&dir.path().join("db"), dir.path(), &[&library]);
+    let missed = run.line("missed.jpg");
+    assert!(
+        run.codes("missed.jpg").contains(&"face_blur".to_string()),
+        "{missed}"
+    );
+    assert_eq!(missed["verdict"], "review", "{missed}");
+    let edge = missed["faces"][0]["edge_px"].as_f64().expect("edge_px");
+    let sharp_edge = run.line("sharp.jpg")["faces"][0]["edge_px"]
+        .as_f64()
+        .expect("edge_px");
+    assert!(edge > sharp_edge + 1.5, "{edge} vs {sharp_edge}");
+    for name in ["sharp.jpg", "bokeh.jpg"] {
+        let codes = run.codes(name);
+        for code in ["blur", "motion_blur", "face_blur"] {
+            assert!(
+                !codes.contains(&code.to_string()),
+                "{name}: {}",
+                run.line(name)
+            );
+        }
+    }
 }

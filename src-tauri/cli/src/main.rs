@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use cull_core::judge::Measurements;
+use cull_core::judge::{Measurements, ReasonCode};
 use cull_core::library::JobLock;
 use cull_core::model::{Device, ModelHandle, OnnxModel};
 use cull_core::progress::{CancelToken, Progress, ProgressSink, Stage};
@@ -353,9 +353,14 @@ fn explain(file: &Path, json: bool, model: Option<ModelHandle>) -> Result<ExitCo
     }
     // A flag the model took back is part of the explanation, not something to hide.
     let measured_only = cull_core::judge::fuse(&measurements);
+    let sharp_face = cull_core::judge::sharp_subject(&judged.faces, judged.width, judged.height);
     for r in judged.taken_back(&measured_only.reasons) {
+        let by = match r.code {
+            ReasonCode::Blur | ReasonCode::MotionBlur if sharp_face.is_some() => "a sharp face",
+            _ => "the learned model",
+        };
         println!(
-            "  - {}: measured at severity {:.2}, taken back by the learned model\n      {}",
+            "  - {}: measured at severity {:.2}, taken back by {by}\n      {}",
             r.code, r.severity, r.message
         );
     }
@@ -367,11 +372,12 @@ fn explain(file: &Path, json: bool, model: Option<ModelHandle>) -> Result<ExitCo
         let [x, y, w, h] = f.bbox;
         let eye = |o: Option<f32>| o.map_or("—".to_string(), |o| format!("{o:.2}"));
         println!(
-            "    {w:.0}×{h:.0} px at ({x:.0}, {y:.0}): eyes {:?} (lid gap {} and {} of the eye's width), sharpness {}",
+            "    {w:.0}×{h:.0} px at ({x:.0}, {y:.0}): eyes {:?} (lid gap {} and {} of the eye's width), sharpness {}, edges {}",
             f.eyes,
             eye(f.openness[0]),
             eye(f.openness[1]),
-            f.sharpness.map_or("—".to_string(), |s| format!("{:.0} %", s * 100.0))
+            f.sharpness.map_or("—".to_string(), |s| format!("{:.0} %", s * 100.0)),
+            f.edge_px.map_or("—".to_string(), |e| format!("{e:.1} px wide"))
         );
     }
     let e = &judged.exif;

@@ -74,16 +74,34 @@ impl JudgedShot {
     }
 
     /// The measured reasons (`measured_only`, from [`crate::judge::fuse`]) that the learned
-    /// model took back from this verdict; empty when no model took part. Shown by `cull explain`
+    /// model, or a sharp face, took back from this verdict; empty when no model took part. Shown by `cull explain`
     /// and the app's loupe, so no verdict goes unexplained.
     pub fn taken_back(&self, measured_only: &[Reason]) -> Vec<Reason> {
         if self.model.is_none() {
             return Vec::new();
         }
+        let subject = crate::judge::sharp_subject(&self.faces, self.width, self.height);
         measured_only
             .iter()
             .filter(|m| !self.reasons.iter().any(|kept| kept.code == m.code))
-            .cloned()
+            .map(|m| match subject {
+                Some(face)
+                    if matches!(
+                        m.code,
+                        crate::ReasonCode::Blur | crate::ReasonCode::MotionBlur
+                    ) =>
+                {
+                    let mut m = m.clone();
+                    m.message = format!(
+                        "{}; but the face is sharp (edges {:.1} px wide), and a sharp face is the \
+                         subject",
+                        m.message,
+                        face.edge_px.unwrap_or_default()
+                    );
+                    m
+                }
+                _ => m.clone(),
+            })
             .collect()
     }
 }
@@ -740,6 +758,7 @@ fn learned_verdict(
     } = crate::judge::with_faces(
         fuse_with_model(measurements, output, model.card(), shot.exif.exposure_time),
         &shot.faces,
+        &measurements.sharpness,
         shot.width,
         shot.height,
         model.card().fusion.reject_at,
@@ -772,9 +791,7 @@ fn judge_path(
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let preview = decode_preview(path, kind)?;
         let measurements = measure(&preview);
-        let faces = faces.map_or_else(Vec::new, |finder| {
-            faces_in(finder, &preview, &measurements.sharpness)
-        });
+        let faces = faces.map_or_else(Vec::new, |finder| faces_in(finder, &preview));
         let Judgement {
             score,
             verdict,
@@ -817,20 +834,17 @@ fn judge_path(
 /// The faces in a decoded preview, their boxes scaled to the photo's own pixels. A face finder
 /// that fails (its networks missing or broken) leaves the photo without faces: the verdict
 /// stands without them.
-fn faces_in(
-    finder: &dyn FaceFinder,
-    preview: &Preview,
-    sharpness: &crate::judge::SharpnessStats,
-) -> Vec<Face> {
+fn faces_in(finder: &dyn FaceFinder, preview: &Preview) -> Vec<Face> {
     let scale = preview.full_width as f32 / preview.image.width().max(1) as f32;
     finder
         .faces(&preview.image)
         .unwrap_or_default()
         .into_iter()
         .map(|mut face| {
-            face.sharpness = sharpness
-                .in_box(face.bbox)
-                .map(|s| (s * 100.0).round() / 100.0);
+            if let Some(focus) = crate::judge::region_focus(&preview.image, face.bbox) {
+                face.sharpness = Some((focus.sharpness * 100.0).round() / 100.0);
+                face.edge_px = Some((focus.edge_width_px * 100.0).round() / 100.0);
+            }
             face.bbox = face.bbox.map(|v| (v * scale * 10.0).round() / 10.0);
             face.score = (face.score * 100.0).round() / 100.0;
             face.openness = face

@@ -2,7 +2,7 @@
 // Regenerate: CULL_EXPORT_BINDINGS=1 cargo test -p cull-app bindings
 
 export type Verdict = "keep" | "review" | "reject";
-export type ReasonCode = "blur" | "motion_blur" | "underexposed" | "overexposed" | "noise" | "jpeg_artifacts" | "lens_flare" | "low_contrast" | "closed_eyes";
+export type ReasonCode = "blur" | "motion_blur" | "underexposed" | "overexposed" | "noise" | "jpeg_artifacts" | "lens_flare" | "low_contrast" | "closed_eyes" | "face_blur";
 export type Decision = "keep" | "reject";
 export type Sensitivity = "strict" | "normal" | "lenient";
 export type Device = "auto" | "cpu" | "cuda" | "directml" | "coreml";

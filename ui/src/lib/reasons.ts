@@ -11,6 +11,7 @@ export const REASON_CODES = [
   "lens_flare",
   "low_contrast",
   "closed_eyes",
+  "face_blur",
 ] as const satisfies readonly ReasonCode[];
 
 // Compile-time check that the list above names every ReasonCode the Rust side exports.
@@ -33,6 +34,7 @@ export const REASON_SHORT: Record<ReasonCode, string> = {
   lens_flare: "Flare",
   low_contrast: "Flat",
   closed_eyes: "Eyes",
+  face_blur: "Face",
 };
 
 /** Plain words for the sidebar and the loupe. */
@@ -46,6 +48,7 @@ export const REASON_TITLE: Record<ReasonCode, string> = {
   lens_flare: "Lens flare",
   low_contrast: "Low contrast (washed out)",
   closed_eyes: "Closed eyes",
+  face_blur: "Soft face",
 };
 
 /** Whether the sharpness map says "where" this problem is. */

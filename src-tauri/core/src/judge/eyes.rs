@@ -73,6 +73,7 @@ mod tests {
             eyes,
             openness,
             sharpness: None,
+            edge_px: None,
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ramp, Judgement, Measurements, Reason, ReasonCode, Verdict};
+use super::{ramp, Judgement, Measurements, Reason, ReasonCode, SharpnessStats, Verdict};
 use crate::model::{Face, ModelCard, ModelOutput};
 
 /// A reason is shown once its severity reaches this.
@@ -31,7 +31,7 @@ pub fn fuse(m: &Measurements) -> Judgement {
 
 /// Bumped whenever the rules that join the measurements and the model change, so verdicts cached
 /// under the old rules are judged again.
-pub const FUSION_VERSION: &str = "fusion-5";
+pub const FUSION_VERSION: &str = "fusion-6";
 
 /// A reason can decide a `reject` only when its confidence reaches a bar: an unsure judge sends
 /// the shot to review, never to the trash. This is the bar of the measurements alone; with the
@@ -203,23 +203,32 @@ fn shutter(seconds: f64) -> String {
     }
 }
 
-/// `judged` with the reasons only the faces give (closed eyes), score and verdict decided again
-/// under the same reject bar.
+/// `judged` with what the faces tell: a large sharp face is the subject, so `blur` and
+/// `motion_blur` are taken back; shut eyes raise `closed_eyes`; soft faces in an otherwise sharp
+/// enough frame raise `face_blur`. Score and verdict are decided again under the same reject bar.
 pub fn with_faces(
     judged: Judgement,
     faces: &[Face],
+    sharpness: &SharpnessStats,
     width: u32,
     height: u32,
     reject_at: f32,
 ) -> Judgement {
-    match super::closed_eyes(faces, width, height) {
-        Some(reason) => {
-            let mut reasons = judged.reasons;
-            reasons.push(reason);
-            judgement(reasons, reject_at)
-        }
-        None => judged,
+    let frame_focus = |r: &Reason| matches!(r.code, ReasonCode::Blur | ReasonCode::MotionBlur);
+    let subject_sharp = super::sharp_subject(faces, width, height).is_some();
+    let mut reasons = judged.reasons.clone();
+    if subject_sharp {
+        reasons.retain(|r| !frame_focus(r));
     }
+    reasons.extend(super::closed_eyes(faces, width, height));
+    // A soft frame already says the faces are soft: one fact, one reason.
+    if !reasons.iter().any(frame_focus) {
+        reasons.extend(super::face_blur(faces, sharpness, width, height));
+    }
+    if reasons == judged.reasons {
+        return judged;
+    }
+    judgement(reasons, reject_at)
 }
 
 fn judgement(candidates: Vec<Reason>, reject_at: f32) -> Judgement {
@@ -718,5 +727,72 @@ mod tests {
         );
         assert_eq!(decide(&[reason(0.93)], &normal, 0.96).1, Verdict::Review);
         assert_eq!(decide(&[reason(0.97)], &normal, 0.96).1, Verdict::Reject);
+    }
+
+    fn face_with_edges(side: f32, edge_px: f32) -> Face {
+        Face {
+            bbox: [100.0, 100.0, side, side],
+            score: 0.9,
+            eyes: crate::model::Eyes::Open,
+            openness: [Some(0.3), Some(0.3)],
+            sharpness: None,
+            edge_px: Some(edge_px),
+        }
+    }
+
+    #[test]
+    fn a_sharp_face_pulls_blur_off_a_portrait_with_a_soft_background() {
+        let flagged = judgement(vec![blur(0.8)], 0.95);
+        assert_eq!(flagged.verdict, Verdict::Review);
+        let portrait = [face_with_edges(300.0, 5.0)];
+        let judged = with_faces(
+            flagged.clone(),
+            &portrait,
+            &super::super::sharpness::uniform_stats(5.0),
+            1200,
+            800,
+            0.95,
+        );
+        assert!(judged.reasons.is_empty(), "{judged:?}");
+        assert_eq!(judged.verdict, Verdict::Keep);
+        // A soft face does not: the blur stays, and face_blur does not repeat it.
+        let soft = [face_with_edges(300.0, 7.5)];
+        let judged = with_faces(
+            flagged,
+            &soft,
+            &super::super::sharpness::uniform_stats(6.5),
+            1200,
+            800,
+            0.95,
+        );
+        let codes: Vec<ReasonCode> = judged.reasons.iter().map(|r| r.code).collect();
+        assert_eq!(codes, vec![ReasonCode::Blur]);
+    }
+
+    #[test]
+    fn a_soft_face_in_a_sharp_frame_raises_face_blur_and_nothing_changes_without_faces() {
+        let clean = judgement(Vec::new(), 0.95);
+        let judged = with_faces(
+            clean.clone(),
+            &[face_with_edges(300.0, 7.8)],
+            &super::super::sharpness::uniform_stats(3.2),
+            1200,
+            800,
+            0.95,
+        );
+        let codes: Vec<ReasonCode> = judged.reasons.iter().map(|r| r.code).collect();
+        assert_eq!(codes, vec![ReasonCode::FaceBlur]);
+        assert_eq!(judged.verdict, Verdict::Review);
+        assert_eq!(
+            with_faces(
+                clean.clone(),
+                &[],
+                &super::super::sharpness::uniform_stats(3.2),
+                1200,
+                800,
+                0.95
+            ),
+            clean
+        );
     }
 }

@@ -6,6 +6,7 @@
 mod contrast;
 mod exposure;
 mod eyes;
+mod face_focus;
 mod flare;
 mod fuse;
 mod jpeg;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use contrast::ContrastStats;
 pub use exposure::ExposureStats;
 pub use eyes::closed_eyes;
+pub use face_focus::{face_blur, sharp_subject};
 pub use flare::FlareStats;
 pub use fuse::{
     decide, doubt_severity, fuse, fuse_with_model, measured_severities, sure_confidence,
@@ -27,7 +29,7 @@ pub use fuse::{
 pub use jpeg::JpegStats;
 pub use noise::NoiseStats;
 pub use planes::{Planes, TileGrid, TileRect};
-pub use sharpness::SharpnessStats;
+pub use sharpness::{region_focus, RegionFocus, SharpnessStats};
 
 use crate::media::Preview;
 
@@ -45,6 +47,7 @@ pub enum ReasonCode {
     LensFlare,
     LowContrast,
     ClosedEyes,
+    FaceBlur,
 }
 
 impl ReasonCode {
@@ -62,8 +65,9 @@ impl ReasonCode {
     ];
 
     /// Every code: the learned ones, then those of other detectors.
-    pub const ALL: [ReasonCode; 9] = {
-        let mut all = [Self::ClosedEyes; 9];
+    pub const ALL: [ReasonCode; 10] = {
+        let mut all = [Self::ClosedEyes; 10];
+        all[9] = Self::FaceBlur;
         let mut i = 0;
         while i < Self::LEARNED.len() {
             all[i] = Self::LEARNED[i];
@@ -83,6 +87,7 @@ impl ReasonCode {
             Self::LensFlare => "lens_flare",
             Self::LowContrast => "low_contrast",
             Self::ClosedEyes => "closed_eyes",
+            Self::FaceBlur => "face_blur",
         }
     }
 

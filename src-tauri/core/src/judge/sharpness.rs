@@ -52,37 +52,6 @@ pub struct SharpnessStats {
     pub sharpest_tile: Option<TileRect>,
 }
 
-impl SharpnessStats {
-    /// Mean sharpness of the detailed tiles whose centre lies inside `[x, y, w, h]` (analysis
-    /// pixels), or of the one tile under the box's centre when the box is smaller than a tile;
-    /// `None` when none of them is detailed enough to judge.
-    pub fn in_box(&self, bbox: [f32; 4]) -> Option<f32> {
-        let [x, y, w, h] = bbox;
-        let g = &self.grid;
-        if g.cols == 0 || g.rows == 0 || g.width == 0 || g.height == 0 {
-            return None;
-        }
-        let tile_of = |px: f32, py: f32| {
-            let col = ((px / g.width as f32 * g.cols as f32) as u32).min(g.cols - 1);
-            let row = ((py / g.height as f32 * g.rows as f32) as u32).min(g.rows - 1);
-            (row * g.cols + col) as usize
-        };
-        let inside: Vec<f32> = (0..g.len())
-            .filter(|&i| {
-                let r = g.rect(i);
-                let (cx, cy) = ((r.x0 + r.x1) as f32 / 2.0, (r.y0 + r.y1) as f32 / 2.0);
-                cx >= x && cx < x + w && cy >= y && cy < y + h
-            })
-            .filter_map(|i| self.tiles.get(i).copied().flatten())
-            .collect();
-        if inside.is_empty() {
-            let (cx, cy) = ((x + w / 2.0).max(0.0), (y + h / 2.0).max(0.0));
-            return self.tiles.get(tile_of(cx, cy)).copied().flatten();
-        }
-        Some(inside.iter().sum::<f32>() / inside.len() as f32)
-    }
-}
-
 struct TileSums {
     edge: [f64; 4],
     kept: [f64; 4],
@@ -106,9 +75,109 @@ impl TileSums {
 /// the same for a 2560 px wallpaper and a 1500 px preview of a 24 MP frame.
 const FOCUS_LONG_SIDE: u32 = 1200;
 
+/// How many analysis pixels make one pixel of the focus scale.
+fn focus_factor(width: u32, height: u32) -> u32 {
+    ((width.max(height) as f32 / FOCUS_LONG_SIDE as f32).round() as u32).max(1)
+}
+
+/// Regions shorter than this at the focus scale hold too few edges to measure (a face of about
+/// 25 px in a 1200 px frame is two eyes, a nose and a mouth a few pixels each).
+const MIN_REGION_SIDE: u32 = 24;
+
+/// Focus over one region of the frame (a face), measured as the tiles are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RegionFocus {
+    /// 0–1, the tiles' measure over the region, averaged over the four directions.
+    pub sharpness: f32,
+    /// Mean edge width over the four directions, in pixels at the focus scale: comparable with
+    /// [`SharpnessStats::edge_width_px`].
+    pub edge_width_px: f32,
+    /// Edge width along the softest direction (a shaken face smears one way).
+    pub widest_px: f32,
+}
+
+/// Focus of the region `[x, y, w, h]` (analysis pixels) of the analysis image, at the same
+/// scale and by the same measure as the tiles of [`SharpnessStats`]; `None` when the region is
+/// too small or too flat to judge.
+pub fn region_focus(image: &image::RgbImage, bbox: [f32; 4]) -> Option<RegionFocus> {
+    let (iw, ih) = image.dimensions();
+    let factor = focus_factor(iw, ih);
+    let [x, y, w, h] = bbox;
+    if w.min(h) < (MIN_REGION_SIDE * factor) as f32 {
+        return None;
+    }
+    // Room around the region for the measure's reach (5 px each way at the focus scale).
+    let margin = 6 * factor as i64;
+    let clip = |v: f32, hi: u32| (v.round() as i64).clamp(0, i64::from(hi)) as u32;
+    let (cx0, cy0) = (
+        clip(x - margin as f32, iw) / factor * factor,
+        clip(y - margin as f32, ih) / factor * factor,
+    );
+    let (cx1, cy1) = (
+        clip(x + w + margin as f32, iw),
+        clip(y + h + margin as f32, ih),
+    );
+    let (cw, ch) = (cx1.saturating_sub(cx0), cy1.saturating_sub(cy0));
+    if cw < 2 * factor || ch < 2 * factor {
+        return None;
+    }
+    let luma: Vec<f32> = (cy0..cy1)
+        .flat_map(|py| (cx0..cx1).map(move |px| (px, py)))
+        .map(|(px, py)| {
+            let p = image.get_pixel(px, py);
+            (0.2126 * f32::from(p[0]) + 0.7152 * f32::from(p[1]) + 0.0722 * f32::from(p[2]))
+                * (1.0 / 255.0)
+        })
+        .collect();
+    let (luma, fw, fh) = if factor > 1 {
+        box_shrink(&luma, cw, ch, factor)
+    } else {
+        (luma, cw, ch)
+    };
+    let smoothed = smooth3(&luma, fw, fh);
+    let to_focus = |v: f32, origin: u32, hi: u32| {
+        (((v - origin as f32) / factor as f32).round().max(0.0) as u32).min(hi)
+    };
+    let rect = TileRect {
+        x0: to_focus(x, cx0, fw),
+        y0: to_focus(y, cy0, fh),
+        x1: to_focus(x + w, cx0, fw),
+        y1: to_focus(y + h, cy0, fh),
+    };
+    let sums = tile_sums(&smoothed, fw, fh, rect);
+    if sums.std < MIN_TILE_STD || sums.edge.iter().all(|e| *e <= f64::EPSILON) {
+        return None;
+    }
+    let widths: [f32; 4] = std::array::from_fn(|d| (1.0 - sums.sharpness(d)) * BOX_LENGTH[d]);
+    Some(RegionFocus {
+        sharpness: sums.mean_sharpness(),
+        edge_width_px: widths.iter().sum::<f32>() / 4.0,
+        widest_px: widths.iter().copied().fold(0.0, f32::max),
+    })
+}
+
+/// Stats of a 1200×800 frame whose every tile is equally detailed, with sharpest-region edges
+/// `edge_px` wide in every direction: for tests of the rules that read them.
+#[cfg(test)]
+pub(crate) fn uniform_stats(edge_px: f32) -> SharpnessStats {
+    let grid = TileGrid::for_size(1200, 800);
+    SharpnessStats {
+        grid,
+        tiles: vec![Some(0.6); grid.len()],
+        informative_tiles: grid.len(),
+        best: Some(0.6),
+        median: Some(0.5),
+        directional: [0.6; 4],
+        edge_width_px: [edge_px; 4],
+        anisotropy: 0.0,
+        softest_direction_deg: 0.0,
+        focus_long_side: 1200,
+        sharpest_tile: None,
+    }
+}
+
 pub(crate) fn measure(planes: &Planes, grid: &TileGrid) -> SharpnessStats {
-    let factor =
-        ((planes.width.max(planes.height) as f32 / FOCUS_LONG_SIDE as f32).round() as u32).max(1);
+    let factor = focus_factor(planes.width, planes.height);
     let (luma, width, height) = if factor > 1 {
         box_shrink(&planes.luma, planes.width, planes.height, factor)
     } else {
@@ -370,5 +439,27 @@ mod tests {
         let s = stats(&RgbImage::from_pixel(200, 150, image::Rgb([120; 3])));
         assert_eq!(s.informative_tiles, 0);
         assert!(s.best.is_none());
+    }
+
+    #[test]
+    fn a_region_is_measured_like_the_tiles_and_a_soft_patch_reads_wider() {
+        let sharp = checker(600, 400);
+        let mut patched = sharp.clone();
+        let soft = box_blur_horizontal(&sharp, 4);
+        let patch = image::imageops::crop_imm(&soft, 200, 100, 120, 120).to_image();
+        image::imageops::replace(&mut patched, &patch, 200, 100);
+        let region = [200.0, 100.0, 120.0, 120.0];
+        let crisp = region_focus(&sharp, region).expect("detailed");
+        let smeared = region_focus(&patched, region).expect("detailed");
+        assert!(crisp.edge_width_px < 4.0, "{crisp:?}");
+        assert!(
+            smeared.edge_width_px > crisp.edge_width_px + 1.0,
+            "{smeared:?}"
+        );
+        assert!(smeared.widest_px > smeared.edge_width_px, "{smeared:?}");
+        // Too small or too flat: nothing to say.
+        assert_eq!(region_focus(&sharp, [10.0, 10.0, 12.0, 12.0]), None);
+        let flat = RgbImage::from_pixel(300, 200, image::Rgb([120; 3]));
+        assert_eq!(region_focus(&flat, [50.0, 50.0, 100.0, 100.0]), None);
     }
 }

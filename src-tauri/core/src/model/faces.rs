@@ -33,7 +33,7 @@ use super::ModelError;
 
 /// Joins the analyser tag of a scan that finds faces, so shots judged before (or by another
 /// face path) are judged again and get their faces.
-pub const FACES_VERSION: &str = "+faces-3";
+pub const FACES_VERSION: &str = "+faces-4";
 
 /// File names of the two face networks, looked for where the judge's model is.
 pub const DETECTOR_FILE: &str = "face-detection.onnx";
@@ -85,10 +85,14 @@ pub struct Face {
     /// Lid gap over eye width of the eye on the image's left and on its right; `None` when the
     /// eye could not be measured.
     pub openness: [Option<f32>; 2],
-    /// Sharpness (0–1, the focus detector's measure) of the detailed tiles under the face;
-    /// `None` when none is detailed enough to judge or it was not measured.
+    /// Sharpness (0–1, the focus detector's measure) over the face; `None` when the face is too
+    /// small or too flat to judge, or it was not measured.
     #[serde(default)]
     pub sharpness: Option<f32>,
+    /// Mean edge width over the face, in pixels at the focus detector's scale (the frame's
+    /// sharpest region is measured the same way); `None` as for `sharpness`.
+    #[serde(default)]
+    pub edge_px: Option<f32>,
 }
 
 /// Finds faces and judges their eyes.
@@ -282,6 +286,7 @@ impl FaceFinder for OnnxFaces {
                 eyes: eye_state(openness),
                 openness,
                 sharpness: None,
+                edge_px: None,
             });
         }
         Ok(faces)
