@@ -124,7 +124,7 @@ fn a_face_alone_out_of_focus_is_face_blur_and_a_sharp_face_before_a_melted_backg
         height: h as u32,
     };
     // Focus missed: the face alone is defocused (the camera focused on the suit and flag).
-    let soft = defocus(&portrait, 3.0);
+    let soft = defocus(&portrait, 5.0);
     let mut missed = portrait.clone();
     let patch = image::imageops::crop_imm(&soft, face.x, face.y, face.width, face.height);
     image::imageops::replace(
@@ -166,4 +166,37 @@ fn a_face_alone_out_of_focus_is_face_blur_and_a_sharp_face_before_a_melted_backg
             );
         }
     }
+}
+
+#[test]
+fn a_small_face_in_a_large_jpeg_has_its_eyes_measured_in_a_finer_decode() {
+    // A group: one face large enough to be seen in the coarse pass (the hint that sends the
+    // tiles looking), one that the tiles find at ~35 px in the half-size analysis preview, its
+    // eyes ~6 px there, too small to measure; the face path decodes the JPEG again, at full
+    // size, for them.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("library");
+    std::fs::create_dir_all(&library).expect("library");
+    let small = image::imageops::resize(
+        &load_photo("astronaut"),
+        320,
+        320,
+        image::imageops::FilterType::CatmullRom,
+    );
+    let mut frame = RgbImage::from_pixel(2880, 1920, image::Rgb([90, 90, 90]));
+    image::imageops::replace(&mut frame, &load_photo("astronaut"), 300, 700);
+    image::imageops::replace(&mut frame, &small, 2200, 1300);
+    cull_tests::write_jpeg(&library.join("group.jpg"), &frame, 92).expect("write");
+    let run = scan_json(&dir.path().join("db"), dir.path(), &[&library]);
+    let line = run.line("group.jpg");
+    let faces = line["faces"].as_array().expect("faces");
+    assert_eq!(faces.len(), 2, "{line}");
+    let small = faces
+        .iter()
+        .find(|f| f["box"][0].as_f64().is_some_and(|x| x > 2000.0))
+        .expect("the small face");
+    let height = small["box"][3].as_f64().expect("box");
+    assert!((50.0..100.0).contains(&height), "{line}");
+    assert_eq!(small["eyes"], "open", "{line}");
+    assert!(small["openness"][0].as_f64().is_some(), "{line}");
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use cull_core::judge::{Sensitivities, SharpnessStats};
 pub use cull_core::library::Settings;
 use cull_core::media::ExifInfo;
-use cull_core::model::Device;
+use cull_core::model::{Device, Eyes, Face};
 use cull_core::progress::Stage;
 use cull_core::{Decision, Reason, ReasonCode, ScanSummary, ShotReport, Verdict};
 use serde::Serialize;
@@ -136,6 +136,50 @@ impl SharpnessMap {
     }
 }
 
+/// Whether a face's eyes are open, as the loupe words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename = "EyeState")]
+pub enum EyesView {
+    Open,
+    Closed,
+    /// A squint, a laugh, a look down, or eyes too small to measure.
+    Unknown,
+}
+
+/// One face the scan found, for the loupe's face list and its 100 % crops.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct FaceView {
+    /// `[x, y, width, height]` in the photo's own upright pixels (`ShotView.width × height`).
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    pub eyes: EyesView,
+    /// Lid gap over eye width of the eye on the image's left, then its right; `null` when that eye
+    /// could not be measured. Open from about 0.20, shut at 0.12 or less.
+    pub openness: [Option<f32>; 2],
+    /// Focus over the face, 0–1; `null` when the face was too small or flat to judge.
+    pub sharpness: Option<f32>,
+    /// Edge width over the face's sharpest block, in pixels at the focus scale: sharp faces
+    /// stay under about 5.7, soft ones go over 6.6.
+    pub edge_px: Option<f32>,
+}
+
+impl FaceView {
+    pub fn new(face: &Face) -> Self {
+        Self {
+            bbox: face.bbox,
+            eyes: match face.eyes {
+                Eyes::Open => EyesView::Open,
+                Eyes::Closed => EyesView::Closed,
+                Eyes::Unknown => EyesView::Unknown,
+            },
+            openness: face.openness,
+            sharpness: face.sharpness,
+            edge_px: face.edge_px,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ShotDetail {
     pub shot: ShotView,
@@ -146,6 +190,9 @@ pub struct ShotDetail {
     pub exif: ExifInfo,
     pub sharpness: Option<SharpnessMap>,
     pub measurements: Vec<String>,
+    /// The faces the scan found, in its order (the index names a face's crop URL); empty when
+    /// there are none or the scan ran without the face networks.
+    pub faces: Vec<FaceView>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -222,6 +269,8 @@ pub fn typescript_bindings() -> String {
         ShotView::decl(),
         TileRectView::decl(),
         SharpnessMap::decl(),
+        EyesView::decl(),
+        FaceView::decl(),
         ShotDetail::decl(),
         Settings::decl(),
         AppInfo::decl(),

@@ -12,8 +12,8 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 
 use crate::api::{
-    AppInfo, CleanupPlanView, CleanupResult, ScanEvent, Settings, SharpnessMap, ShotDetail,
-    ShotView, UndoResult,
+    AppInfo, CleanupPlanView, CleanupResult, FaceView, ScanEvent, Settings, SharpnessMap,
+    ShotDetail, ShotView, UndoResult,
 };
 use crate::state::{AppError, AppResult, AppState};
 
@@ -222,10 +222,16 @@ pub async fn shot_detail(app: AppHandle, id: i64) -> AppResult<ShotDetail> {
             .ok_or_else(|| AppError::Message(format!("no shot {id}")))?;
         let settings = state.settings();
         let shot = ShotView::new(&stored.report, stored.decision, &settings.sensitivity);
-        let (reasons, exif) = stored
+        let (reasons, exif, faces) = stored
             .report
             .judged()
-            .map(|j| (j.reasons.clone(), j.exif.clone()))
+            .map(|j| {
+                (
+                    j.reasons.clone(),
+                    j.exif.clone(),
+                    j.faces.iter().map(FaceView::new).collect(),
+                )
+            })
             .unwrap_or_default();
         // The cache keeps verdicts, not the tile maps behind them: measure again for the loupe.
         let measured = judge_file(&stored.report.path, None).ok();
@@ -242,6 +248,7 @@ pub async fn shot_detail(app: AppHandle, id: i64) -> AppResult<ShotDetail> {
                 .as_ref()
                 .map(|(_, m)| SharpnessMap::new(&m.sharpness)),
             measurements: measured.map(|(_, m)| m.describe()).unwrap_or_default(),
+            faces,
         })
     })
     .await

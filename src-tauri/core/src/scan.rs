@@ -18,7 +18,7 @@ use crate::judge::{
     fuse, fuse_with_model, measure, Judgement, Measurements, Reason, Sensitivities, Verdict,
 };
 use crate::library::{group_into_shots, walk, walk_shallow, FileKind, Shot, WalkEntry};
-use crate::media::{decode_preview, ExifInfo, Preview};
+use crate::media::{decode_jpeg_upright, decode_preview, ExifInfo, Preview};
 use crate::model::{Face, FaceFinder, Model, ModelHandle, ModelInfo, ModelInput, ModelOutput};
 use crate::progress::{CancelToken, Progress, ProgressSink, Stage, Throttle};
 use crate::store::{Fresh, Store};
@@ -791,7 +791,7 @@ fn judge_path(
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let preview = decode_preview(path, kind)?;
         let measurements = measure(&preview);
-        let faces = faces.map_or_else(Vec::new, |finder| faces_in(finder, &preview));
+        let faces = faces.map_or_else(Vec::new, |finder| faces_in(finder, &preview, path));
         let Judgement {
             score,
             verdict,
@@ -834,10 +834,18 @@ fn judge_path(
 /// The faces in a decoded preview, their boxes scaled to the photo's own pixels. A face finder
 /// that fails (its networks missing or broken) leaves the photo without faces: the verdict
 /// stands without them.
-fn faces_in(finder: &dyn FaceFinder, preview: &Preview) -> Vec<Face> {
+fn faces_in(finder: &dyn FaceFinder, preview: &Preview, path: &Path) -> Vec<Face> {
     let scale = preview.full_width as f32 / preview.image.width().max(1) as f32;
+    // Small faces' eyes are looked at in the JPEG decoded again, finer (only when some face
+    // needs it: most photos never pay for a second decode).
+    let plain_jpeg = preview.jpeg_quality.is_some() && !preview.from_raw_preview;
+    let closer = |k: u32| {
+        (plain_jpeg && preview.downscale > 1)
+            .then(|| decode_jpeg_upright(path, (preview.downscale / k).max(1)).ok())
+            .flatten()
+    };
     finder
-        .faces(&preview.image)
+        .faces_closer(&preview.image, Some(&closer))
         .unwrap_or_default()
         .into_iter()
         .map(|mut face| {

@@ -124,4 +124,36 @@ describe('Cull', () => {
     fs.unlinkSync(arrival);
     await browser.waitUntil(async () => (await cells()) === photos, { timeout: 30000, timeoutMsg: 'the deleted photo left the grid' });
   });
+
+  it('lists the faces in the loupe, each crop opening at 100 %', async () => {
+    await (await $('[data-testid="cell"]')).click();
+    await browser.keys('z');
+    const loupe = await byTestId('loupe');
+    await loupe.waitForDisplayed();
+    // Step through the library to the astronaut's portrait: the grid is virtualised, the loupe is not.
+    const title = () => browser.execute(() => document.querySelector('.loupe-title')?.textContent ?? '');
+    for (let i = 0; i < 60 && !(await title()).startsWith('astronaut__original'); i++) await browser.keys('ArrowRight');
+    expect(await title()).toContain('astronaut__original');
+    await (await byTestId('faces')).waitForDisplayed({ timeoutMsg: 'the loupe lists the face' });
+    const facesText = await (await byTestId('faces')).getText();
+    expect(facesText).toMatch(/Eyes open|Eyes closed|Can't tell/);
+    expect(facesText).toMatch(/edges [\d.]+ px|too small or flat/);
+    await browser.waitUntil(
+      () => browser.execute(() => [...document.querySelectorAll('[data-testid="faces"] img')].every((img) => img.complete && img.naturalWidth > 0)),
+      { timeoutMsg: 'face crops load from cull://' },
+    );
+    await (await $('[data-testid="faces"] .face-crop')).click();
+    const zoom = await byTestId('face-zoom');
+    await zoom.waitForDisplayed();
+    await browser.waitUntil(() => browser.execute(() => (document.querySelector('.face-zoom-img')?.naturalWidth ?? 0) > 96), {
+      timeoutMsg: 'the face shows at full size',
+    });
+    await browser.saveScreenshot(path.join(shots, '5-face.png'));
+    // Esc closes the face, not the loupe; a second Esc the loupe.
+    await browser.keys('Escape');
+    await zoom.waitForDisplayed({ reverse: true });
+    expect(await loupe.isDisplayed()).toBe(true);
+    await browser.keys('Escape');
+    await loupe.waitForDisplayed({ reverse: true });
+  });
 });

@@ -31,10 +31,22 @@ export function hasTauri(): boolean {
  * custom schemes through `http://<scheme>.localhost/`.
  */
 export function imageUrl(kind: ImageKind, id: number, version: number, userAgent?: string): string {
-  const ua = userAgent ?? (typeof navigator !== "undefined" ? navigator.userAgent : "");
-  const base = ua.includes("Windows") ? "http://cull.localhost" : "cull://localhost";
   // The server answers with "immutable": the version makes an edited photo a new URL.
-  return `${base}/${kind}/${id}?v=${version}`;
+  return `${schemeBase(userAgent)}/${kind}/${id}?v=${version}`;
+}
+
+/**
+ * The URL of face `index` (its place in ShotDetail.faces) of a shot, cropped from the photo at
+ * 100 %. A rescan may find other faces, but only a changed photo is rescanned, and that changes
+ * the version too.
+ */
+export function faceUrl(id: number, index: number, version: number, userAgent?: string): string {
+  return `${schemeBase(userAgent)}/face/${id}/${index}?v=${version}`;
+}
+
+function schemeBase(userAgent?: string): string {
+  const ua = userAgent ?? (typeof navigator !== "undefined" ? navigator.userAgent : "");
+  return ua.includes("Windows") ? "http://cull.localhost" : "cull://localhost";
 }
 
 /** A rejected invoke's reason as a readable message. */

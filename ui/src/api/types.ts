@@ -61,12 +61,37 @@ score: number | null, verdict: Verdict | null, decision: Decision | null, reason
 version: number, };
 export type TileRect = { x0: number, y0: number, x1: number, y1: number, };
 export type SharpnessMap = { cols: number, rows: number, tiles: Array<number | null>, sharpest: TileRect | null, analysed_width: number, analysed_height: number, };
+export type EyeState = "open" | "closed" | "unknown";
+export type FaceView = { 
+/**
+ * `[x, y, width, height]` in the photo's own upright pixels (`ShotView.width × height`).
+ */
+box: [number, number, number, number], eyes: EyeState, 
+/**
+ * Lid gap over eye width of the eye on the image's left, then its right; `null` when that eye
+ * could not be measured. Open from about 0.20, shut at 0.12 or less.
+ */
+openness: [number | null, number | null], 
+/**
+ * Focus over the face, 0–1; `null` when the face was too small or flat to judge.
+ */
+sharpness: number | null, 
+/**
+ * Edge width over the face's sharpest block, in pixels at the focus scale: sharp faces
+ * stay under about 5.7, soft ones go over 6.6.
+ */
+edge_px: number | null, };
 export type ShotDetail = { shot: ShotView, reasons: Array<Reason>, 
 /**
  * What the detectors measured but the learned model took back: shown, so no verdict is
  * left unexplained.
  */
-taken_back: Array<Reason>, exif: ExifInfo, sharpness: SharpnessMap | null, measurements: Array<string>, };
+taken_back: Array<Reason>, exif: ExifInfo, sharpness: SharpnessMap | null, measurements: Array<string>, 
+/**
+ * The faces the scan found, in its order (the index names a face's crop URL); empty when
+ * there are none or the scan ran without the face networks.
+ */
+faces: Array<FaceView>, };
 export type Settings = { 
 /**
  * The library folders, absolute; `cull watch` and the app watch every one.

@@ -6,6 +6,7 @@ import type {
   AppInfo,
   CleanupPlanView,
   Decision,
+  FaceView,
   ReasonCode,
   ScanEvent,
   ScanSummaryView,
@@ -74,6 +75,24 @@ export function makeShots(n: number, seed = 7): ShotView[] {
     });
   }
   return out;
+}
+
+/** A face or two on the shots flagged for faces and on every fifth one, so dev mode shows the section. */
+function mockFaces(shot: ShotView): FaceView[] {
+  const closed = shot.reasons.includes("closed_eyes");
+  const soft = shot.reasons.includes("face_blur");
+  if (!closed && !soft && shot.id % 5 !== 0) return [];
+  const W = shot.width, H = shot.height;
+  const faces: FaceView[] = [
+    {
+      box: [W * 0.55, H * 0.2, W * 0.12, H * 0.2], eyes: closed ? "closed" : "open",
+      openness: closed ? [0.06, 0.08] : [0.31, 0.28], sharpness: soft ? 0.2 : 0.74, edge_px: soft ? 7.4 : 4.3,
+    },
+  ];
+  if (shot.id % 2 === 0) {
+    faces.push({ box: [W * 0.2, H * 0.3, W * 0.08, H * 0.13], eyes: "unknown", openness: [0.16, null], sharpness: 0.55, edge_px: 6.1 });
+  }
+  return faces;
 }
 
 export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
@@ -166,6 +185,7 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
         analysed_width: W, analysed_height: H,
       },
       taken_back: [],
+      faces: mockFaces(shot),
       measurements: ["analysed at 1500×1000 (1/4 of each side)", "exposure: mean −0.20 EV from middle grey", "noise: σ ≈ 1.20 levels in the flattest tiles"],
     };
   }

@@ -1,7 +1,8 @@
-// The loupe: one photo large, why Cull judged it so, its EXIF and measurements, and the
+// The loupe: one photo large, why Cull judged it so, its faces, EXIF and measurements, and the
 // sharpness map overlaid on the preview (where the photo is sharp, where it is not).
-import { errorMessage, imageUrl } from "../api";
+import { errorMessage, faceUrl, imageUrl } from "../api";
 import type { Decision, ShotDetail, ShotView, SharpnessMap } from "../api/types";
+import { eyesLabel, faceFocus, faceFrac, faceProblems, facesLeftToRight, focusLabel, lidGaps } from "../lib/faces";
 import {
   basename,
   formatAperture,
@@ -46,6 +47,19 @@ export class Loupe {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private overlay = false;
   private cache = new Map<number, ShotDetail>();
+  /** One face at 100 %, over the loupe; `zoomed` is its index in the detail's faces. */
+  private zoom: HTMLDivElement;
+  private zoomImg: HTMLImageElement;
+  private zoomed: number | null = null;
+  private readonly onZoomKey = (e: KeyboardEvent): void => {
+    // The loupe was closed under the face (Z): the face goes with it, the key does its job.
+    if (!this.el.isConnected) return this.closeZoom(false);
+    // Captured before the app's own handler, which would close the whole loupe on Escape.
+    if (e.key !== "Escape") return;
+    e.preventDefault();
+    e.stopPropagation();
+    this.closeZoom();
+  };
 
   constructor(private host: LoupeHost) {
     this.img = h("img", { class: "loupe-img", alt: "", decoding: "async", draggable: "false" });
@@ -69,6 +83,23 @@ export class Loupe {
       h("span", null, "too flat to judge"),
       h("span", { class: "legend-sharpest" }),
       h("span", null, "sharpest region"),
+      h("span", { class: "legend-face" }),
+      h("span", null, "face (dashed: eyes closed or soft)"),
+    );
+    this.zoomImg = h("img", { class: "face-zoom-img", alt: "", draggable: "false" });
+    this.zoom = h(
+      "div",
+      {
+        class: "face-zoom",
+        "data-testid": "face-zoom",
+        role: "dialog",
+        "aria-label": "Face at 100 %",
+        tabindex: "-1",
+        hidden: true,
+        onclick: () => this.closeZoom(),
+      },
+      h("div", { class: "face-zoom-frame" }, this.zoomImg),
+      h("p", { class: "face-zoom-hint muted small" }, "Face at 100 % · click or Esc to close"),
     );
     this.info = h("aside", { class: "loupe-info", "aria-label": "Details" });
     this.el = h(
@@ -90,8 +121,14 @@ export class Loupe {
         this.legend,
       ),
       this.info,
+      this.zoom,
     );
     this.slot = new Presence(this.el, "loupe");
+    this.zoomImg.addEventListener("load", () => {
+      // One photo pixel to one screen pixel, on a high-density screen too.
+      const dpr = window.devicePixelRatio || 1;
+      this.zoomImg.style.width = `${this.zoomImg.naturalWidth / dpr}px`;
+    });
     this.img.addEventListener("load", () => {
       this.img.classList.remove("failed");
       this.msg.hidden = true;
@@ -115,6 +152,7 @@ export class Loupe {
     const same = this.shot?.id === shot.id;
     this.shot = shot;
     if (!same) {
+      this.closeZoom(false);
       this.detail = this.cache.get(shot.id) ?? null;
       this.detailError = null;
       if (shot.error) {
@@ -184,6 +222,28 @@ export class Loupe {
     this.legend.hidden = !on;
     this.renderInfo();
     this.draw();
+  }
+
+  /** Shows face `index` of the current detail at its natural size; Esc or a click closes it. */
+  openZoom(index: number): void {
+    const s = this.shot;
+    if (!s || !this.detail?.faces[index]) return;
+    this.zoomed = index;
+    this.zoomImg.src = faceUrl(s.id, index, s.version);
+    this.zoom.hidden = false;
+    document.addEventListener("keydown", this.onZoomKey, true);
+    this.zoom.focus();
+  }
+
+  closeZoom(refocus = true): void {
+    if (this.zoomed == null) return;
+    const index = this.zoomed;
+    this.zoomed = null;
+    this.zoom.hidden = true;
+    this.zoomImg.removeAttribute("src");
+    document.removeEventListener("keydown", this.onZoomKey, true);
+    // Back to the face it came from (the info panel may have been rebuilt meanwhile).
+    if (refocus) this.info.querySelector<HTMLElement>(`[data-face="${index}"]`)?.focus();
   }
 
   private renderHeader(): void {
@@ -295,6 +355,54 @@ export class Loupe {
       );
     }
 
+    // Faces, left to right: eyes and focus in words, each crop opening at 100 %.
+    if (d?.faces.length && !s.error) {
+      sections.push(
+        h(
+          "section",
+          { class: "info-faces", "data-testid": "faces" },
+          h("h3", null, d.faces.length > 1 ? `Faces (${d.faces.length})` : "Face"),
+          h(
+            "ul",
+            { class: "face-list" },
+            facesLeftToRight(d.faces).map(({ face, index }, n) => {
+              const problems = faceProblems(face);
+              const focus = faceFocus(face);
+              return h(
+                "li",
+                { class: `face${problems.length ? " face-flagged" : ""}`, "data-testid": "face" },
+                h(
+                  "button",
+                  {
+                    class: "face-crop",
+                    "data-face": index,
+                    title: "Show this face at 100 % (Enter)",
+                    "aria-label": `Face ${n + 1} at 100 %`,
+                    onclick: () => this.openZoom(index),
+                  },
+                  h("img", { class: "face-thumb", src: faceUrl(s.id, index, s.version), alt: "", draggable: "false", decoding: "async" }),
+                ),
+                h(
+                  "div",
+                  { class: "face-text" },
+                  h("strong", null, `Face ${n + 1}`),
+                  problems.length ? h("span", { class: "face-flag" }, `⚠ ${problems.join(", ")}`) : null,
+                  h(
+                    "div",
+                    { class: `face-eyes eyes-${face.eyes}` },
+                    eyesLabel(face),
+                    h("span", { class: "muted small", title: "Lid gap over eye width, the eye on the image's left first: open from 0.20, shut at 0.12 or less" }, ` · ${lidGaps(face)}`),
+                  ),
+                  h("div", { class: `face-focus focus-${focus}` }, focusLabel(face)),
+                ),
+              );
+            }),
+          ),
+          h("button", { class: "btn link", onclick: () => this.toggleOverlay() }, this.overlay ? "Hide the outlines" : "Outline on the photo  S"),
+        ),
+      );
+    }
+
     // EXIF.
     const ex = d?.exif;
     const rows: [string, string | null][] = [
@@ -354,7 +462,9 @@ export class Loupe {
     const c = this.canvas;
     const bw = this.box.clientWidth;
     const bh = this.box.clientHeight;
-    const map = this.overlay && !this.shot?.error ? this.detail?.sharpness ?? null : null;
+    const on = this.overlay && !this.shot?.error;
+    const map = on ? this.detail?.sharpness ?? null : null;
+    const faces = on ? this.detail?.faces ?? [] : [];
     const ctx = c.getContext?.("2d");
     if (!ctx) return;
     const dpr = window.devicePixelRatio || 1;
@@ -366,9 +476,10 @@ export class Loupe {
     }
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, bw, bh);
-    if (!map || !this.img.naturalWidth) return;
+    if ((!map && !faces.length) || !this.img.naturalWidth) return;
     const r = containRect(this.img.naturalWidth, this.img.naturalHeight, bw, bh);
-    drawMap(ctx, map, r);
+    if (map) drawMap(ctx, map, r);
+    if (faces.length && this.shot) drawFaces(ctx, this.detail?.faces ?? [], this.shot.width, this.shot.height, r);
   }
 }
 
@@ -403,6 +514,37 @@ function drawMap(ctx: CanvasRenderingContext2D, map: SharpnessMap, r: { x: numbe
     ctx.strokeStyle = "#ffffff";
     ctx.strokeRect(x, y, f.w * r.w, f.h * r.h);
   }
+}
+
+/** Outlines the faces, numbered as the info panel lists them; dashed where there is something to check. */
+function drawFaces(
+  ctx: CanvasRenderingContext2D,
+  faces: ShotDetail["faces"],
+  width: number,
+  height: number,
+  r: { x: number; y: number; w: number; h: number },
+): void {
+  facesLeftToRight(faces).forEach(({ face }, n) => {
+    const f = faceFrac(face, width, height);
+    if (!f) return;
+    const x = r.x + f.x * r.w;
+    const y = r.y + f.y * r.h;
+    const w = f.w * r.w;
+    const hh = f.h * r.h;
+    ctx.setLineDash(faceProblems(face).length ? [6, 4] : []);
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "rgba(0, 0, 0, 0.7)";
+    ctx.strokeRect(x, y, w, hh);
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = "#7fb0ff";
+    ctx.strokeRect(x, y, w, hh);
+    ctx.setLineDash([]);
+    ctx.font = "bold 12px system-ui, sans-serif";
+    ctx.fillStyle = "rgba(0, 0, 0, 0.7)";
+    ctx.fillRect(x, Math.max(r.y, y - 16), 16, 16);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillText(String(n + 1), x + 4, Math.max(r.y, y - 16) + 12);
+  });
 }
 
 /** A severity bar. Widths go through the CSSOM, never a style attribute, so no CSP nonce can block them. */

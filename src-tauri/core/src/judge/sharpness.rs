@@ -87,10 +87,11 @@ const MIN_REGION_SIDE: u32 = 24;
 /// Focus over one region of the frame (a face), measured as the tiles are.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RegionFocus {
-    /// 0–1, the tiles' measure over the region, averaged over the four directions.
+    /// 0–1, the tiles' measure over the region's sharpest block, averaged over the four
+    /// directions.
     pub sharpness: f32,
-    /// Mean edge width over the four directions, in pixels at the focus scale: comparable with
-    /// [`SharpnessStats::edge_width_px`].
+    /// Mean edge width over the four directions in that block, in pixels at the focus scale:
+    /// comparable with [`SharpnessStats::edge_width_px`].
     pub edge_width_px: f32,
     /// Edge width along the softest direction (a shaken face smears one way).
     pub widest_px: f32,
@@ -144,10 +145,20 @@ pub fn region_focus(image: &image::RgbImage, bbox: [f32; 4]) -> Option<RegionFoc
         x1: to_focus(x + w, cx0, fw),
         y1: to_focus(y + h, cy0, fh),
     };
-    let sums = tile_sums(&smoothed, fw, fh, rect);
-    if sums.std < MIN_TILE_STD || sums.edge.iter().all(|e| *e <= f64::EPSILON) {
-        return None;
-    }
+    // The region's sharpest block counts, as the frame's sharpest tiles do: a face is judged by
+    // its eyes and hairline, not by smooth (or retouched) skin, which reads soft when in focus.
+    let side = (rect.x1 - rect.x0).min(rect.y1 - rect.y0);
+    let n = (side / MIN_REGION_SIDE).clamp(1, 3);
+    let block = |i: u32, j: u32| TileRect {
+        x0: rect.x0 + (rect.x1 - rect.x0) * i / n,
+        x1: rect.x0 + (rect.x1 - rect.x0) * (i + 1) / n,
+        y0: rect.y0 + (rect.y1 - rect.y0) * j / n,
+        y1: rect.y0 + (rect.y1 - rect.y0) * (j + 1) / n,
+    };
+    let sums = (0..n * n)
+        .map(|b| tile_sums(&smoothed, fw, fh, block(b % n, b / n)))
+        .filter(|s| s.std >= MIN_TILE_STD && s.edge.iter().any(|e| *e > f64::EPSILON))
+        .max_by(|a, b| a.mean_sharpness().total_cmp(&b.mean_sharpness()))?;
     let widths: [f32; 4] = std::array::from_fn(|d| (1.0 - sums.sharpness(d)) * BOX_LENGTH[d]);
     Some(RegionFocus {
         sharpness: sums.mean_sharpness(),

@@ -94,6 +94,32 @@ fn decode_bytes(bytes: Vec<u8>, kind: FileKind) -> Result<Preview, FileError> {
     }
 }
 
+/// The JPEG at `path` decoded upright at 1/`downscale` of its size (1, 2, 4 or 8), to look
+/// closer at a few regions (the eyes of small faces) than the analysis preview allows. Files
+/// that are not a plain JPEG are refused as `Unsupported`.
+pub fn decode_jpeg_upright(path: &Path, downscale: u32) -> Result<RgbImage, FileError> {
+    let bytes = std::fs::read(path).map_err(|e| FileError::from_io(&e))?;
+    if sniff(&bytes) != Container::Jpeg {
+        return Err(FileError::new(
+            FileErrorKind::Unsupported,
+            "only a JPEG is decoded again at a finer scale",
+        ));
+    }
+    let header = parse_header(&bytes)
+        .ok_or_else(|| FileError::new(FileErrorKind::Corrupt, "the JPEG headers are damaged"))?;
+    check_pixel_count(header.width, header.height)?;
+    let downscale = downscale.clamp(1, 8).next_power_of_two().min(8);
+    let image = decode_scaled_turbo(&bytes, downscale)
+        .or_else(|_| decode_scaled_pure(&bytes, header.width, header.height, downscale))?;
+    let orientation = header
+        .exif
+        .map(read_exif)
+        .unwrap_or_default()
+        .orientation
+        .unwrap_or(1);
+    Ok(orient(image, orientation))
+}
+
 /// A decoded JPEG before orientation.
 struct DecodedJpeg {
     image: RgbImage,

@@ -7,7 +7,9 @@ mod jpeg;
 mod raw;
 mod sniff;
 
-pub use decode::{decode_preview, Preview, ANALYSIS_LONG_SIDE, MAX_FILE_BYTES, MAX_PIXELS};
+pub use decode::{
+    decode_jpeg_upright, decode_preview, Preview, ANALYSIS_LONG_SIDE, MAX_FILE_BYTES, MAX_PIXELS,
+};
 pub use exif::{read_exif, ExifInfo};
 pub use jpeg::{estimate_quality, JpegHeader};
 pub use sniff::{sniff, Container};

@@ -33,7 +33,7 @@ use super::ModelError;
 
 /// Joins the analyser tag of a scan that finds faces, so shots judged before (or by another
 /// face path) are judged again and get their faces.
-pub const FACES_VERSION: &str = "+faces-4";
+pub const FACES_VERSION: &str = "+faces-5";
 
 /// File names of the two face networks, looked for where the judge's model is.
 pub const DETECTOR_FILE: &str = "face-detection.onnx";
@@ -89,15 +89,28 @@ pub struct Face {
     /// small or too flat to judge, or it was not measured.
     #[serde(default)]
     pub sharpness: Option<f32>,
-    /// Mean edge width over the face, in pixels at the focus detector's scale (the frame's
-    /// sharpest region is measured the same way); `None` as for `sharpness`.
+    /// Edge width over the face's sharpest block, in pixels at the focus detector's scale (the
+    /// frame's sharpest region is measured the same way); `None` as for `sharpness`.
     #[serde(default)]
     pub edge_px: Option<f32>,
 }
 
+/// A finer view of the frame a face finder searched: given a whole number `k` (2, 4, 8), the
+/// same upright frame about `k` times larger along each side, or `None` when there is none (the
+/// preview is the photo's own size, or the file cannot be decoded finer).
+pub type Closer<'a> = &'a dyn Fn(u32) -> Option<RgbImage>;
+
 /// Finds faces and judges their eyes.
 pub trait FaceFinder: Send + Sync {
-    fn faces(&self, img: &RgbImage) -> Result<Vec<Face>, ModelError>;
+    /// Faces in `img`; eyes too small to measure there are measured in `closer`'s finer view
+    /// when one is given.
+    fn faces_closer(&self, img: &RgbImage, closer: Option<Closer>)
+        -> Result<Vec<Face>, ModelError>;
+
+    /// Faces in `img` alone.
+    fn faces(&self, img: &RgbImage) -> Result<Vec<Face>, ModelError> {
+        self.faces_closer(img, None)
+    }
 }
 
 /// One detector and one eye network, used by one thread at a time.
@@ -245,13 +258,17 @@ impl OnnxFaces {
 }
 
 impl FaceFinder for OnnxFaces {
-    fn faces(&self, img: &RgbImage) -> Result<Vec<Face>, ModelError> {
+    fn faces_closer(
+        &self,
+        img: &RgbImage,
+        closer: Option<Closer>,
+    ) -> Result<Vec<Face>, ModelError> {
         let (w, h) = (img.width() as f32, img.height() as f32);
         let mut pair = self.sessions()?.take()?;
-        let mut tiles = windows(w, h).into_iter();
+        let (coarse, tiles) = windows(w, h);
         let mut found = Vec::new();
-        if let Some((x, y, side)) = tiles.next() {
-            found = Self::detect_window(&mut pair, img, x, y, side, HINT_SCORE)?;
+        for (x, y, side) in coarse {
+            found.extend(Self::detect_window(&mut pair, img, x, y, side, HINT_SCORE)?);
         }
         // The tiles cost most of the face path; a frame without even a hint of a face (most
         // landscapes, macros, textures) is not searched again.
@@ -261,8 +278,10 @@ impl FaceFinder for OnnxFaces {
             }
         }
         found.retain(|d| d.score > MIN_SCORE);
+        let found = merge(found);
+        let fine = closer.and_then(|get| finer_view(img, &found, get));
         let mut faces = Vec::new();
-        for d in merge(found) {
+        for d in found {
             let [(rx, ry), (lx, ly)] = [d.keypoints[0], d.keypoints[1]];
             // "Right eye" is the person's: on the image's left when they face the camera.
             let (first, second) = if rx <= lx {
@@ -273,9 +292,17 @@ impl FaceFinder for OnnxFaces {
             let distance = ((second.0 - first.0).powi(2) + (second.1 - first.1).powi(2)).sqrt();
             let angle = (second.1 - first.1).atan2(second.0 - first.0);
             let width = distance * EYE_WIDTH_PER_EYE_DISTANCE;
+            // Eyes too small here are measured in the finer view, when there is one.
+            let (view, k) = match &fine {
+                Some((view, k)) if (MIN_CLOSER_EYE_WIDTH..MIN_EYE_WIDTH).contains(&width) => {
+                    (view, *k)
+                }
+                _ => (img, 1.0),
+            };
+            let at = |(x, y): (f32, f32)| (x * k, y * k);
             let openness = [
-                Self::openness(&mut pair, img, first, width, angle, true)?,
-                Self::openness(&mut pair, img, second, width, angle, false)?,
+                Self::openness(&mut pair, view, at(first), width * k, angle, true)?,
+                Self::openness(&mut pair, view, at(second), width * k, angle, false)?,
             ];
             // A face cut by the frame's edge keeps only its part inside the photo.
             let (x0, y0) = (d.x0.clamp(0.0, w), d.y0.clamp(0.0, h));
@@ -293,6 +320,35 @@ impl FaceFinder for OnnxFaces {
     }
 }
 
+/// Eyes narrower than [`MIN_EYE_WIDTH`] are looked at in a view this many times their
+/// minimum: enough for the eye network, which was trained on 64-pixel crops of larger eyes.
+const CLOSER_EYE_WIDTH: f32 = 1.5 * MIN_EYE_WIDTH;
+/// Eyes narrower than this in the analysis preview are not looked at closer: at 2–3 pixels the
+/// "face" is more likely a pattern the detector mistook, and its eyes mean nothing.
+const MIN_CLOSER_EYE_WIDTH: f32 = 3.0;
+
+/// The finer view, and how many times larger than `img` it is, when some found face has eyes
+/// too small to measure in `img`: asked of `get` once, at the power of two that brings the
+/// smallest such eye to [`CLOSER_EYE_WIDTH`].
+fn finer_view(
+    img: &RgbImage,
+    found: &[Detection],
+    get: &dyn Fn(u32) -> Option<RgbImage>,
+) -> Option<(RgbImage, f32)> {
+    let smallest = found
+        .iter()
+        .map(|d| d.eye_distance() * EYE_WIDTH_PER_EYE_DISTANCE)
+        .filter(|w| (MIN_CLOSER_EYE_WIDTH..MIN_EYE_WIDTH).contains(w))
+        .fold(f32::INFINITY, f32::min);
+    if !smallest.is_finite() {
+        return None;
+    }
+    let k = (CLOSER_EYE_WIDTH / smallest).ceil().max(2.0) as u32;
+    let view = get(k.next_power_of_two().min(8))?;
+    let scale = view.width() as f32 / img.width().max(1) as f32;
+    (scale > 1.2).then_some((view, scale))
+}
+
 /// Open when either eye is clearly open (a wink or a profile still shows an open eye); closed
 /// only when both are clearly shut; otherwise Cull cannot tell.
 pub fn eye_state(openness: [Option<f32>; 2]) -> Eyes {
@@ -308,15 +364,33 @@ pub fn eye_state(openness: [Option<f32>; 2]) -> Eyes {
     }
 }
 
-/// The square windows searched: the whole frame, then tiles of half the short side overlapping
-/// by a quarter, so a face a tenth of the short side across fills the detector as well as a
-/// face half the frame does on the whole.
-fn windows(w: f32, h: f32) -> Vec<(f32, f32, f32)> {
+/// The square windows searched. Coarse: the whole frame, and squares of the short side along
+/// the long one (a 3:2 frame's whole-frame pass is letterboxed, so a face of 4 % of its long
+/// side reaches the detector at 7 px, too small even to hint at a face; in a short-side square
+/// it is 11 px). Fine, searched only when a coarse window hints at a face: tiles of half the
+/// short side overlapping by a quarter, so a face a tenth of the short side across fills the
+/// detector as well as a face half the frame does on the whole.
+#[allow(clippy::type_complexity)]
+fn windows(w: f32, h: f32) -> (Vec<(f32, f32, f32)>, Vec<(f32, f32, f32)>) {
     let long = w.max(h);
-    let mut out = vec![((w - long) / 2.0, (h - long) / 2.0, long)];
-    let tile = w.min(h) / 2.0;
+    let short = w.min(h);
+    let mut coarse = vec![((w - long) / 2.0, (h - long) / 2.0, long)];
+    if long > short * 1.2 {
+        let n = (long / short).ceil() as usize;
+        let step = (long - short) / (n - 1).max(1) as f32;
+        for i in 0..n {
+            let offset = i as f32 * step;
+            coarse.push(if w >= h {
+                (offset, 0.0, short)
+            } else {
+                (0.0, offset, short)
+            });
+        }
+    }
+    let mut fine = Vec::new();
+    let tile = short / 2.0;
     if tile < 96.0 {
-        return out;
+        return (coarse, fine);
     }
     let step = tile * 0.75;
     let positions = |extent: f32| {
@@ -327,10 +401,10 @@ fn windows(w: f32, h: f32) -> Vec<(f32, f32, f32)> {
     };
     for y in positions(h) {
         for x in positions(w) {
-            out.push((x, y, tile));
+            fine.push((x, y, tile));
         }
     }
-    out
+    (coarse, fine)
 }
 
 /// One detection: a box and the six key points, in image pixels after [`Detection::scaled`]
@@ -356,6 +430,12 @@ impl Detection {
             keypoints: self.keypoints.map(map),
             score: self.score,
         }
+    }
+
+    /// Distance between the two eye key points.
+    fn eye_distance(&self) -> f32 {
+        let [(rx, ry), (lx, ly)] = [self.keypoints[0], self.keypoints[1]];
+        ((lx - rx).powi(2) + (ly - ry).powi(2)).sqrt()
     }
 
     fn area(&self) -> f32 {
@@ -587,16 +667,28 @@ mod tests {
     fn small_faces_are_searched_in_tiles_that_cover_the_frame() {
         let w = 4000.0;
         let h = 3000.0;
-        let tiles = windows(w, h);
+        let (coarse, tiles) = windows(w, h);
+        // The whole frame, and two short-side squares.
+        assert_eq!(coarse.len(), 3);
         assert!(tiles.len() > 1);
-        let (_, _, side) = tiles[1];
+        let (_, _, side) = tiles[0];
         assert_eq!(side, 1500.0);
-        for &(x, y, s) in &tiles[1..] {
+        for &(x, y, s) in &tiles {
             assert!(x >= 0.0 && y >= 0.0 && x + s <= w + 0.01 && y + s <= h + 0.01);
         }
         // The right and bottom edges are reached.
         assert!(tiles.iter().any(|&(x, _, s)| (x + s - w).abs() < 0.01));
         assert!(tiles.iter().any(|&(_, y, s)| (y + s - h).abs() < 0.01));
-        assert_eq!(windows(150.0, 150.0).len(), 1);
+        assert_eq!(windows(150.0, 150.0), (vec![(0.0, 0.0, 150.0)], Vec::new()));
+    }
+
+    #[test]
+    fn a_wide_frame_is_also_looked_at_in_short_side_squares_end_to_end() {
+        let (coarse, _) = windows(1440.0, 960.0);
+        assert_eq!(coarse.len(), 3, "{coarse:?}");
+        assert_eq!(coarse[1], (0.0, 0.0, 960.0));
+        assert_eq!(coarse[2], (480.0, 0.0, 960.0));
+        let (tall, _) = windows(960.0, 1440.0);
+        assert_eq!(tall[2], (0.0, 480.0, 960.0));
     }
 }
