@@ -27,8 +27,8 @@ const SUBJECT_SHARE: f32 = 0.5;
 const SHARP_FACE_PX: f32 = 5.7;
 
 /// The face that makes the photo's subject sharp: the largest face, when it is large and its
-/// edges are sharp. With one, `blur` and `motion_blur` are taken back: the background is soft on
-/// purpose, or the camera held still on the person.
+/// edges are sharp. With one, `blur` is taken back: the background is soft on purpose.
+/// `motion_blur` stays: shake smears the face too, and its sharpest block may still read sharp.
 pub fn sharp_subject(faces: &[Face], width: u32, height: u32) -> Option<&Face> {
     let long = width.max(height).max(1) as f32;
     let largest = faces

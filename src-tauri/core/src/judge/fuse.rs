@@ -203,8 +203,8 @@ fn shutter(seconds: f64) -> String {
     }
 }
 
-/// `judged` with what the faces tell: a large sharp face is the subject, so `blur` and
-/// `motion_blur` are taken back; shut eyes raise `closed_eyes`; soft faces in an otherwise sharp
+/// `judged` with what the faces tell: a large sharp face is the subject, so `blur` is taken
+/// back; shut eyes raise `closed_eyes`; soft faces in an otherwise sharp
 /// enough frame raise `face_blur`. Score and verdict are decided again under the same reject bar.
 pub fn with_faces(
     judged: Judgement,
@@ -217,8 +217,10 @@ pub fn with_faces(
     let frame_focus = |r: &Reason| matches!(r.code, ReasonCode::Blur | ReasonCode::MotionBlur);
     let subject_sharp = super::sharp_subject(faces, width, height).is_some();
     let mut reasons = judged.reasons.clone();
+    // Only defocus: a shaken frame smears the face too, and the face's sharpest block can still
+    // read sharp (a real night hand-shake's face did, at 4.8 px).
     if subject_sharp {
-        reasons.retain(|r| !frame_focus(r));
+        reasons.retain(|r| r.code != ReasonCode::Blur);
     }
     reasons.extend(super::closed_eyes(faces, width, height));
     // A soft frame already says the faces are soft: one fact, one reason.
@@ -794,5 +796,26 @@ mod tests {
             ),
             clean
         );
+    }
+
+    /// Regression: a real night hand-shake's face read sharp in its sharpest block, and taking
+    /// `motion_blur` back with `blur` turned the shaken photo to keep.
+    #[test]
+    fn a_sharp_face_does_not_take_camera_shake_back() {
+        let shaken = Reason {
+            code: ReasonCode::MotionBlur,
+            ..blur(0.8)
+        };
+        let flagged = judgement(vec![shaken], 0.95);
+        let portrait = [face_with_edges(400.0, 4.8)];
+        let judged = with_faces(
+            flagged.clone(),
+            &portrait,
+            &super::super::sharpness::uniform_stats(4.9),
+            3120,
+            4208,
+            0.95,
+        );
+        assert_eq!(judged, flagged);
     }
 }
