@@ -270,10 +270,17 @@ impl FaceFinder for OnnxFaces {
         for (x, y, side) in coarse {
             found.extend(Self::detect_window(&mut pair, img, x, y, side, HINT_SCORE)?);
         }
-        // The tiles cost most of the face path; a frame without even a hint of a face (most
-        // landscapes, macros, textures) is not searched again.
-        if !found.is_empty() {
-            for (x, y, side) in tiles {
+        // The tiles cost most of the face path: only those holding a hint of a face are searched,
+        // so a frame without one (most landscapes, macros, textures) is not searched again, and a
+        // stray hint costs a tile or two, not all twelve.
+        let hints: Vec<(f32, f32)> = found
+            .iter()
+            .map(|d| ((d.x0 + d.x1) / 2.0, (d.y0 + d.y1) / 2.0))
+            .collect();
+        for (x, y, side) in tiles {
+            let holds =
+                |&(cx, cy): &(f32, f32)| cx >= x && cx < x + side && cy >= y && cy < y + side;
+            if hints.iter().any(holds) {
                 found.extend(Self::detect_window(&mut pair, img, x, y, side, MIN_SCORE)?);
             }
         }
