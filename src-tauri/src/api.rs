@@ -155,7 +155,7 @@ pub struct FaceView {
     pub bbox: [f32; 4],
     pub eyes: EyesView,
     /// Lid gap over eye width of the eye on the image's left, then its right; `null` when that eye
-    /// could not be measured. Open from about 0.20, shut at 0.12 or less.
+    /// could not be measured. Open from about 0.20, shut at 0.15 or less.
     pub openness: [Option<f32>; 2],
     /// Focus over the face, 0–1; `null` when the face was too small or flat to judge.
     pub sharpness: Option<f32>,

