@@ -34,7 +34,7 @@ use super::ModelError;
 
 /// Joins the analyser tag of a scan that finds faces, so shots judged before (or by another
 /// face path) are judged again and get their faces.
-pub const FACES_VERSION: &str = "+faces-6";
+pub const FACES_VERSION: &str = "+faces-7";
 
 /// File names of the two face networks, looked for where the judge's model is.
 pub const DETECTOR_FILE: &str = "face-detection.onnx";
@@ -251,6 +251,9 @@ impl OnnxFaces {
             IRIS_SIDE,
             |v| v / 255.0,
         );
+        if hidden_eye(&crop) {
+            return Ok(None);
+        }
         let fail = |e: ort::Error| ModelError(format!("eye landmarks failed: {e}"));
         let tensor = Tensor::from_array(([1, 3, IRIS_SIDE, IRIS_SIDE], crop)).map_err(fail)?;
         let outputs = pair.iris.run(ort::inputs![tensor]).map_err(fail)?;
@@ -523,6 +526,35 @@ fn merge(mut found: Vec<Detection>) -> Vec<Detection> {
     out
 }
 
+/// An eye that can be seen is mostly at least this bright (sclera, iris, lit lids: the median
+/// of its band); darker, it is behind dark glasses or in deep shadow. The median, not the
+/// brightest part: the lenses of sunglasses carry bright reflections.
+const MIN_EYE_BRIGHTNESS: f32 = 0.15;
+
+/// Whether the eye in an eye crop (planar RGB in 0–1, [`IRIS_SIDE`] square) is too dark to
+/// show itself: dark glasses, or a face in shadow. The eye network still draws lids there, at
+/// any gap, so such an eye is not measured ("can't tell").
+fn hidden_eye(crop: &[f32]) -> bool {
+    let plane = IRIS_SIDE * IRIS_SIDE;
+    // The eye itself: its width is the middle 1/2.3 of the crop, its height a band around the
+    // eye line.
+    let (x0, x1) = (IRIS_SIDE * 3 / 10, IRIS_SIDE * 7 / 10);
+    let (y0, y1) = (IRIS_SIDE * 42 / 100, IRIS_SIDE * 58 / 100);
+    let mut luma: Vec<f32> = (y0..y1)
+        .flat_map(|y| (x0..x1).map(move |x| y * IRIS_SIDE + x))
+        .filter_map(|i| {
+            Some(
+                0.2126 * crop.get(i)?
+                    + 0.7152 * crop.get(plane + i)?
+                    + 0.0722 * crop.get(2 * plane + i)?,
+            )
+        })
+        .collect();
+    luma.sort_by(f32::total_cmp);
+    luma.get(luma.len() / 2)
+        .is_some_and(|&median| median < MIN_EYE_BRIGHTNESS)
+}
+
 /// Lid gap over eye width from the iris network's eye contour (71 × x, y, z): the mean, over the
 /// three middle points of the lower lid, of the distance to the nearest upper-lid point.
 fn lid_gap_ratio(contour: &[f32]) -> Option<f32> {
@@ -700,5 +732,22 @@ mod tests {
         assert_eq!(coarse[2], (480.0, 0.0, 960.0));
         let (tall, _) = windows(960.0, 1440.0);
         assert_eq!(tall[2], (0.0, 480.0, 960.0));
+    }
+
+    #[test]
+    fn an_eye_too_dark_to_show_itself_is_hidden_but_a_bright_glint_does_not_reveal_it() {
+        let plane = IRIS_SIDE * IRIS_SIDE;
+        let mut lens = vec![0.07f32; 3 * plane];
+        // A reflection on the lens, a quarter of the eye band.
+        for y in 28..34 {
+            for x in 20..30 {
+                for c in 0..3 {
+                    lens[c * plane + y * IRIS_SIDE + x] = 0.9;
+                }
+            }
+        }
+        assert!(hidden_eye(&lens));
+        let eye = vec![0.45f32; 3 * plane];
+        assert!(!hidden_eye(&eye));
     }
 }
