@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use cull_core::judge::{Sensitivities, SharpnessStats};
+use cull_core::judge::{FaceFocus, Sensitivities, SharpnessStats};
 pub use cull_core::library::Settings;
 use cull_core::media::ExifInfo;
 use cull_core::model::{Device, Eyes, Face};
@@ -162,6 +162,8 @@ pub struct FaceView {
     /// Edge width over the face's sharpest block, in pixels at the focus scale: sharp faces
     /// stay under about 5.7, soft ones go over 6.6.
     pub edge_px: Option<f32>,
+    /// The engine's word for that width, by the bars its rules use.
+    pub focus: FaceFocus,
 }
 
 impl FaceView {
@@ -176,6 +178,7 @@ impl FaceView {
             openness: face.openness,
             sharpness: face.sharpness,
             edge_px: face.edge_px,
+            focus: FaceFocus::of(face),
         }
     }
 }
@@ -270,6 +273,7 @@ pub fn typescript_bindings() -> String {
         TileRectView::decl(),
         SharpnessMap::decl(),
         EyesView::decl(),
+        FaceFocus::decl(),
         FaceView::decl(),
         ShotDetail::decl(),
         Settings::decl(),

@@ -62,6 +62,7 @@ version: number, };
 export type TileRect = { x0: number, y0: number, x1: number, y1: number, };
 export type SharpnessMap = { cols: number, rows: number, tiles: Array<number | null>, sharpest: TileRect | null, analysed_width: number, analysed_height: number, };
 export type EyeState = "open" | "closed" | "unknown";
+export type FaceFocus = "sharp" | "borderline" | "soft" | "unknown";
 export type FaceView = { 
 /**
  * `[x, y, width, height]` in the photo's own upright pixels (`ShotView.width × height`).
@@ -80,7 +81,11 @@ sharpness: number | null,
  * Edge width over the face's sharpest block, in pixels at the focus scale: sharp faces
  * stay under about 5.7, soft ones go over 6.6.
  */
-edge_px: number | null, };
+edge_px: number | null, 
+/**
+ * The engine's word for that width, by the bars its rules use.
+ */
+focus: FaceFocus, };
 export type ShotDetail = { shot: ShotView, reasons: Array<Reason>, 
 /**
  * What the detectors measured but the learned model took back: shown, so no verdict is

@@ -86,11 +86,11 @@ function mockFaces(shot: ShotView): FaceView[] {
   const faces: FaceView[] = [
     {
       box: [W * 0.55, H * 0.2, W * 0.12, H * 0.2], eyes: closed ? "closed" : "open",
-      openness: closed ? [0.06, 0.08] : [0.31, 0.28], sharpness: soft ? 0.2 : 0.74, edge_px: soft ? 7.4 : 4.3,
+      openness: closed ? [0.06, 0.08] : [0.31, 0.28], sharpness: soft ? 0.2 : 0.74, edge_px: soft ? 7.4 : 4.3, focus: soft ? "soft" : "sharp",
     },
   ];
   if (shot.id % 2 === 0) {
-    faces.push({ box: [W * 0.2, H * 0.3, W * 0.08, H * 0.13], eyes: "unknown", openness: [0.16, null], sharpness: 0.55, edge_px: 6.1 });
+    faces.push({ box: [W * 0.2, H * 0.3, W * 0.08, H * 0.13], eyes: "unknown", openness: [0.16, null], sharpness: 0.55, edge_px: 6.1, focus: "borderline" });
   }
   return faces;
 }

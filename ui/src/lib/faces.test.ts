@@ -9,7 +9,7 @@ function expectRect(got: FracRect | null, want: FracRect): void {
 }
 
 function face(over: Partial<FaceView> = {}): FaceView {
-  return { box: [100, 50, 40, 60], eyes: "open", openness: [0.31, 0.28], sharpness: 0.8, edge_px: 4.1, ...over };
+  return { box: [100, 50, 40, 60], eyes: "open", openness: [0.31, 0.28], sharpness: 0.8, edge_px: 4.1, focus: "sharp", ...over };
 }
 
 describe("faces in words", () => {
@@ -22,20 +22,18 @@ describe("faces in words", () => {
     expect(lidGaps(face({ openness: [null, null] }))).toBe("lid gaps not measured");
   });
 
-  it("words focus by edge width, at the engine's bars", () => {
+  it("words focus by the engine's word for it", () => {
     expect(focusLabel(face())).toBe("Sharp — edges 4.1 px");
-    expect(focusLabel(face({ edge_px: 7.42 }))).toBe("Soft — edges 7.4 px");
-    expect(faceFocus(face({ edge_px: 5.7 }))).toBe("sharp");
-    expect(faceFocus(face({ edge_px: 6.1 }))).toBe("borderline");
-    expect(faceFocus(face({ edge_px: 6.6 }))).toBe("soft");
-    expect(faceFocus(face({ edge_px: null, sharpness: null }))).toBe("unknown");
-    expect(focusLabel(face({ edge_px: null }))).toMatch(/too small or flat/);
+    expect(focusLabel(face({ edge_px: 7.42, focus: "soft" }))).toBe("Soft — edges 7.4 px");
+    expect(focusLabel(face({ edge_px: 6.1, focus: "borderline" }))).toBe("Slightly soft — edges 6.1 px");
+    expect(faceFocus(face({ focus: "borderline" }))).toBe("borderline");
+    expect(focusLabel(face({ edge_px: null, focus: "unknown" }))).toMatch(/too small or flat/);
   });
 
   it("flags closed eyes and soft faces only", () => {
     expect(faceProblems(face())).toEqual([]);
-    expect(faceProblems(face({ eyes: "unknown", edge_px: 6.2 }))).toEqual([]);
-    expect(faceProblems(face({ eyes: "closed", edge_px: 7 }))).toEqual(["eyes closed", "soft"]);
+    expect(faceProblems(face({ eyes: "unknown", edge_px: 6.2, focus: "borderline" }))).toEqual([]);
+    expect(faceProblems(face({ eyes: "closed", edge_px: 7, focus: "soft" }))).toEqual(["eyes closed", "soft"]);
   });
 });
 

@@ -1,14 +1,6 @@
 // The loupe's faces: their eyes and focus in words, and where they sit on the preview.
-import type { FaceView } from "../api/types";
+import type { FaceFocus, FaceView } from "../api/types";
 import type { FracRect } from "./sharpness";
-
-/**
- * Edge widths (px at the focus scale) at or under which a face reads as sharp, and at or over
- * which it reads as soft: the engine's own bars (cull-core judge/face_focus.rs); between the two
- * a face is neither praised nor flagged.
- */
-export const SHARP_EDGE_PX = 5.7;
-export const SOFT_EDGE_PX = 6.6;
 
 /** A face with its place in the detail's list, which names its crop URL. */
 export interface IndexedFace {
@@ -63,14 +55,9 @@ export function lidGaps(face: FaceView): string {
   return `lid gaps ${one(l)} · ${one(r)}`;
 }
 
-export type Focus = "sharp" | "soft" | "borderline" | "unknown";
-
-export function faceFocus(face: FaceView): Focus {
-  const e = face.edge_px;
-  if (e == null || !Number.isFinite(e)) return "unknown";
-  if (e <= SHARP_EDGE_PX) return "sharp";
-  if (e >= SOFT_EDGE_PX) return "soft";
-  return "borderline";
+/** The engine's word for the face's focus (its own bars, so the loupe cannot drift from them). */
+export function faceFocus(face: FaceView): FaceFocus {
+  return face.focus;
 }
 
 /** "Sharp — edges 4.1 px", "Soft — edges 7.4 px", or why focus has no word. */

@@ -23,8 +23,35 @@ const LARGE_FACE: f32 = 0.07;
 /// Faces at least this share of the largest face's height are the subjects; smaller ones are
 /// the background crowd, allowed to fall out of the depth of field.
 const SUBJECT_SHARE: f32 = 0.5;
-/// A large face whose edges are at most this wide (focus-scale px) is sharp: the subject.
-const SHARP_FACE_PX: f32 = 5.7;
+/// A face whose edges are at most this wide (focus-scale px) is sharp; a large one is the
+/// subject.
+pub const SHARP_FACE_PX: f32 = 5.7;
+/// From this edge width a large face starts to count as soft in absolute terms.
+pub const SOFT_FACE_PX: f32 = 6.6;
+
+/// A face's focus in one word, by the same bars as the rules (what the app shows per face).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceFocus {
+    Sharp,
+    /// Between the bars: neither praised nor flagged.
+    Borderline,
+    Soft,
+    /// Too small or flat to judge.
+    Unknown,
+}
+
+impl FaceFocus {
+    pub fn of(face: &Face) -> Self {
+        match face.edge_px {
+            None => Self::Unknown,
+            Some(e) if e <= SHARP_FACE_PX => Self::Sharp,
+            Some(e) if e >= SOFT_FACE_PX => Self::Soft,
+            Some(_) => Self::Borderline,
+        }
+    }
+}
 
 /// The face that makes the photo's subject sharp: the largest face, when it is large and its
 /// edges are sharp. With one, `blur` is taken back: the background is soft on purpose.
@@ -45,7 +72,7 @@ fn softness(face: &Face, frame_px: Option<f32>, long: f32) -> f32 {
         return 0.0;
     };
     let absolute = if face.bbox[3] / long >= LARGE_FACE {
-        ramp(edge, 6.6, 8.0)
+        ramp(edge, SOFT_FACE_PX, 8.0)
     } else {
         0.0
     };
@@ -141,6 +168,20 @@ mod tests {
         let soft = face(0.0, 300.0, Some(7.2));
         assert!(sharp_subject(&[soft, face(500.0, 100.0, Some(4.0))], 1200, 800).is_none());
         assert!(sharp_subject(&[face(0.0, 300.0, None)], 1200, 800).is_none());
+    }
+
+    #[test]
+    fn a_face_is_worded_by_the_rules_bars() {
+        assert_eq!(
+            FaceFocus::of(&face(0.0, 100.0, Some(5.7))),
+            FaceFocus::Sharp
+        );
+        assert_eq!(
+            FaceFocus::of(&face(0.0, 100.0, Some(6.1))),
+            FaceFocus::Borderline
+        );
+        assert_eq!(FaceFocus::of(&face(0.0, 100.0, Some(6.6))), FaceFocus::Soft);
+        assert_eq!(FaceFocus::of(&face(0.0, 100.0, None)), FaceFocus::Unknown);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use contrast::ContrastStats;
 pub use exposure::ExposureStats;
 pub use eyes::closed_eyes;
-pub use face_focus::{face_blur, sharp_subject};
+pub use face_focus::{face_blur, sharp_subject, FaceFocus, SHARP_FACE_PX, SOFT_FACE_PX};
 pub use flare::FlareStats;
 pub use fuse::{
     decide, doubt_severity, fuse, fuse_with_model, measured_severities, sure_confidence,
