@@ -376,14 +376,16 @@ pub fn eye_state(openness: [Option<f32>; 2]) -> Eyes {
     }
 }
 
+/// A square window searched for faces: left, top, side, in image pixels.
+type Window = (f32, f32, f32);
+
 /// The square windows searched. Coarse: the whole frame, and squares of the short side along
 /// the long one (a 3:2 frame's whole-frame pass is letterboxed, so a face of 4 % of its long
 /// side reaches the detector at 7 px, too small even to hint at a face; in a short-side square
 /// it is 11 px). Fine, searched only when a coarse window hints at a face: tiles of half the
 /// short side overlapping by a quarter, so a face a tenth of the short side across fills the
 /// detector as well as a face half the frame does on the whole.
-#[allow(clippy::type_complexity)]
-fn windows(w: f32, h: f32) -> (Vec<(f32, f32, f32)>, Vec<(f32, f32, f32)>) {
+fn windows(w: f32, h: f32) -> (Vec<Window>, Vec<Window>) {
     let long = w.max(h);
     let short = w.min(h);
     let mut coarse = vec![((w - long) / 2.0, (h - long) / 2.0, long)];
