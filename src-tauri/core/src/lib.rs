@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod files;
+pub mod groups;
 pub mod judge;
 pub mod library;
 pub mod media;
