@@ -79,13 +79,6 @@ fn library(n: usize, rng: &mut StdRng) -> (Vec<GroupInput>, usize, HashMap<i64, 
 
 const COPY_OFFSET: i64 = 10_000_000;
 
-fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
-}
-
 fn main() {
     let mut rng = StdRng::seed_from_u64(11);
     println!("| shots | bursts made | groups | burst | duplicate | bracket | mixed scenes | bursts split | group time | per shot |");
@@ -124,7 +117,9 @@ fn main() {
             took.as_secs_f64() * 1e6 / shots.len() as f64
         );
     }
-    if let Some(mib) = peak_rss_mib() {
-        println!("peak RSS (VmHWM): {mib} MiB (embeddings alone: 100 000 × 1280 × 4 B ≈ 490 MiB)");
+    if let Some(mib) = cull_tests::peak_rss_mib() {
+        println!(
+            "peak RSS (VmHWM): {mib:.0} MiB (embeddings alone: 100 000 × 1280 × 4 B ≈ 490 MiB)"
+        );
     }
 }

@@ -122,13 +122,6 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
 fn main() {
     let n = shots_wanted();
     let photos = library_of(n);
@@ -275,7 +268,7 @@ fn main() {
         "  import of {arrivals}  {import_secs:8.2} s until all judged ({imported} judged, {:.0} photos/s, quiet time 0.5 s)",
         imported as f64 / import_secs
     );
-    if let Some(mb) = peak_rss_mb() {
+    if let Some(mb) = cull_tests::peak_rss_mib() {
         println!("  peak RSS           {mb:8.0} MB");
     }
 }

@@ -249,13 +249,8 @@ fn per_second(n: usize, t: Duration) -> f64 {
 
 #[cfg(target_os = "linux")]
 fn print_peak_rss() {
-    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
-    if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
-        let kb: Option<u64> = line.split_whitespace().nth(1).and_then(|v| v.parse().ok());
-        match kb {
-            Some(kb) => println!("peak RSS (VmHWM): {:.0} MiB", kb as f64 / 1024.0),
-            None => println!("peak RSS: {}", line.trim()),
-        }
+    if let Some(mib) = cull_tests::peak_rss_mib() {
+        println!("peak RSS (VmHWM): {mib:.0} MiB");
     }
 }
 

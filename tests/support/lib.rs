@@ -92,6 +92,15 @@ impl Rect {
     }
 }
 
+/// This process's peak resident memory in MiB (Linux `VmHWM`), for the benchmarks; `None` where
+/// the kernel does not say.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
