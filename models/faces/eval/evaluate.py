@@ -1,21 +1,24 @@
 """Measures the face path on the labelled real photos of manifest.json (issue 10).
 
-Usage: evaluate.py SPLIT [FACEDATA_DIR] [CULL_BINARY]
+Usage: evaluate.py SPLIT [FACE_SET_DIR] [CULL_BINARY]
   SPLIT: tune or heldout. The photos are not in the repository (several are third-party
   stills, and the held-out half must stay unseen): DATA.md says which registry package and
-  path each comes from; FACEDATA_DIR holds them as images/<package>/<file> (default
-  /work/facedata). Runs `cull scan --json` over the split in a fresh library, matches each
+  path each comes from; FACE_SET_DIR holds them as images/<package>/<file> (default
+  $CULL_FACE_SET). Runs `cull scan --json` over the split in a fresh library, matches each
   labelled face to the nearest detection (centre within half the face's height) and prints
   per-face rows, detection recall (all faces, faces under 40 px), unmatched detections and the
   eye-state confusion matrix. Never tune on `heldout`.
 """
 import json, sys, subprocess, os, collections
 split = sys.argv[1]
-root = sys.argv[2] if len(sys.argv) > 2 else '/work/facedata'
+root = sys.argv[2] if len(sys.argv) > 2 else os.environ.get('CULL_FACE_SET')
+if not root:
+    sys.exit('evaluate.py SPLIT FACE_SET_DIR (or set CULL_FACE_SET): the folder holding images/<package>/<file>')
 cull = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(__file__), '../../../target/release/cull')
 man_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'manifest.json')
 man = [m for m in json.load(open(man_path)) if m['split'] == split]
-lib = f"/tmp/fe_{split}"; import shutil; shutil.rmtree(lib, ignore_errors=True)
+import tempfile
+lib = tempfile.mkdtemp(prefix=f'cull-face-eval-{split}-')
 os.makedirs(lib, exist_ok=True)
 files = [os.path.join(root, m['file']) for m in man]
 out = subprocess.run([cull, '--library', lib + '/lib', 'scan', '--json'] + files,

@@ -1,4 +1,4 @@
-"""Hand labels for /work/facedata. Run: python3 tools/labels.py  -> writes manifest.json
+"""Hand labels for the face evaluation set. Run in the folder holding images/: python3 labels.py  -> writes manifest.json
 Face tuple: (cx, cy, h, eyes, note, focus); all fractions of image width/height.
 Face box = forehead/hairline to chin, cheek to cheek (approximate, by eye on gridded views).
 """
