@@ -3,7 +3,9 @@
 //! `cull://localhost/face/{id}/{index}` crops one found face at 100 %. Shots are named by id and
 //! faces by their place in the stored list, so the web view can never ask for an arbitrary file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use cull_core::library::FileKind;
 use image::RgbImage;
@@ -115,10 +117,10 @@ fn preview(path: &Path) -> Result<Vec<u8>, String> {
 /// Face `bbox` (photo pixels of a `photo` = width × height frame), with its margin, cut from the
 /// photo at full size and encoded as JPEG.
 fn face_crop(path: &Path, photo: (u32, u32), bbox: [f32; 4]) -> Result<Vec<u8>, String> {
-    let image = full_size(path)?;
+    let image = LAST_FULL.get(path)?;
     let (x, y, w, h) = crop_rect(bbox, photo, image.dimensions())
         .ok_or_else(|| "the face lies outside the photo".to_string())?;
-    let crop = image::imageops::crop_imm(&image, x, y, w, h).to_image();
+    let crop = image::imageops::crop_imm(image.as_ref(), x, y, w, h).to_image();
     let long = w.max(h);
     let crop = if long > FACE_SIDE {
         let scale = FACE_SIDE as f32 / long as f32;
@@ -137,6 +139,39 @@ fn face_crop(path: &Path, photo: (u32, u32), bbox: [f32; 4]) -> Result<Vec<u8>, 
         .map_err(|e| e.to_string())?;
     Ok(out)
 }
+
+/// The last photo decoded at full size, by path and modification time: the loupe asks for every
+/// face of a group photo at once, and each would otherwise decode the whole photo again (a 24 MP
+/// JPEG takes 100–200 ms). The lock is held while decoding, so the requests after the first wait
+/// for it and reuse it.
+struct LastFullSize(Mutex<Option<Decoded>>);
+
+/// A photo's path, its modification time when decoded, and its pixels.
+type Decoded = (PathBuf, Option<SystemTime>, Arc<RgbImage>);
+
+impl LastFullSize {
+    const fn new() -> Self {
+        Self(Mutex::new(None))
+    }
+
+    fn get(&self, path: &Path) -> Result<Arc<RgbImage>, String> {
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        let mut last = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((p, m, image)) = last.as_ref() {
+            if p == path && *m == modified && modified.is_some() {
+                return Ok(Arc::clone(image));
+            }
+        }
+        let image = Arc::new(full_size(path)?);
+        *last = Some((path.to_path_buf(), modified, Arc::clone(&image)));
+        Ok(image)
+    }
+}
+
+static LAST_FULL: LastFullSize = LastFullSize::new();
 
 /// The photo upright at its own size: a JPEG by the core's libjpeg-turbo path, PNG, WebP and
 /// TIFF by the `image` crate; a RAW (and whatever the full decode refuses) falls back to the
@@ -299,5 +334,35 @@ mod tests {
         .save(&jpeg)
         .expect("write");
         assert_eq!(full_size(&jpeg).expect("decode").dimensions(), (3000, 2000));
+    }
+
+    #[test]
+    fn a_photo_changed_on_disk_is_decoded_again_not_served_from_the_last_decode() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("portrait.jpg");
+        let write = |grey: u8, secs: u64| {
+            let img = RgbImage::from_pixel(64, 48, image::Rgb([grey; 3]));
+            img.save(&path).expect("write");
+            let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(when))
+                .expect("set mtime");
+        };
+        let cache = LastFullSize::new();
+        write(30, 1_000_000);
+        let first = cache.get(&path).expect("decode");
+        let again = cache.get(&path).expect("decode");
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the same photo is decoded once"
+        );
+        write(220, 2_000_000);
+        let changed = cache.get(&path).expect("decode");
+        assert!(
+            changed.get_pixel(10, 10)[0] > 200,
+            "the new content, not the cached one"
+        );
     }
 }
