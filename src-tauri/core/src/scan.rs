@@ -128,6 +128,10 @@ pub struct ShotReport {
     /// The model's unit-length embedding of the frame, for bursts and duplicates (not printed).
     #[serde(skip)]
     pub embedding: Option<Vec<f32>>,
+    /// What grouping compares beyond the embedding: the preview's difference hash and the
+    /// frame's focus (not printed; stored in their own columns).
+    #[serde(skip)]
+    pub likeness: Option<Likeness>,
     /// Changes whenever the shot's files or the analyser change (a hash of the cache
     /// fingerprint; 0 when unknown): image URLs carry it, so a cached thumbnail or preview of an
     /// edited photo is never shown for the new one (not printed).
@@ -145,6 +149,26 @@ pub struct ShotReport {
     pub files: Vec<PathBuf>,
     #[serde(flatten)]
     pub outcome: Outcome,
+}
+
+/// A judged shot's signals for bursts and duplicates (`crate::groups`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Likeness {
+    /// [`crate::groups::dhash`] of the analysis preview.
+    pub dhash: u64,
+    /// Mean edge width (px at the focus scale) of the frame's sharpest region; `None` when no
+    /// region holds enough detail.
+    pub focus_px: Option<f32>,
+}
+
+impl Likeness {
+    fn of(preview: &Preview, measurements: &Measurements) -> Self {
+        let s = &measurements.sharpness;
+        Self {
+            dhash: crate::groups::dhash(&preview.image),
+            focus_px: s.best.map(|_| s.edge_width_px.iter().sum::<f32>() / 4.0),
+        }
+    }
 }
 
 impl ShotReport {
@@ -172,6 +196,7 @@ impl ShotReport {
             key,
             thumbnail: None,
             embedding: None,
+            likeness: None,
             version: 0,
             bytes: 0,
             path,
@@ -667,6 +692,7 @@ fn judge_shot(job: &ToJudge, with_input: bool, faces: Option<&dyn FaceFinder>) -
                     key: shot.key.clone(),
                     thumbnail: judged.thumbnail,
                     embedding: None,
+                    likeness: Some(judged.likeness),
                     version: version_of(&fingerprint),
                     bytes: bytes_of(&fingerprint),
                     path: file.path.clone(),
@@ -776,6 +802,7 @@ pub const THUMBNAIL_SIDE: u32 = 256;
 /// One decoded and measured file, with the measured verdict.
 struct JudgedPath {
     shot: JudgedShot,
+    likeness: Likeness,
     measurements: Measurements,
     thumbnail: Option<Vec<u8>>,
     input: Option<ModelInput>,
@@ -801,7 +828,9 @@ fn judge_path(
             .then(|| encode_thumbnail(&preview.image))
             .flatten();
         let input = with_input.then(|| ModelInput::from_preview(&preview, &measurements));
+        let likeness = Likeness::of(&preview, &measurements);
         Ok(JudgedPath {
+            likeness,
             shot: JudgedShot {
                 score,
                 verdict,

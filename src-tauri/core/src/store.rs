@@ -11,7 +11,7 @@ use crate::scan::ShotReport;
 
 /// The database layout this build writes; older layouts are migrated step by step on open
 /// (see [`Store::init`]), a newer one is refused rather than misread.
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS shots (
@@ -351,6 +351,13 @@ impl Store {
         if version < 5 {
             rekey_by_path(&tx)?;
         }
+        // Schema 6: what grouping compares beyond the embedding (filled as shots are judged).
+        if !has_column(&tx, "shots", "dhash")? {
+            tx.execute_batch(
+                "ALTER TABLE shots ADD COLUMN dhash INTEGER;
+                 ALTER TABLE shots ADD COLUMN focus_px REAL;",
+            )?;
+        }
         if version < SCHEMA_VERSION {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }
@@ -390,13 +397,13 @@ impl Store {
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO shots (key, path, fingerprint, verdict, score, report, judged_at, id,
-                   content, captured, camera)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                   content, captured, camera, dhash, focus_px)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT(key) DO UPDATE SET path = excluded.path,
                    fingerprint = excluded.fingerprint, verdict = excluded.verdict,
                    score = excluded.score, report = excluded.report, judged_at = excluded.judged_at,
                    content = excluded.content, captured = excluded.captured,
-                   camera = excluded.camera",
+                   camera = excluded.camera, dhash = excluded.dhash, focus_px = excluded.focus_px",
             )?;
             let now = now_secs();
             let mut thumb = tx.prepare_cached(
@@ -439,6 +446,9 @@ impl Store {
                     content,
                     judged.and_then(|j| j.exif.captured_at()),
                     judged.and_then(|j| j.exif.camera.clone()),
+                    // SQLite integers are signed: the hash's bits, as they are.
+                    report.likeness.map(|l| l.dhash as i64),
+                    report.likeness.and_then(|l| l.focus_px).map(f64::from),
                 ])?;
             }
         }
@@ -545,6 +555,70 @@ impl Store {
                 .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect()
         }))
+    }
+
+    /// What [`crate::groups::group`] needs of every judged shot: capture time, camera, the
+    /// embedding and hash, exposure, focus, faces and score. Shots judged before the hash was
+    /// stored have none (the next scan that judges them again fills it).
+    pub fn group_inputs(&self) -> Result<Vec<crate::groups::GroupInput>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.id, s.path, s.captured, s.camera, s.dhash, s.focus_px, s.report, e.vector
+             FROM shots s LEFT JOIN embeddings e ON e.key = s.key
+             WHERE s.verdict IS NOT NULL ORDER BY s.rowid",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<f64>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<Vec<u8>>>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, path, captured, camera, dhash, focus_px, json, vector) = row?;
+            let report: ShotReport = serde_json::from_str(&json)?;
+            let Some(judged) = report.judged() else {
+                continue;
+            };
+            let face_px = judged
+                .faces
+                .iter()
+                .filter_map(|f| f.edge_px)
+                .fold(None, |best: Option<f32>, e| {
+                    Some(best.map_or(e, |b| b.min(e)))
+                });
+            out.push(crate::groups::GroupInput {
+                id,
+                name: Path::new(&path)
+                    .file_stem()
+                    .map_or_else(|| path.clone(), |s| s.to_string_lossy().into_owned()),
+                time: captured.as_deref().and_then(crate::groups::capture_seconds),
+                camera,
+                embedding: vector.map(|b| {
+                    b.chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect()
+                }),
+                dhash: dhash.map(|h| h as u64),
+                exposure_bias: judged.exif.exposure_bias.map(|v| v as f32),
+                exposure_time: judged.exif.exposure_time.map(|v| v as f32),
+                // The subject is the sharpest face when there is one, else the frame's sharpest
+                // region.
+                subject_edge_px: face_px.or(focus_px.map(|p| p as f32)),
+                closed_eyes: judged
+                    .faces
+                    .iter()
+                    .filter(|f| f.eyes == crate::model::Eyes::Closed)
+                    .count(),
+                score: judged.score,
+            });
+        }
+        Ok(out)
     }
 
     /// Every stored shot, oldest first, with decisions.
