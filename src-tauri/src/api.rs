@@ -136,24 +136,13 @@ impl SharpnessMap {
     }
 }
 
-/// Whether a face's eyes are open, as the loupe words it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(rename = "EyeState")]
-pub enum EyesView {
-    Open,
-    Closed,
-    /// A squint, a laugh, a look down, or eyes too small to measure.
-    Unknown,
-}
-
 /// One face the scan found, for the loupe's face list and its 100 % crops.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct FaceView {
     /// `[x, y, width, height]` in the photo's own upright pixels (`ShotView.width × height`).
     #[serde(rename = "box")]
     pub bbox: [f32; 4],
-    pub eyes: EyesView,
+    pub eyes: Eyes,
     /// Lid gap over eye width of the eye on the image's left, then its right; `null` when that eye
     /// could not be measured. Open from about 0.20, shut at 0.15 or less.
     pub openness: [Option<f32>; 2],
@@ -170,11 +159,7 @@ impl FaceView {
     pub fn new(face: &Face) -> Self {
         Self {
             bbox: face.bbox,
-            eyes: match face.eyes {
-                Eyes::Open => EyesView::Open,
-                Eyes::Closed => EyesView::Closed,
-                Eyes::Unknown => EyesView::Unknown,
-            },
+            eyes: face.eyes,
             openness: face.openness,
             sharpness: face.sharpness,
             edge_px: face.edge_px,
@@ -272,7 +257,7 @@ pub fn typescript_bindings() -> String {
         ShotView::decl(),
         TileRectView::decl(),
         SharpnessMap::decl(),
-        EyesView::decl(),
+        Eyes::decl(),
         FaceFocus::decl(),
         FaceView::decl(),
         ShotDetail::decl(),

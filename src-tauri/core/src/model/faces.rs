@@ -66,6 +66,7 @@ pub const CLOSED_AT: f32 = 0.15;
 pub const OPEN_AT: f32 = 0.2;
 
 /// Whether a face's eyes are open.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "EyeState"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Eyes {
