@@ -5,7 +5,7 @@
 //! `cargo run --release -p cull-tests --example faces -- PHOTO...`
 
 use cull_core::library::FileKind;
-use cull_core::media::{decode_jpeg_upright, decode_preview};
+use cull_core::media::{decode_finer, decode_preview};
 use cull_core::model::{Device, FaceFinder, OnnxFaces};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,12 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let decode_ms = std::cell::Cell::new(0.0);
         let closer = |k: u32| {
             let started = std::time::Instant::now();
-            let view = (preview.downscale > 1)
-                .then(|| {
-                    decode_jpeg_upright(std::path::Path::new(&path), (preview.downscale / k).max(1))
-                        .ok()
-                })
-                .flatten();
+            let view = decode_finer(std::path::Path::new(&path), &preview, k);
             decode_ms.set(started.elapsed().as_secs_f64() * 1000.0);
             view
         };

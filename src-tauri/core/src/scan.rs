@@ -18,7 +18,7 @@ use crate::judge::{
     fuse, fuse_with_model, measure, Judgement, Measurements, Reason, Sensitivities, Verdict,
 };
 use crate::library::{group_into_shots, walk, walk_shallow, FileKind, Shot, WalkEntry};
-use crate::media::{decode_jpeg_upright, decode_preview, ExifInfo, Preview};
+use crate::media::{decode_finer, decode_preview, ExifInfo, Preview};
 use crate::model::{Face, FaceFinder, Model, ModelHandle, ModelInfo, ModelInput, ModelOutput};
 use crate::progress::{CancelToken, Progress, ProgressSink, Stage, Throttle};
 use crate::store::{Fresh, Store};
@@ -163,10 +163,9 @@ pub struct Likeness {
 
 impl Likeness {
     fn of(preview: &Preview, measurements: &Measurements) -> Self {
-        let s = &measurements.sharpness;
         Self {
             dhash: crate::groups::dhash(&preview.image),
-            focus_px: s.best.map(|_| s.edge_width_px.iter().sum::<f32>() / 4.0),
+            focus_px: measurements.sharpness.mean_edge_px(),
         }
     }
 }
@@ -867,12 +866,7 @@ fn faces_in(finder: &dyn FaceFinder, preview: &Preview, path: &Path) -> Vec<Face
     let scale = preview.full_width as f32 / preview.image.width().max(1) as f32;
     // Small faces' eyes are looked at in the JPEG decoded again, finer (only when some face
     // needs it: most photos never pay for a second decode).
-    let plain_jpeg = preview.jpeg_quality.is_some() && !preview.from_raw_preview;
-    let closer = |k: u32| {
-        (plain_jpeg && preview.downscale > 1)
-            .then(|| decode_jpeg_upright(path, (preview.downscale / k).max(1)).ok())
-            .flatten()
-    };
+    let closer = |k: u32| decode_finer(path, preview, k);
     finder
         .faces_closer(&preview.image, Some(&closer))
         .unwrap_or_default()

@@ -56,6 +56,14 @@ CREATE TABLE IF NOT EXISTS trashed (
 );
 ";
 
+/// An embedding as the `embeddings` table stores it: little-endian f32s.
+fn vector_from_bytes(bytes: &[u8]) -> Vec<f32> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
 /// The keys of shots in `folder` or below, as a range: keys start with the folder (see
 /// `library::group_into_shots`), so the primary-key index answers without a scan.
 fn key_range(folder: &Path) -> (String, String) {
@@ -550,11 +558,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(bytes.map(|b| {
-            b.chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect()
-        }))
+        Ok(bytes.as_deref().map(vector_from_bytes))
     }
 
     /// What [`crate::groups::group`] needs of every judged shot: capture time, camera, the
@@ -599,11 +603,7 @@ impl Store {
                     .map_or_else(|| path.clone(), |s| s.to_string_lossy().into_owned()),
                 time: captured.as_deref().and_then(crate::groups::capture_seconds),
                 camera,
-                embedding: vector.map(|b| {
-                    b.chunks_exact(4)
-                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                        .collect()
-                }),
+                embedding: vector.as_deref().map(vector_from_bytes),
                 dhash: dhash.map(|h| h as u64),
                 exposure_bias: judged.exif.exposure_bias.map(|v| v as f32),
                 exposure_time: judged.exif.exposure_time.map(|v| v as f32),

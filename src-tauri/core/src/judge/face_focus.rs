@@ -91,9 +91,7 @@ pub fn face_blur(
     height: u32,
 ) -> Option<Reason> {
     let long = width.max(height).max(1) as f32;
-    let frame_px = sharpness
-        .best
-        .map(|_| sharpness.edge_width_px.iter().sum::<f32>() / 4.0);
+    let frame_px = sharpness.mean_edge_px();
     let tallest = faces.iter().map(|f| f.bbox[3]).fold(0.0, f32::max);
     let subjects: Vec<&Face> = faces
         .iter()

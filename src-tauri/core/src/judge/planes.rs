@@ -36,18 +36,19 @@ pub(crate) fn srgb_level_to_linear(v: f32) -> f32 {
     srgb_to_linear(v)
 }
 
+/// Gamma-encoded luma Y′ (Rec. 709 weights on the sRGB levels) of one RGB pixel, 0–1.
+#[inline]
+pub(crate) fn luma(px: &[u8]) -> f32 {
+    (0.2126 * f32::from(px[0]) + 0.7152 * f32::from(px[1]) + 0.0722 * f32::from(px[2]))
+        * (1.0 / 255.0)
+}
+
 impl Planes {
     pub fn from_rgb(image: &RgbImage) -> Self {
         // An array, not a Vec: indexing by a u8 then needs no bounds check.
         let lut: [f32; 256] = std::array::from_fn(|v| srgb_to_linear(v as f32 / 255.0));
         let raw = image.as_raw();
-        let luma = raw
-            .chunks_exact(3)
-            .map(|px| {
-                (0.2126 * f32::from(px[0]) + 0.7152 * f32::from(px[1]) + 0.0722 * f32::from(px[2]))
-                    * (1.0 / 255.0)
-            })
-            .collect();
+        let luma = raw.chunks_exact(3).map(luma).collect();
         let linear = raw
             .chunks_exact(3)
             .map(|px| {

@@ -52,6 +52,15 @@ pub struct SharpnessStats {
     pub sharpest_tile: Option<TileRect>,
 }
 
+impl SharpnessStats {
+    /// Mean edge width (px at the focus scale) of the sharpest region over the four directions;
+    /// `None` when no region holds enough detail. Comparable with a face's `edge_px`.
+    pub fn mean_edge_px(&self) -> Option<f32> {
+        self.best
+            .map(|_| self.edge_width_px.iter().sum::<f32>() / 4.0)
+    }
+}
+
 struct TileSums {
     edge: [f64; 4],
     kept: [f64; 4],
@@ -124,11 +133,7 @@ pub fn region_focus(image: &image::RgbImage, bbox: [f32; 4]) -> Option<RegionFoc
     }
     let luma: Vec<f32> = (cy0..cy1)
         .flat_map(|py| (cx0..cx1).map(move |px| (px, py)))
-        .map(|(px, py)| {
-            let p = image.get_pixel(px, py);
-            (0.2126 * f32::from(p[0]) + 0.7152 * f32::from(p[1]) + 0.0722 * f32::from(p[2]))
-                * (1.0 / 255.0)
-        })
+        .map(|(px, py)| super::planes::luma(&image.get_pixel(px, py).0))
         .collect();
     let (luma, fw, fh) = if factor > 1 {
         box_shrink(&luma, cw, ch, factor)

@@ -120,6 +120,16 @@ pub fn decode_jpeg_upright(path: &Path, downscale: u32) -> Result<RgbImage, File
     Ok(orient(image, orientation))
 }
 
+/// `preview`'s frame decoded again from `path` about `k` times finer (2, 4, 8; at most the
+/// photo's own size), for the few regions the preview is too coarse for; `None` when the preview
+/// already is the photo's size, was not a plain JPEG (a RAW's preview, a PNG), or the decode fails.
+pub fn decode_finer(path: &Path, preview: &Preview, k: u32) -> Option<RgbImage> {
+    let plain_jpeg = preview.jpeg_quality.is_some() && !preview.from_raw_preview;
+    (plain_jpeg && preview.downscale > 1)
+        .then(|| decode_jpeg_upright(path, (preview.downscale / k.max(1)).max(1)).ok())
+        .flatten()
+}
+
 /// A decoded JPEG before orientation.
 struct DecodedJpeg {
     image: RgbImage,

@@ -8,7 +8,8 @@ mod raw;
 mod sniff;
 
 pub use decode::{
-    decode_jpeg_upright, decode_preview, Preview, ANALYSIS_LONG_SIDE, MAX_FILE_BYTES, MAX_PIXELS,
+    decode_finer, decode_jpeg_upright, decode_preview, Preview, ANALYSIS_LONG_SIDE, MAX_FILE_BYTES,
+    MAX_PIXELS,
 };
 pub use exif::{read_exif, ExifInfo};
 pub use jpeg::{estimate_quality, JpegHeader};
