@@ -68,12 +68,9 @@ mod tests {
 
     fn face(x: f32, eyes: Eyes, openness: [Option<f32>; 2]) -> Face {
         Face {
-            bbox: [x, 100.0, 100.0, 100.0],
-            score: 0.9,
             eyes,
             openness,
-            sharpness: None,
-            edge_px: None,
+            ..Face::at([x, 100.0, 100.0, 100.0])
         }
     }
 

@@ -144,16 +144,11 @@ mod tests {
     use super::*;
     use crate::judge::sharpness::uniform_stats;
     use crate::judge::{decide, Sensitivities, Sensitivity, Verdict};
-    use crate::model::Eyes;
 
     fn face(x: f32, side: f32, edge_px: Option<f32>) -> Face {
         Face {
-            bbox: [x, 100.0, side, side],
-            score: 0.9,
-            eyes: Eyes::Open,
-            openness: [Some(0.3), Some(0.3)],
-            sharpness: None,
             edge_px,
+            ..Face::at([x, 100.0, side, side])
         }
     }
 

@@ -733,12 +733,8 @@ mod tests {
 
     fn face_with_edges(side: f32, edge_px: f32) -> Face {
         Face {
-            bbox: [100.0, 100.0, side, side],
-            score: 0.9,
-            eyes: crate::model::Eyes::Open,
-            openness: [Some(0.3), Some(0.3)],
-            sharpness: None,
             edge_px: Some(edge_px),
+            ..Face::at([100.0, 100.0, side, side])
         }
     }
 

@@ -103,6 +103,22 @@ pub struct Face {
 /// preview is the photo's own size, or the file cannot be decoded finer).
 pub type Closer<'a> = &'a dyn Fn(u32) -> Option<RgbImage>;
 
+#[cfg(test)]
+impl Face {
+    /// A detected face at `bbox` with both eyes measured open and its focus unmeasured: what
+    /// the rules' tests start from.
+    pub(crate) fn at(bbox: [f32; 4]) -> Self {
+        Self {
+            bbox,
+            score: 0.9,
+            eyes: Eyes::Open,
+            openness: [Some(0.3), Some(0.3)],
+            sharpness: None,
+            edge_px: None,
+        }
+    }
+}
+
 /// Finds faces and judges their eyes.
 pub trait FaceFinder: Send + Sync {
     /// Faces in `img`; eyes too small to measure there are measured in `closer`'s finer view
