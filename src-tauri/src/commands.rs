@@ -281,7 +281,7 @@ fn plan(state: &AppState) -> AppResult<cull_core::trash::CleanupPlan> {
         .all_shots()?
         .into_iter()
         .filter(|s| settings.in_library(&s.report.path))
-        .map(|s| settings.apply(s.report))
+        .map(|s| settings.apply(s.report, s.group.as_ref()))
         .collect();
     Ok(plan_cleanup(&store, &reports)?)
 }

@@ -141,10 +141,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let model = model();
             let settings = library.settings().clone();
             let decisions = library.store().decisions()?;
+            // Lines go out once the scan has grouped what it judged: a shot's group (and whether
+            // it lost to a better shot) is part of its line.
+            let mut reports = Vec::new();
             let summary = run_scan(library.store_mut(), paths, threads, model, |report| {
-                let decision = decisions.get(&report.key).copied();
-                output::print_line(&settings.apply(report.clone()), decision, json)
+                reports.push(report.clone());
+                Ok(())
             })?;
+            let groups = library.store().groups()?;
+            for report in reports {
+                let group = groups.get(&report.key);
+                let report = settings.apply(report, group);
+                output::print_line(
+                    output::Shown {
+                        report: &report,
+                        decision: decisions.get(&report.key).copied(),
+                        group,
+                    },
+                    json,
+                )?;
+            }
             eprintln!("{}", output::summary_line(&summary));
             Ok(ExitCode::SUCCESS)
         }
@@ -421,13 +437,21 @@ fn clean(
 ) -> Result<ExitCode> {
     let _job = wait_for_library(library, "a clean-up by `cull clean`")?;
     let settings = library.settings().clone();
-    let mut reports = Vec::new();
+    let mut judged = Vec::new();
     let summary = run_scan(library.store_mut(), paths, threads, model, |r| {
-        // Under the library's sensitivities, as the app would clean up.
-        reports.push(settings.apply(r.clone()));
+        judged.push(r.clone());
         Ok(())
     })?;
     eprintln!("{}", output::summary_line(&summary));
+    // Under the library's sensitivities and groups, as the app would clean up.
+    let groups = library.store().groups()?;
+    let reports: Vec<ShotReport> = judged
+        .into_iter()
+        .map(|r| {
+            let group = groups.get(&r.key);
+            settings.apply(r, group)
+        })
+        .collect();
     let store = library.store_mut();
     let plan = plan_cleanup(store, &reports)?;
     let file_count: usize = plan.shots.iter().map(|s| s.files.len()).sum();

@@ -4,25 +4,42 @@
 use std::io::Write;
 
 use anyhow::Result;
+use cull_core::groups::ShotGroup;
 use cull_core::{Decision, ScanSummary, ShotReport};
 use serde::Serialize;
 
-/// One `--json` line: the shot as judged, plus the user's own call (`null` when none).
+/// One `--json` line: the shot as judged, the user's own call (`null` when none) and its group
+/// (`null` when it is alone).
 #[derive(Debug, Serialize)]
 struct Line<'a> {
     #[serde(flatten)]
     report: &'a ShotReport,
     decision: Option<Decision>,
+    group: Option<&'a ShotGroup>,
+}
+
+/// A shot as the CLI prints it: the report (under the library's settings, with its group's
+/// reason), the user's call and the group.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown<'a> {
+    pub report: &'a ShotReport,
+    pub decision: Option<Decision>,
+    pub group: Option<&'a ShotGroup>,
 }
 
 /// Prints a shot as a `--json` line, or, for people, a line when something is wrong with it.
-pub fn print_line(report: &ShotReport, decision: Option<Decision>, json: bool) -> Result<()> {
+pub fn print_line(shot: Shown<'_>, json: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer(&mut out, &Line { report, decision })?;
+        let line = Line {
+            report: shot.report,
+            decision: shot.decision,
+            group: shot.group,
+        };
+        serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;
     } else {
-        human_line(&mut out, report, decision, false)?;
+        human_line(&mut out, shot, false)?;
     }
     // A pipe (`cull watch | …`) hears of each shot as it is judged, not when a buffer fills.
     out.flush()?;
@@ -31,23 +48,32 @@ pub fn print_line(report: &ShotReport, decision: Option<Decision>, json: bool) -
 
 /// Prints a shot the watcher judged: like [`print_line`], but people hear of every arrival, the
 /// clean ones too.
-pub fn print_arrival(report: &ShotReport, decision: Option<Decision>, json: bool) -> Result<()> {
+pub fn print_arrival(shot: Shown<'_>, json: bool) -> Result<()> {
     if json {
-        return print_line(report, decision, json);
+        return print_line(shot, json);
     }
     let mut out = std::io::stdout().lock();
-    human_line(&mut out, report, decision, true)?;
+    human_line(&mut out, shot, true)?;
     out.flush()?;
     Ok(())
 }
 
-fn human_line(
-    out: &mut impl Write,
-    report: &ShotReport,
-    decision: Option<Decision>,
-    always: bool,
-) -> Result<()> {
-    let yours = decision.map_or(String::new(), |d| format!("  [your call: {}]", d.as_str()));
+fn human_line(out: &mut impl Write, shot: Shown<'_>, always: bool) -> Result<()> {
+    let Shown {
+        report,
+        decision,
+        group,
+    } = shot;
+    let mut yours = decision.map_or(String::new(), |d| format!("  [your call: {}]", d.as_str()));
+    if let Some(g) = group {
+        let role = if g.best { ", the best" } else { "" };
+        yours.push_str(&format!(
+            "  [{} {} of {}{role}]",
+            g.kind.as_str(),
+            g.rank,
+            g.size
+        ));
+    }
     match (report.judged(), report.error()) {
         (Some(j), _) if j.reasons.is_empty() && decision.is_none() && !always => {}
         (Some(j), _) => {

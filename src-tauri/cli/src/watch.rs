@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use cull_core::model::ModelHandle;
 use cull_core::watch::{watch, Change, WatchOptions};
-use cull_core::{CancelToken, Library};
+use cull_core::{CancelToken, Library, ShotReport};
 
 use crate::output;
 
@@ -45,6 +45,50 @@ pub fn run(
     let mut judged = 0usize;
     let mut removed = 0usize;
     let mut output_error = None;
+    // Arrivals wait for the end of their batch, when the batch has been grouped: a shot's line
+    // carries its group, and the shots an arrival joined are printed again with theirs.
+    let mut arrivals: Vec<ShotReport> = Vec::new();
+    let flush = |arrivals: &mut Vec<ShotReport>| -> Result<()> {
+        let mut printed = std::collections::HashSet::new();
+        let mut mates = Vec::new();
+        for report in arrivals.drain(..) {
+            printed.insert(report.key.clone());
+            let stored = decisions.shot_by_key(&report.key)?;
+            let (decision, group) = stored.map_or((None, None), |s| (s.decision, s.group));
+            if json {
+                if let Some(g) = &group {
+                    mates.push(g.id);
+                }
+            }
+            let report = settings.apply(report, group.as_ref());
+            output::print_arrival(
+                output::Shown {
+                    report: &report,
+                    decision,
+                    group: group.as_ref(),
+                },
+                json,
+            )?;
+        }
+        mates.sort_unstable();
+        mates.dedup();
+        for id in mates {
+            for mate in decisions.group_members(id)? {
+                if printed.insert(mate.report.key.clone()) {
+                    let report = settings.apply(mate.report, mate.group.as_ref());
+                    output::print_line(
+                        output::Shown {
+                            report: &report,
+                            decision: mate.decision,
+                            group: mate.group.as_ref(),
+                        },
+                        json,
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    };
     let sink = cull_core::progress::NoProgress;
     let outcome = watch(
         library,
@@ -54,28 +98,36 @@ pub fn run(
         &mut |change| match change {
             Change::Judged(report) => {
                 judged += 1;
-                let decision = decisions.decision(&report.key).ok().flatten();
-                let report = settings.apply(report.clone());
-                if let Err(err) = output::print_arrival(&report, decision, json) {
-                    // stdout is gone (a closed pipe): nobody is listening any more.
-                    output_error.get_or_insert(err);
-                    cancel.cancel();
-                }
+                arrivals.push(report.clone());
             }
             Change::Removed { path, .. } => {
                 removed += 1;
                 eprintln!("cull: gone  {}", path.display());
             }
-            Change::Ready => eprintln!(
-                "cull: watching {} folder{}; Ctrl-C stops",
-                folders.len(),
-                if folders.len() == 1 { "" } else { "s" }
-            ),
+            Change::Ready | Change::Idle => {
+                if let Err(err) = flush(&mut arrivals) {
+                    // stdout is gone (a closed pipe): nobody is listening any more.
+                    output_error.get_or_insert(err);
+                    cancel.cancel();
+                }
+                if matches!(change, Change::Ready) {
+                    eprintln!(
+                        "cull: watching {} folder{}; Ctrl-C stops",
+                        folders.len(),
+                        if folders.len() == 1 { "" } else { "s" }
+                    );
+                }
+            }
             Change::Waiting(holder) => output::say_waiting(holder),
             Change::Problem(message) => eprintln!("cull: watching: {message}"),
-            Change::Idle => {}
         },
     );
+    if output_error.is_none() {
+        // What the last batch judged before Ctrl-C.
+        if let Err(err) = flush(&mut arrivals) {
+            output_error = Some(err);
+        }
+    }
     match outcome {
         Ok(()) | Err(cull_core::Error::Cancelled) => {}
         Err(err) => return Err(err.into()),

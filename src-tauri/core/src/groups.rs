@@ -70,6 +70,7 @@ pub struct GroupInput {
     pub score: f32,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupKind {
@@ -79,6 +80,76 @@ pub enum GroupKind {
     Burst,
     /// One framing at several exposures, made to be merged: never culled.
     Bracket,
+}
+
+impl GroupKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Duplicate => "duplicate",
+            Self::Burst => "burst",
+            Self::Bracket => "bracket",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Duplicate, Self::Burst, Self::Bracket]
+            .into_iter()
+            .find(|k| k.as_str() == name)
+    }
+}
+
+/// A stored shot's group, as `--json` prints it (`"group"`, `null` when the shot is alone) and
+/// the app stacks it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShotGroup {
+    /// The group's id: the smallest shot id among its members.
+    pub id: i64,
+    pub kind: GroupKind,
+    /// The shot to keep (never in a bracket).
+    pub best: bool,
+    /// 1 for the best (brackets: darkest first).
+    pub rank: usize,
+    /// How many shots the group holds.
+    pub size: usize,
+    /// Why this shot lost to the best; `None` for the best and in brackets. Said as the
+    /// `duplicate` reason's message, not printed twice.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub why: Option<String>,
+}
+
+/// How sure and how severe the `duplicate` reason is: a lesser shot of a burst or a copy asks
+/// for a look (review); under a strict setting for `duplicate`, a copy is rejected. Never a
+/// reject by default — the best is only as good as the signals that picked it.
+const COPY_SEVERITY: f32 = 0.4;
+const COPY_CONFIDENCE: f32 = 0.95;
+const BURST_SEVERITY: f32 = 0.4;
+const BURST_CONFIDENCE: f32 = 0.9;
+
+impl ShotGroup {
+    /// The `duplicate` reason for a shot that lost to its group's best; `None` for the best and
+    /// for brackets, which are made to be merged, never culled.
+    pub fn reason(&self) -> Option<crate::judge::Reason> {
+        if self.best {
+            return None;
+        }
+        let (severity, confidence, what) = match self.kind {
+            GroupKind::Duplicate => (COPY_SEVERITY, COPY_CONFIDENCE, "copies of one picture"),
+            GroupKind::Burst => (BURST_SEVERITY, BURST_CONFIDENCE, "shots of one burst"),
+            GroupKind::Bracket => return None,
+        };
+        let lead = format!("one of {} {what}", self.size);
+        Some(crate::judge::Reason {
+            code: crate::judge::ReasonCode::Duplicate,
+            severity,
+            confidence,
+            message: match &self.why {
+                Some(why) => format!("{lead}; {why}"),
+                None => lead,
+            },
+        })
+    }
 }
 
 /// One shot's place in its group.

@@ -223,6 +223,8 @@ pub struct ScanSummary {
     pub removed: usize,
     pub elapsed_secs: f64,
     pub cancelled: bool,
+    /// Groups (bursts, duplicates, brackets) written again around the shots this run judged.
+    pub groups_changed: usize,
     /// Where the learned model ran, or why it could not (said once per scan).
     pub model_note: Option<String>,
 }
@@ -342,11 +344,14 @@ struct Run<'a> {
     throttle: Throttle,
     sink: &'a dyn ProgressSink,
     on_report: &'a mut dyn FnMut(&ShotReport),
+    /// Keys of the shots judged or adopted under a new name: their groups may have changed.
+    changed: Vec<String>,
 }
 
 impl<'a> Run<'a> {
     fn new(sink: &'a dyn ProgressSink, on_report: &'a mut dyn FnMut(&ShotReport)) -> Self {
         Self {
+            changed: Vec::new(),
             started: Instant::now(),
             summary: ScanSummary::default(),
             throttle: Throttle::new(Duration::from_millis(250)),
@@ -372,6 +377,8 @@ impl<'a> Run<'a> {
         (self.on_report)(report);
     }
 
+    /// Judges, then regroups around what changed (the groups of a cancelled run too: what was
+    /// stored is grouped).
     fn judge_collected(
         mut self,
         store: &mut Store,
@@ -393,6 +400,7 @@ impl<'a> Run<'a> {
             format!("{} {}: {note}", info.name, info.version)
         });
         self.summary.cancelled = cancel.is_cancelled();
+        self.summary.groups_changed = store.regroup(Some(&self.changed))?;
         self.summary.elapsed_secs = self.started.elapsed().as_secs_f64();
         self.progress(Stage::Done, judged, to_judge.len(), true);
         if self.summary.cancelled {
@@ -441,6 +449,9 @@ impl<'a> Run<'a> {
                             self.summary.cached += 1;
                             // A shot under a new name is news even to those who hear only of
                             // what was judged.
+                            if adopted {
+                                self.changed.push(report.key.clone());
+                            }
                             if options.skip_cached && !adopted {
                                 self.summary.count(&report);
                             } else {
@@ -553,6 +564,7 @@ impl<'a> Run<'a> {
     fn flush(&mut self, store: &mut Store, pending: &mut Vec<Fresh>) -> Result<()> {
         store.save(pending)?;
         for fresh in pending.drain(..) {
+            self.changed.push(fresh.key.clone());
             self.report(&fresh.report);
         }
         Ok(())

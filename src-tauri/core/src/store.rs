@@ -7,11 +7,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
+use crate::groups::{GroupInput, GroupKind, ShotGroup};
 use crate::scan::ShotReport;
 
 /// The database layout this build writes; older layouts are migrated step by step on open
 /// (see [`Store::init`]), a newer one is refused rather than misread.
-const SCHEMA_VERSION: i64 = 6;
+const SCHEMA_VERSION: i64 = 7;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS shots (
@@ -35,6 +36,18 @@ CREATE TABLE IF NOT EXISTS embeddings (
     model  TEXT NOT NULL,
     vector BLOB NOT NULL
 );
+-- Bursts, duplicates and brackets (`crate::groups`), rebuilt from the other tables whenever
+-- shots arrive or leave: one row per grouped shot, none for a shot alone.
+CREATE TABLE IF NOT EXISTS shot_groups (
+    key      TEXT PRIMARY KEY,
+    group_id INTEGER NOT NULL,
+    kind     TEXT NOT NULL,
+    rank     INTEGER NOT NULL,
+    best     INTEGER NOT NULL,
+    size     INTEGER NOT NULL,
+    why      TEXT
+);
+CREATE INDEX IF NOT EXISTS shot_groups_by_group ON shot_groups(group_id);
 CREATE TABLE IF NOT EXISTS decisions (
     key        TEXT PRIMARY KEY,
     decision   TEXT NOT NULL CHECK (decision IN ('keep', 'reject')),
@@ -73,7 +86,7 @@ fn key_range(folder: &Path) -> (String, String) {
 }
 
 /// The tables that hold one row per shot key (decisions live apart: they outlast the rows).
-const SHOT_TABLES: [&str; 3] = ["shots", "thumbnails", "embeddings"];
+const SHOT_TABLES: [&str; 4] = ["shots", "thumbnails", "embeddings", "shot_groups"];
 
 /// Moves `old`'s row, thumbnail and embedding to `new` (replacing whatever `new` had), with the id
 /// that goes with `new`.
@@ -270,12 +283,48 @@ impl Fnv1a {
     }
 }
 
-/// A stored shot with its id (see [`shot_id`]) and the user's decision.
+/// A stored shot with its id (see [`shot_id`]), the user's decision and its group.
 #[derive(Debug, Clone)]
 pub struct StoredShot {
     pub id: i64,
     pub report: ShotReport,
     pub decision: Option<Decision>,
+    /// The burst, duplicate set or bracket it belongs to; `None` when it is alone.
+    pub group: Option<ShotGroup>,
+}
+
+/// Shots this close in time to a changed shot (same camera) may have gained or lost a group mate
+/// through it: a link reaches [`crate::groups::BURST_LOOKBACK`] shots of at most
+/// [`crate::groups::BURST_GAP_SECS`] apart, 16 s at most.
+const REGROUP_WINDOW_SECS: f64 = 60.0;
+
+/// Changed shots beyond this share of the library are regrouped with everything (a whole-library
+/// pass costs about as much as gathering the neighbours of that many).
+const REGROUP_ALL_SHARE: usize = 4;
+
+/// One judged shot as the regrouping first sees it: enough to find neighbours, nothing heavy.
+struct GroupIndexRow {
+    key: String,
+    time: Option<f64>,
+    camera: Option<String>,
+    dhash: Option<u64>,
+}
+
+fn group_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Option<ShotGroup>> {
+    let id: Option<i64> = r.get(first)?;
+    let Some(id) = id else { return Ok(None) };
+    let kind: String = r.get(first + 1)?;
+    let Some(kind) = GroupKind::from_name(&kind) else {
+        return Ok(None);
+    };
+    Ok(Some(ShotGroup {
+        id,
+        kind,
+        rank: usize::try_from(r.get::<_, i64>(first + 2)?).unwrap_or(0),
+        best: r.get::<_, i64>(first + 3)? != 0,
+        size: usize::try_from(r.get::<_, i64>(first + 4)?).unwrap_or(0),
+        why: r.get(first + 5)?,
+    }))
 }
 
 /// One clean-up as recorded.
@@ -370,7 +419,12 @@ impl Store {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }
         tx.commit()?;
-        Ok(Self { conn })
+        let mut store = Self { conn };
+        // Schema 7 groups the library: a library from before it is grouped once, here.
+        if (1..7).contains(&version) {
+            store.regroup(None)?;
+        }
+        Ok(store)
     }
 
     /// Writes a consistent copy of the whole database to `path` (which must not exist).
@@ -564,13 +618,27 @@ impl Store {
     /// What [`crate::groups::group`] needs of every judged shot: capture time, camera, the
     /// embedding and hash, exposure, focus, faces and score. Shots judged before the hash was
     /// stored have none (the next scan that judges them again fills it).
-    pub fn group_inputs(&self) -> Result<Vec<crate::groups::GroupInput>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT s.id, s.path, s.captured, s.camera, s.dhash, s.focus_px, s.report, e.vector
+    pub fn group_inputs(&self) -> Result<Vec<GroupInput>> {
+        Ok(self
+            .group_inputs_where("", [])?
+            .into_iter()
+            .map(|(_, input)| input)
+            .collect())
+    }
+
+    fn group_inputs_where<P: rusqlite::Params>(
+        &self,
+        filter: &str,
+        params: P,
+    ) -> Result<Vec<(String, GroupInput)>> {
+        let sql = format!(
+            "SELECT s.id, s.path, s.captured, s.camera, s.dhash, s.focus_px, s.report, e.vector,
+                    s.key
              FROM shots s LEFT JOIN embeddings e ON e.key = s.key
-             WHERE s.verdict IS NOT NULL ORDER BY s.rowid",
-        )?;
-        let rows = stmt.query_map([], |r| {
+             WHERE s.verdict IS NOT NULL {filter} ORDER BY s.rowid"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params, |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -580,11 +648,12 @@ impl Store {
                 r.get::<_, Option<f64>>(5)?,
                 r.get::<_, String>(6)?,
                 r.get::<_, Option<Vec<u8>>>(7)?,
+                r.get::<_, String>(8)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, path, captured, camera, dhash, focus_px, json, vector) = row?;
+            let (id, path, captured, camera, dhash, focus_px, json, vector, key) = row?;
             let report: ShotReport = serde_json::from_str(&json)?;
             let Some(judged) = report.judged() else {
                 continue;
@@ -596,10 +665,10 @@ impl Store {
                 .fold(None, |best: Option<f32>, e| {
                     Some(best.map_or(e, |b| b.min(e)))
                 });
-            out.push(crate::groups::GroupInput {
+            let input = GroupInput {
                 id,
                 name: Path::new(&path)
-                    .file_stem()
+                    .file_name()
                     .map_or_else(|| path.clone(), |s| s.to_string_lossy().into_owned()),
                 time: captured.as_deref().and_then(crate::groups::capture_seconds),
                 camera,
@@ -616,9 +685,182 @@ impl Store {
                     .filter(|f| f.eyes == crate::model::Eyes::Closed)
                     .count(),
                 score: judged.score,
-            });
+            };
+            out.push((key, input));
         }
         Ok(out)
+    }
+
+    /// Groups the library's bursts, duplicates and brackets again and stores the result.
+    /// `None` regroups every shot; `Some(keys)` only what the change of those shots (judged,
+    /// renamed or forgotten) can have moved: those shots, the same camera's shots within a minute
+    /// of them, the shots whose hash shares a band with theirs, and every member of the groups
+    /// all these are in (a group is always regrouped whole). Returns how many groups it wrote.
+    pub fn regroup(&mut self, around: Option<&[String]>) -> Result<usize> {
+        let keys = match around {
+            Some([]) => return Ok(0),
+            Some(changed) => self.regroup_candidates(changed)?,
+            None => None,
+        };
+        let inputs = match &keys {
+            None => self.group_inputs_where("", [])?,
+            Some(keys) => {
+                let mut inputs = Vec::with_capacity(keys.len());
+                for key in keys {
+                    inputs.extend(self.group_inputs_where("AND s.key = ?1", [key])?);
+                }
+                inputs
+            }
+        };
+        let key_of: std::collections::HashMap<i64, &str> = inputs
+            .iter()
+            .map(|(key, input)| (input.id, key.as_str()))
+            .collect();
+        let plain: Vec<GroupInput> = inputs.iter().map(|(_, i)| i.clone()).collect();
+        let groups = crate::groups::group(&plain);
+        let tx = self.conn.transaction()?;
+        match &keys {
+            None => {
+                tx.execute("DELETE FROM shot_groups", [])?;
+            }
+            Some(keys) => {
+                let mut delete = tx.prepare_cached("DELETE FROM shot_groups WHERE key = ?1")?;
+                for key in keys {
+                    delete.execute([key])?;
+                }
+            }
+        }
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO shot_groups (key, group_id, kind, rank, best, size, why)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(key) DO UPDATE SET group_id = excluded.group_id,
+                   kind = excluded.kind, rank = excluded.rank, best = excluded.best,
+                   size = excluded.size, why = excluded.why",
+            )?;
+            for g in &groups {
+                let id = g.members.iter().map(|m| m.id).min().unwrap_or(0);
+                for m in &g.members {
+                    let Some(key) = key_of.get(&m.id) else {
+                        continue;
+                    };
+                    insert.execute(params![
+                        key,
+                        id,
+                        g.kind.as_str(),
+                        i64::try_from(m.rank).unwrap_or(i64::MAX),
+                        m.best,
+                        i64::try_from(g.members.len()).unwrap_or(i64::MAX),
+                        m.why,
+                    ])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(groups.len())
+    }
+
+    /// The keys [`Self::regroup`] must look at again after `changed` changed; `None` when that
+    /// is most of the library anyway.
+    fn regroup_candidates(&self, changed: &[String]) -> Result<Option<Vec<String>>> {
+        let index: Vec<GroupIndexRow> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT key, captured, camera, dhash FROM shots WHERE verdict IS NOT NULL",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(GroupIndexRow {
+                    key: r.get(0)?,
+                    time: r
+                        .get::<_, Option<String>>(1)?
+                        .as_deref()
+                        .and_then(crate::groups::capture_seconds),
+                    camera: r.get(2)?,
+                    dhash: r.get::<_, Option<i64>>(3)?.map(|h| h as u64),
+                })
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if changed.len().saturating_mul(REGROUP_ALL_SHARE) >= index.len() {
+            return Ok(None);
+        }
+        let changed: std::collections::HashSet<&str> = changed.iter().map(String::as_str).collect();
+        let mut by_time: Vec<&GroupIndexRow> = index.iter().filter(|r| r.time.is_some()).collect();
+        by_time.sort_by(|a, b| {
+            a.camera
+                .cmp(&b.camera)
+                .then(a.time.unwrap_or(0.0).total_cmp(&b.time.unwrap_or(0.0)))
+        });
+        let mut bands: std::collections::HashMap<(u32, u16), Vec<&str>> =
+            std::collections::HashMap::new();
+        for row in &index {
+            for band in 0..4u32 {
+                if let Some(h) = row.dhash {
+                    bands
+                        .entry((band, (h >> (16 * band)) as u16))
+                        .or_default()
+                        .push(&row.key);
+                }
+            }
+        }
+        let mut wanted: std::collections::BTreeSet<String> =
+            changed.iter().map(|k| (*k).to_string()).collect();
+        for row in index.iter().filter(|r| changed.contains(r.key.as_str())) {
+            if let Some(t) = row.time {
+                let start = by_time.partition_point(|o| {
+                    (&o.camera, o.time.unwrap_or(0.0)) < (&row.camera, t - REGROUP_WINDOW_SECS)
+                });
+                for other in &by_time[start..] {
+                    if other.camera != row.camera
+                        || other.time.unwrap_or(0.0) > t + REGROUP_WINDOW_SECS
+                    {
+                        break;
+                    }
+                    wanted.insert(other.key.clone());
+                }
+            }
+            if let Some(h) = row.dhash {
+                for band in 0..4u32 {
+                    if let Some(keys) = bands.get(&(band, (h >> (16 * band)) as u16)) {
+                        wanted.extend(keys.iter().map(|k| (*k).to_string()));
+                    }
+                }
+            }
+        }
+        // Whole groups: a shot's mates regroup with it, whatever brought it in.
+        let mut mates = self.conn.prepare_cached(
+            "SELECT key FROM shot_groups WHERE group_id IN
+               (SELECT group_id FROM shot_groups WHERE key = ?1)",
+        )?;
+        let mut with_mates = wanted.clone();
+        for key in &wanted {
+            let rows = mates.query_map([key], |r| r.get::<_, String>(0))?;
+            for row in rows {
+                with_mates.insert(row?);
+            }
+        }
+        Ok(Some(with_mates.into_iter().collect()))
+    }
+
+    /// The shots of group `group_id`, best (or, in a bracket, darkest) first.
+    pub fn group_members(&self, group_id: i64) -> Result<Vec<StoredShot>> {
+        let mut shots = self.query_shots("WHERE g.group_id = ?1", [group_id])?;
+        shots.sort_by_key(|s| s.group.as_ref().map_or(usize::MAX, |g| g.rank));
+        Ok(shots)
+    }
+
+    /// Every grouped shot's group, by shot key.
+    pub fn groups(&self) -> Result<std::collections::HashMap<String, ShotGroup>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, group_id, kind, rank, best, size, why FROM shot_groups")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, group_row(r, 1)?)))?;
+        let mut map = std::collections::HashMap::new();
+        for row in rows {
+            if let (key, Some(group)) = row? {
+                map.insert(key, group);
+            }
+        }
+        Ok(map)
     }
 
     /// Every stored shot, oldest first, with decisions.
@@ -656,8 +898,10 @@ impl Store {
 
     fn query_shots<P: rusqlite::Params>(&self, filter: &str, params: P) -> Result<Vec<StoredShot>> {
         let sql = format!(
-            "SELECT s.id, s.key, s.report, d.decision, s.fingerprint FROM shots s
-             LEFT JOIN decisions d ON d.key = s.key {filter} ORDER BY s.rowid"
+            "SELECT s.id, s.key, s.report, d.decision, s.fingerprint,
+                    g.group_id, g.kind, g.rank, g.best, g.size, g.why
+             FROM shots s LEFT JOIN decisions d ON d.key = s.key
+             LEFT JOIN shot_groups g ON g.key = s.key {filter} ORDER BY s.rowid"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params, |r| {
@@ -667,11 +911,12 @@ impl Store {
                 r.get::<_, String>(2)?,
                 r.get::<_, Option<String>>(3)?,
                 r.get::<_, String>(4)?,
+                group_row(r, 5)?,
             ))
         })?;
         let mut shots = Vec::new();
         for row in rows {
-            let (id, key, json, decision, fingerprint) = row?;
+            let (id, key, json, decision, fingerprint, group) = row?;
             let report: ShotReport = serde_json::from_str(&json)?;
             shots.push(StoredShot {
                 id,
@@ -682,6 +927,7 @@ impl Store {
                     ..report
                 },
                 decision: decision.as_deref().and_then(parse_decision),
+                group,
             });
         }
         Ok(shots)
@@ -700,12 +946,28 @@ impl Store {
 
     /// Drops shots (and their thumbnails) whose files left the library, e.g. after a clean-up.
     /// Decisions stay, so an undone clean-up finds them again.
+    /// Their group mates are regrouped without them.
     pub fn forget(&mut self, keys: &[String]) -> Result<()> {
+        let mut mates = std::collections::BTreeSet::new();
+        {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT key FROM shot_groups WHERE group_id IN
+                   (SELECT group_id FROM shot_groups WHERE key = ?1)",
+            )?;
+            for key in keys {
+                for mate in stmt.query_map([key], |r| r.get::<_, String>(0))? {
+                    mates.insert(mate?);
+                }
+            }
+        }
         let tx = self.conn.transaction()?;
         for key in keys {
             drop_rows(&tx, key)?;
+            mates.remove(key);
         }
         tx.commit()?;
+        let mates: Vec<String> = mates.into_iter().collect();
+        self.regroup(Some(&mates))?;
         Ok(())
     }
 

@@ -48,6 +48,8 @@ pub enum ReasonCode {
     LowContrast,
     ClosedEyes,
     FaceBlur,
+    /// A lesser shot of a burst, or a copy of a better one (`crate::groups`).
+    Duplicate,
 }
 
 impl ReasonCode {
@@ -65,9 +67,10 @@ impl ReasonCode {
     ];
 
     /// Every code: the learned ones, then those of other detectors.
-    pub const ALL: [ReasonCode; 10] = {
-        let mut all = [Self::ClosedEyes; 10];
+    pub const ALL: [ReasonCode; 11] = {
+        let mut all = [Self::ClosedEyes; 11];
         all[9] = Self::FaceBlur;
+        all[10] = Self::Duplicate;
         let mut i = 0;
         while i < Self::LEARNED.len() {
             all[i] = Self::LEARNED[i];
@@ -88,6 +91,7 @@ impl ReasonCode {
             Self::LowContrast => "low_contrast",
             Self::ClosedEyes => "closed_eyes",
             Self::FaceBlur => "face_blur",
+            Self::Duplicate => "duplicate",
         }
     }
 

@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+use crate::groups::ShotGroup;
 use crate::judge::Sensitivities;
 use crate::model::Device;
 use crate::scan::{Outcome, ShotReport};
@@ -23,10 +24,15 @@ impl Settings {
         self.folders.iter().any(|folder| path.starts_with(folder))
     }
 
-    /// The report with its verdict re-decided under these sensitivities: what the app shows and
-    /// what a clean-up acts on, from the CLI and the app alike.
-    pub fn apply(&self, mut report: ShotReport) -> ShotReport {
+    /// The report with its verdict re-decided under these sensitivities, and, when it lost to
+    /// the best of its group, with the `duplicate` reason: what the app shows and what a clean-up
+    /// acts on, from the CLI and the app alike.
+    pub fn apply(&self, mut report: ShotReport, group: Option<&ShotGroup>) -> ShotReport {
         if let Outcome::Judged(judged) = &mut report.outcome {
+            if let Some(reason) = group.and_then(ShotGroup::reason) {
+                judged.reasons.retain(|r| r.code != reason.code);
+                judged.reasons.push(reason);
+            }
             let (score, verdict) = judged.decide(&self.sensitivity);
             judged.score = score;
             judged.verdict = verdict;
