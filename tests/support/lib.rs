@@ -7,6 +7,9 @@
 //!   motion blur, sensor noise, JPEG artifacts, lens flare, low contrast) and "hard good"
 //!   transforms that must *not* be flagged (shallow depth of field, low-key, high-key, fog).
 //! * [`linear`]: sRGB ↔ linear-light conversion and the blur kernels underneath.
+//! * [`bursts`]: a labelled library of real bursts, copies, brackets and look-alikes, and its
+//!   pair scores per group kind.
+//! * [`camera_exif`]: camera EXIF (capture time, exposure) written into generated JPEGs.
 //! * [`metrics`]: simple measurements (gradient energy, percentiles, noise σ, blockiness) used
 //!   to check that the generated defects have the properties they claim.
 //!
@@ -23,6 +26,8 @@
 //! # Ok::<(), image::ImageError>(())
 //! ```
 
+pub mod bursts;
+pub mod camera_exif;
 pub mod cli;
 pub mod degrade;
 pub mod fixtures;
@@ -31,6 +36,7 @@ pub mod linear;
 pub mod metrics;
 pub mod training;
 
+pub use camera_exif::{jpeg_with_exif, write_jpeg_with_exif, CameraExif};
 pub use cli::{cull, cull_bin, sandbox, scan_json, succeeds, Sandbox, ScanRun};
 pub use degrade::{
     decode_jpeg, default_subject, defocus, exposure, fog, high_key, jpeg_artifacts, jpeg_roundtrip,

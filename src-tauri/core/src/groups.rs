@@ -12,8 +12,10 @@
 //!   same picture" and their capture times agree (a re-encode, a resize, a re-export keeps the
 //!   camera's time, or has none); a frame of a burst, taken moments later, is not a copy.
 //!
-//! A group whose frames differ in exposure (bias or shutter) is a `bracket`: a set made to be
-//! merged, never culled. Otherwise it is a `duplicate` when every link is a copy, else a `burst`.
+//! A group whose frames differ in exposure (bias or shutter) is a `bracket`, and one framing whose
+//! sharpest region walks across the frame is a `focus_stack`: sets made to be merged, never
+//! culled. Otherwise it is a `duplicate` when every link is a copy, else a `burst`. A panorama's
+//! frames (30–60 % overlap) differ too much in framing to link at all, so they stay apart.
 //! The best of a duplicate or a burst is picked by what a photographer looks at (eyes open, the
 //! sharpest subject, then the judge's score) and the others are told why they lost; file size and
 //! resolution play no part. Thresholds are first settings from the measurements in
@@ -29,17 +31,30 @@ use serde::{Deserialize, Serialize};
 pub const BURST_GAP_SECS: f64 = 2.0;
 /// How many earlier shots (of the same camera, within the gap chain) each shot is compared with.
 pub const BURST_LOOKBACK: usize = 8;
-/// Embedding cosine from which two shots close in time are one burst.
-const BURST_COSINE: f32 = 0.90;
-/// Or, when the embedding is less sure, a hash this close with a cosine of at least
-/// [`BURST_COSINE_WITH_HASH`].
-const BURST_HASH: u32 = 10;
+/// Two shots close in time are one burst when their framing agrees (hashes this close) and their
+/// embeddings at least [`BURST_COSINE_WITH_HASH`] alike, or, whatever the hashes say, when the
+/// embeddings are [`BURST_COSINE`] alike. Measured on real frames (`tests/groups.rs`): frames of
+/// one burst, neighbours or not, differ by at most 14 bits and neighbours by at most 4, with
+/// cosines from 0.87 (a softened frame); different photos of one subject a second apart (one grid
+/// from four places, one long sequence 100 frames apart) reach cosine 0.95 but differ by 14–33
+/// bits.
+const BURST_COSINE: f32 = 0.96;
+const BURST_HASH: u32 = 12;
 const BURST_COSINE_WITH_HASH: f32 = 0.80;
-/// Copies: hashes this close and embeddings this alike.
-const COPY_HASH: u32 = 3;
-const COPY_COSINE: f32 = 0.98;
+/// Copies: hashes this close and embeddings this alike (a 2 % crop moves 4–6 bits, cosine ≥ 0.965).
+const COPY_HASH: u32 = 6;
+const COPY_COSINE: f32 = 0.96;
 /// Copies carry the same capture time (or none): frames this far apart are moments, not copies.
 const SAME_MOMENT_SECS: f64 = 0.05;
+/// Two files of one camera with the same capture time to the hundredth are one exposure: copies
+/// (an export, a crop), whatever their hashes, when they look alike at all.
+const SAME_INSTANT_SECS: f64 = 0.005;
+const SAME_INSTANT_COSINE: f32 = 0.90;
+/// A focus stack: one framing (hashes this close across the whole set) whose sharpest region
+/// moves this far (fraction of the frame) between two frames that are about as sharp there.
+const STACK_HASH: u32 = 6;
+const STACK_FOCUS_MOVE: f32 = 0.3;
+const STACK_SAME_SHARPNESS_PX: f32 = 1.0;
 /// Exposure differences that make a bracket: this much bias, or shutter times this far apart.
 const BRACKET_BIAS_EV: f32 = 0.3;
 const BRACKET_SHUTTER_RATIO: f32 = 1.25;
@@ -54,6 +69,8 @@ pub struct GroupInput {
     pub name: String,
     /// Capture time in seconds (any fixed origin; see [`capture_seconds`]), `None` when unknown.
     pub time: Option<f64>,
+    /// Whether the camera recorded the time to a fraction of a second.
+    pub subsec: bool,
     pub camera: Option<String>,
     /// The judge's unit-length embedding.
     pub embedding: Option<Vec<f32>>,
@@ -64,10 +81,15 @@ pub struct GroupInput {
     /// Edge width (px at the focus scale) of the subject: the sharpest face when there is one,
     /// else the frame's sharpest region. Lower is sharper.
     pub subject_edge_px: Option<f32>,
+    /// Where the frame's sharpest region lies (fractions of width and height).
+    pub focus_at: Option<[f32; 2]>,
     /// Faces whose eyes measured shut.
     pub closed_eyes: usize,
     /// Cull's score, 0–100.
     pub score: f32,
+    /// Width × height of the judged image: the last tie-break between equals (of two copies
+    /// equally sharp and equally scored, the larger is the original), never a reason alone.
+    pub pixels: u64,
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -80,6 +102,8 @@ pub enum GroupKind {
     Burst,
     /// One framing at several exposures, made to be merged: never culled.
     Bracket,
+    /// One framing focused at several depths, made to be merged: never culled.
+    FocusStack,
 }
 
 impl GroupKind {
@@ -88,13 +112,24 @@ impl GroupKind {
             Self::Duplicate => "duplicate",
             Self::Burst => "burst",
             Self::Bracket => "bracket",
+            Self::FocusStack => "focus_stack",
         }
     }
 
+    /// Sets made to be merged: no best, no loser.
+    pub fn is_merge_set(self) -> bool {
+        matches!(self, Self::Bracket | Self::FocusStack)
+    }
+
     pub fn from_name(name: &str) -> Option<Self> {
-        [Self::Duplicate, Self::Burst, Self::Bracket]
-            .into_iter()
-            .find(|k| k.as_str() == name)
+        [
+            Self::Duplicate,
+            Self::Burst,
+            Self::Bracket,
+            Self::FocusStack,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
     }
 }
 
@@ -106,9 +141,9 @@ pub struct ShotGroup {
     /// The group's id: the smallest shot id among its members.
     pub id: i64,
     pub kind: GroupKind,
-    /// The shot to keep (never in a bracket).
+    /// The shot to keep (never in a bracket or a focus stack).
     pub best: bool,
-    /// 1 for the best (brackets: darkest first).
+    /// 1 for the best (brackets: darkest first; focus stacks: in capture order).
     pub rank: usize,
     /// How many shots the group holds.
     pub size: usize,
@@ -137,7 +172,7 @@ impl ShotGroup {
         let (severity, confidence, what) = match self.kind {
             GroupKind::Duplicate => (COPY_SEVERITY, COPY_CONFIDENCE, "copies of one picture"),
             GroupKind::Burst => (BURST_SEVERITY, BURST_CONFIDENCE, "shots of one burst"),
-            GroupKind::Bracket => return None,
+            GroupKind::Bracket | GroupKind::FocusStack => return None,
         };
         let lead = format!("one of {} {what}", self.size);
         Some(crate::judge::Reason {
@@ -226,6 +261,10 @@ fn cosine(a: &[f32], b: &[f32]) -> Option<f32> {
     (a.len() == b.len() && !a.is_empty()).then(|| a.iter().zip(b).map(|(x, y)| x * y).sum())
 }
 
+fn band_of(hash: u64, band: u8) -> u16 {
+    (hash >> (16 * u32::from(band))) as u16
+}
+
 fn hash_distance(a: Option<u64>, b: Option<u64>) -> Option<u32> {
     Some((a? ^ b?).count_ones())
 }
@@ -247,7 +286,37 @@ fn copies(a: &GroupInput, b: &GroupInput) -> bool {
         (Some(x), Some(y)) => (x - y).abs() <= SAME_MOMENT_SECS,
         _ => true,
     };
-    hash_close && look_alike && same_time && !exposures_differ(a, b)
+    let same_instant = a.subsec
+        && b.subsec
+        && a.camera == b.camera
+        && matches!((a.time, b.time), (Some(x), Some(y)) if (x - y).abs() < SAME_INSTANT_SECS)
+        && match (&a.embedding, &b.embedding) {
+            (Some(x), Some(y)) => cosine(x, y).is_some_and(|c| c >= SAME_INSTANT_COSINE),
+            _ => hash_distance(a.dhash, b.dhash).is_some_and(|d| d <= COPY_HASH),
+        };
+    ((hash_close && look_alike && same_time) || same_instant) && !exposures_differ(a, b)
+}
+
+/// One framing whose focus walks: every pair of frames hashes alike, and two frames about as
+/// sharp at their sharpest spots have those spots far apart.
+fn focus_stack(set: &[&GroupInput]) -> bool {
+    let one_framing = set.iter().enumerate().all(|(n, a)| {
+        set[n + 1..]
+            .iter()
+            .all(|b| hash_distance(a.dhash, b.dhash).is_some_and(|d| d <= STACK_HASH))
+    });
+    one_framing
+        && set.iter().enumerate().any(|(n, a)| {
+            set[n + 1..].iter().any(|b| {
+                match (a.focus_at, b.focus_at, a.subject_edge_px, b.subject_edge_px) {
+                    (Some(p), Some(q), Some(x), Some(y)) => {
+                        (p[0] - q[0]).hypot(p[1] - q[1]) >= STACK_FOCUS_MOVE
+                            && (x - y).abs() < STACK_SAME_SHARPNESS_PX
+                    }
+                    _ => false,
+                }
+            })
+        })
 }
 
 fn one_moment(a: &GroupInput, b: &GroupInput) -> bool {
@@ -327,25 +396,33 @@ pub fn group(shots: &[GroupInput]) -> Vec<Group> {
             }
         }
     }
-    // Across time: copies found through shared hash bands.
+    // Across time: copies found through their hash bands. Two hashes at most 7 bits apart share
+    // a band to within one bit (four 16-bit bands), so each band is looked up as it is and with
+    // each of its bits flipped.
     let mut bands: HashMap<(u8, u16), Vec<usize>> = HashMap::new();
     for (i, s) in shots.iter().enumerate() {
         if let Some(h) = s.dhash {
             for band in 0..4u8 {
-                let key = (h >> (16 * u32::from(band))) as u16;
-                bands.entry((band, key)).or_default().push(i);
+                bands.entry((band, band_of(h, band))).or_default().push(i);
             }
         }
     }
     let mut seen = std::collections::HashSet::new();
-    for bucket in bands
-        .values()
-        .filter(|b| b.len() > 1 && b.len() <= MAX_BAND_BUCKET)
-    {
-        for (n, &a) in bucket.iter().enumerate() {
-            for &b in &bucket[n + 1..] {
-                if seen.insert((a.min(b), a.max(b))) && copies(&shots[a], &shots[b]) {
-                    links.push((a, b, Link::Copy));
+    for (a, shot) in shots.iter().enumerate() {
+        let Some(h) = shot.dhash else { continue };
+        for band in 0..4u8 {
+            let key = band_of(h, band);
+            for probe in std::iter::once(key).chain((0..16).map(|bit| key ^ (1 << bit))) {
+                let Some(bucket) = bands.get(&(band, probe)) else {
+                    continue;
+                };
+                if bucket.len() > MAX_BAND_BUCKET {
+                    continue;
+                }
+                for &b in bucket.iter().filter(|&&b| b > a) {
+                    if seen.insert((a, b)) && copies(shot, &shots[b]) {
+                        links.push((a, b, Link::Copy));
+                    }
                 }
             }
         }
@@ -377,6 +454,8 @@ pub fn group(shots: &[GroupInput]) -> Vec<Group> {
                 GroupKind::Bracket
             } else if all_copies.get(&root).copied().unwrap_or(false) {
                 GroupKind::Duplicate
+            } else if focus_stack(&set) {
+                GroupKind::FocusStack
             } else {
                 GroupKind::Burst
             };
@@ -390,15 +469,24 @@ pub fn group(shots: &[GroupInput]) -> Vec<Group> {
     groups
 }
 
-/// Best first, each loser with the reason it lost. Brackets are not judged against each other:
-/// ranked by exposure (darkest first), none "best".
+/// Best first, each loser with the reason it lost. Brackets and focus stacks are not judged
+/// against each other: ranked by exposure (darkest first) or capture order, none "best".
 fn rank(kind: GroupKind, set: &[&GroupInput]) -> Vec<Member> {
     let mut order: Vec<&GroupInput> = set.to_vec();
-    if kind == GroupKind::Bracket {
+    if kind.is_merge_set() {
         let ev = |s: &GroupInput| {
             s.exposure_bias.unwrap_or(0.0) + s.exposure_time.map_or(0.0, |t| t.max(1e-6).log2())
         };
-        order.sort_by(|a, b| ev(a).total_cmp(&ev(b)).then(a.id.cmp(&b.id)));
+        order.sort_by(|a, b| {
+            let by_exposure = if kind == GroupKind::Bracket {
+                ev(a).total_cmp(&ev(b))
+            } else {
+                std::cmp::Ordering::Equal
+            };
+            by_exposure
+                .then(a.time.unwrap_or(0.0).total_cmp(&b.time.unwrap_or(0.0)))
+                .then(a.id.cmp(&b.id))
+        });
         return order
             .iter()
             .enumerate()
@@ -436,6 +524,7 @@ fn better(a: &GroupInput, b: &GroupInput) -> std::cmp::Ordering {
             _ => std::cmp::Ordering::Equal,
         })
         .then(b.score.total_cmp(&a.score))
+        .then(b.pixels.cmp(&a.pixels))
 }
 
 fn why_better(best: &GroupInput, other: &GroupInput) -> String {
@@ -455,9 +544,23 @@ fn why_better(best: &GroupInput, other: &GroupInput) -> String {
             );
         }
     }
+    if best.score > other.score {
+        return format!(
+            "{} scores higher: {:.0} against {:.0}",
+            best.name, best.score, other.score
+        );
+    }
+    if best.pixels > other.pixels {
+        return format!(
+            "{} is as sharp and scores the same, with more pixels ({:.1} MP against {:.1} MP)",
+            best.name,
+            best.pixels as f64 / 1e6,
+            other.pixels as f64 / 1e6
+        );
+    }
     format!(
-        "{} scores higher: {:.0} against {:.0}",
-        best.name, best.score, other.score
+        "{} is as sharp and scores the same; the first of equals is kept",
+        best.name
     )
 }
 
@@ -593,6 +696,82 @@ mod tests {
             why(3),
             "IMG_0002 has every eye open where this shot has 1 face with eyes shut"
         );
+    }
+
+    #[test]
+    fn different_views_of_one_subject_a_second_apart_do_not_group() {
+        // Measured on one calibration grid seen from two places: cosine 0.95, 25 bits apart.
+        let a = shot(1, 10.0, look(0, 0.0), pattern(6));
+        let b = shot(2, 11.0, look(0, 0.32), pattern(6) ^ 0x01FF_FF00_0000_0000);
+        assert!(group(&[a, b]).is_empty());
+    }
+
+    #[test]
+    fn a_crop_exported_with_the_cameras_time_is_a_duplicate_not_a_burst_frame() {
+        let mut original = shot(1, 10.0, look(0, 0.0), pattern(7));
+        original.subsec = true;
+        // A 2 % crop: the hash moves 6 bits, the embedding 0.965.
+        let mut crop = shot(2, 10.0, look(0, 0.27), pattern(7) ^ 0b11_1111);
+        crop.subsec = true;
+        crop.pixels = 1;
+        original.pixels = 4;
+        let groups = group(&[crop, original]);
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!(groups[0].kind, GroupKind::Duplicate);
+        assert_eq!(groups[0].members[0].id, 1, "equals: the larger is kept");
+        assert_eq!(
+            groups[0].members[1].why.as_deref(),
+            Some("IMG_0001 is as sharp and scores the same, with more pixels (0.0 MP against 0.0 MP)")
+        );
+    }
+
+    #[test]
+    fn copies_seven_bits_apart_are_found_whatever_bands_the_bits_fall_in() {
+        // One differing bit in three bands and four in the last: no band is shared as it is.
+        let h = pattern(8);
+        let moved = h ^ 1 ^ (1 << 17) ^ (1 << 33) ^ (0b1111 << 50);
+        let mut a = shot(1, 0.0, look(0, 0.0), h);
+        let mut b = shot(2, 0.0, look(0, 0.05), moved);
+        a.time = None;
+        b.time = None;
+        assert_eq!((h ^ moved).count_ones(), 7);
+        // Seven bits is past the copy bar (6): found by the probe, then refused by the rule.
+        assert!(group(&[a.clone(), b.clone()]).is_empty());
+        b.dhash = Some(h ^ 1 ^ (1 << 17) ^ (1 << 33) ^ (0b111 << 50));
+        let groups = group(&[a, b]);
+        assert_eq!(groups.len(), 1, "6 bits over four bands: {groups:?}");
+        assert_eq!(groups[0].kind, GroupKind::Duplicate);
+    }
+
+    #[test]
+    fn a_focus_stack_is_its_own_kind_with_nothing_to_cull() {
+        let frames: Vec<GroupInput> = [0.15f32, 0.5, 0.85]
+            .iter()
+            .enumerate()
+            .map(|(i, &y)| GroupInput {
+                focus_at: Some([0.5, y]),
+                subject_edge_px: Some(2.6 + 0.3 * i as f32),
+                ..shot(
+                    i as i64 + 1,
+                    20.0 + 0.5 * i as f64,
+                    look(0, 0.1),
+                    pattern(10),
+                )
+            })
+            .collect();
+        let groups = group(&frames);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].kind, GroupKind::FocusStack);
+        assert!(groups[0].members.iter().all(|m| !m.best && m.why.is_none()));
+        // The same frames with the focus in one place are a burst (a soft frame moves nothing).
+        let burst: Vec<GroupInput> = frames
+            .into_iter()
+            .map(|f| GroupInput {
+                focus_at: Some([0.5, 0.5]),
+                ..f
+            })
+            .collect();
+        assert_eq!(group(&burst)[0].kind, GroupKind::Burst);
     }
 
     #[test]

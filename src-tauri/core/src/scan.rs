@@ -159,6 +159,8 @@ pub struct Likeness {
     /// Mean edge width (px at the focus scale) of the frame's sharpest region; `None` when no
     /// region holds enough detail.
     pub focus_px: Option<f32>,
+    /// Where that region lies, as fractions of the frame's width and height.
+    pub focus_at: Option<[f32; 2]>,
 }
 
 impl Likeness {
@@ -166,6 +168,7 @@ impl Likeness {
         Self {
             dhash: crate::groups::dhash(&preview.image),
             focus_px: measurements.sharpness.mean_edge_px(),
+            focus_at: measurements.sharpness.sharpest_at(),
         }
     }
 }

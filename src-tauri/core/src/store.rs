@@ -415,6 +415,13 @@ impl Store {
                  ALTER TABLE shots ADD COLUMN focus_px REAL;",
             )?;
         }
+        // Schema 7: where each frame's focus lies (focus stacks), beside the group table.
+        if !has_column(&tx, "shots", "focus_x")? {
+            tx.execute_batch(
+                "ALTER TABLE shots ADD COLUMN focus_x REAL;
+                 ALTER TABLE shots ADD COLUMN focus_y REAL;",
+            )?;
+        }
         if version < SCHEMA_VERSION {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }
@@ -459,13 +466,14 @@ impl Store {
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO shots (key, path, fingerprint, verdict, score, report, judged_at, id,
-                   content, captured, camera, dhash, focus_px)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                   content, captured, camera, dhash, focus_px, focus_x, focus_y)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                  ON CONFLICT(key) DO UPDATE SET path = excluded.path,
                    fingerprint = excluded.fingerprint, verdict = excluded.verdict,
                    score = excluded.score, report = excluded.report, judged_at = excluded.judged_at,
                    content = excluded.content, captured = excluded.captured,
-                   camera = excluded.camera, dhash = excluded.dhash, focus_px = excluded.focus_px",
+                   camera = excluded.camera, dhash = excluded.dhash, focus_px = excluded.focus_px,
+                   focus_x = excluded.focus_x, focus_y = excluded.focus_y",
             )?;
             let now = now_secs();
             let mut thumb = tx.prepare_cached(
@@ -511,6 +519,14 @@ impl Store {
                     // SQLite integers are signed: the hash's bits, as they are.
                     report.likeness.map(|l| l.dhash as i64),
                     report.likeness.and_then(|l| l.focus_px).map(f64::from),
+                    report
+                        .likeness
+                        .and_then(|l| l.focus_at)
+                        .map(|a| f64::from(a[0])),
+                    report
+                        .likeness
+                        .and_then(|l| l.focus_at)
+                        .map(|a| f64::from(a[1])),
                 ])?;
             }
         }
@@ -633,7 +649,7 @@ impl Store {
     ) -> Result<Vec<(String, GroupInput)>> {
         let sql = format!(
             "SELECT s.id, s.path, s.captured, s.camera, s.dhash, s.focus_px, s.report, e.vector,
-                    s.key
+                    s.key, s.focus_x, s.focus_y
              FROM shots s LEFT JOIN embeddings e ON e.key = s.key
              WHERE s.verdict IS NOT NULL {filter} ORDER BY s.rowid"
         );
@@ -649,11 +665,15 @@ impl Store {
                 r.get::<_, String>(6)?,
                 r.get::<_, Option<Vec<u8>>>(7)?,
                 r.get::<_, String>(8)?,
+                match (r.get::<_, Option<f64>>(9)?, r.get::<_, Option<f64>>(10)?) {
+                    (Some(x), Some(y)) => Some([x as f32, y as f32]),
+                    _ => None,
+                },
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, path, captured, camera, dhash, focus_px, json, vector, key) = row?;
+            let (id, path, captured, camera, dhash, focus_px, json, vector, key, focus_at) = row?;
             let report: ShotReport = serde_json::from_str(&json)?;
             let Some(judged) = report.judged() else {
                 continue;
@@ -671,6 +691,8 @@ impl Store {
                     .file_name()
                     .map_or_else(|| path.clone(), |s| s.to_string_lossy().into_owned()),
                 time: captured.as_deref().and_then(crate::groups::capture_seconds),
+                // The store writes hundredths only when the camera recorded them.
+                subsec: captured.as_deref().is_some_and(|c| c.contains('.')),
                 camera,
                 embedding: vector.as_deref().map(vector_from_bytes),
                 dhash: dhash.map(|h| h as u64),
@@ -679,12 +701,14 @@ impl Store {
                 // The subject is the sharpest face when there is one, else the frame's sharpest
                 // region.
                 subject_edge_px: face_px.or(focus_px.map(|p| p as f32)),
+                focus_at,
                 closed_eyes: judged
                     .faces
                     .iter()
                     .filter(|f| f.eyes == crate::model::Eyes::Closed)
                     .count(),
                 score: judged.score,
+                pixels: u64::from(judged.width) * u64::from(judged.height),
             };
             out.push((key, input));
         }

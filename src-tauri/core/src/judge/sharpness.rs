@@ -59,6 +59,20 @@ impl SharpnessStats {
         self.best
             .map(|_| self.edge_width_px.iter().sum::<f32>() / 4.0)
     }
+
+    /// The sharpest tile's centre as fractions of the frame's width and height: where the focus
+    /// lies (a focus stack moves it, a burst keeps it on the subject).
+    pub fn sharpest_at(&self) -> Option<[f32; 2]> {
+        let t = self.sharpest_tile?;
+        let (w, h) = (
+            self.grid.width.max(1) as f32,
+            self.grid.height.max(1) as f32,
+        );
+        Some([
+            (t.x0 + t.x1) as f32 / 2.0 / w,
+            (t.y0 + t.y1) as f32 / 2.0 / h,
+        ])
+    }
 }
 
 struct TileSums {
