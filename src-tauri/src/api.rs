@@ -4,12 +4,14 @@
 
 use std::path::Path;
 
-use cull_core::judge::{FaceFocus, Sensitivities, SharpnessStats};
+use cull_core::groups::{GroupKind, ShotGroup};
+use cull_core::judge::{FaceFocus, Measurements, SharpnessStats};
 pub use cull_core::library::Settings;
 use cull_core::media::ExifInfo;
 use cull_core::model::{Device, Eyes, Face};
 use cull_core::progress::Stage;
-use cull_core::{Decision, Reason, ReasonCode, ScanSummary, ShotReport, Verdict};
+use cull_core::store::StoredShot;
+use cull_core::{Decision, JudgedShot, Reason, ReasonCode, ScanSummary, ShotReport, Verdict};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -49,19 +51,60 @@ pub struct ShotView {
     /// Goes into image URLs, which are cached for good: it changes when the photo does.
     #[ts(type = "number")]
     pub version: u64,
+    /// The burst, duplicate set or bracket the shot belongs to (the grid stacks it); `null` when
+    /// it is alone.
+    #[ts(as = "Option<GroupTs>")]
+    pub group: Option<ShotGroup>,
+}
+
+/// The engine's `ShotGroup` as it crosses to TypeScript: ts-rs writes its `i64` id as `bigint`,
+/// but JSON carries a plain number (ids fit 53 bits). Only its declaration is used; it can go
+/// once the engine marks that id `number` itself.
+#[derive(TS)]
+#[ts(rename = "ShotGroup")]
+#[allow(dead_code)]
+struct GroupTs {
+    /// The group's id: the smallest shot id among its members.
+    #[ts(type = "number")]
+    id: i64,
+    kind: GroupKind,
+    /// The shot to keep (never in a bracket).
+    best: bool,
+    /// 1 for the best (brackets: darkest first).
+    rank: usize,
+    /// How many shots the group holds.
+    size: usize,
 }
 
 impl ShotView {
-    pub fn new(report: &ShotReport, decision: Option<Decision>, sens: &Sensitivities) -> Self {
+    /// The shot as the user sees it: Cull's verdict under the library's sensitivities, with the
+    /// `duplicate` reason when it lost to its group's best (`Settings::apply`, the one place that
+    /// decides, for the clean-up and the CLI too).
+    pub fn new(
+        report: ShotReport,
+        decision: Option<Decision>,
+        group: Option<ShotGroup>,
+        settings: &Settings,
+    ) -> Self {
+        let applied = settings.apply(report, group.as_ref());
+        Self::of_applied(&applied, decision, group)
+    }
+
+    pub fn of_stored(shot: StoredShot, settings: &Settings) -> Self {
+        Self::new(shot.report, shot.decision, shot.group, settings)
+    }
+
+    /// From a report `Settings::apply` already decided.
+    fn of_applied(
+        report: &ShotReport,
+        decision: Option<Decision>,
+        group: Option<ShotGroup>,
+    ) -> Self {
         let path = Path::new(&report.path);
         let judged = report.judged();
-        let effective = judged.map(|j| j.decide(sens));
         Self {
             id: cull_core::shot_id(&report.key),
-            name: path
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default(),
+            name: file_name(path),
             path: report.path.to_string_lossy().to_string(),
             folder: path
                 .parent()
@@ -83,8 +126,8 @@ impl ShotView {
                     .map(|m| m.len())
                     .sum()
             },
-            score: effective.map(|(score, _)| score),
-            verdict: effective.map(|(_, verdict)| verdict),
+            score: judged.map(|j| j.score),
+            verdict: judged.map(|j| j.verdict),
             decision,
             reasons: judged
                 .map(|j| j.reasons.iter().map(|r| r.code).collect())
@@ -94,6 +137,7 @@ impl ShotView {
             width: judged.map_or(0, |j| j.width),
             height: judged.map_or(0, |j| j.height),
             version: report.version,
+            group,
         }
     }
 }
@@ -168,6 +212,17 @@ impl FaceView {
     }
 }
 
+/// One shot of a stack, for the loupe's list of its group.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct StackMember {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    /// 1 for the best (brackets: darkest first).
+    pub rank: usize,
+    pub best: bool,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ShotDetail {
     pub shot: ShotView,
@@ -177,10 +232,76 @@ pub struct ShotDetail {
     pub taken_back: Vec<Reason>,
     pub exif: ExifInfo,
     pub sharpness: Option<SharpnessMap>,
+    /// Mean edge width of the frame's sharpest region (px at the focus scale; lower is sharper),
+    /// what the grouping compares; `null` when no region holds enough detail.
+    pub edge_px: Option<f32>,
     pub measurements: Vec<String>,
     /// The faces the scan found, in its order (the index names a face's crop URL); empty when
     /// there are none or the scan ran without the face networks.
     pub faces: Vec<FaceView>,
+    /// The shot's group, rank order (best first; brackets darkest first); empty when it is alone.
+    pub stack: Vec<StackMember>,
+}
+
+impl ShotDetail {
+    /// The loupe's view of a stored shot: the reasons are those of the applied report, so the
+    /// `duplicate` reason shows with its message like any other. `measured` is a fresh
+    /// measurement of the file, for the map and the flags the model took back.
+    pub fn new(
+        stored: StoredShot,
+        settings: &Settings,
+        measured: Option<(JudgedShot, Measurements)>,
+        members: Vec<StoredShot>,
+    ) -> Self {
+        let applied = settings.apply(stored.report, stored.group.as_ref());
+        let shot = ShotView::of_applied(&applied, stored.decision, stored.group);
+        let (reasons, exif, faces) = applied
+            .judged()
+            .map(|j| {
+                (
+                    j.reasons.clone(),
+                    j.exif.clone(),
+                    j.faces.iter().map(FaceView::new).collect(),
+                )
+            })
+            .unwrap_or_default();
+        let taken_back = match (applied.judged(), &measured) {
+            (Some(judged), Some((measured_only, _))) => judged.taken_back(&measured_only.reasons),
+            _ => Vec::new(),
+        };
+        Self {
+            shot,
+            reasons,
+            taken_back,
+            exif,
+            sharpness: measured
+                .as_ref()
+                .map(|(_, m)| SharpnessMap::new(&m.sharpness)),
+            edge_px: measured
+                .as_ref()
+                .and_then(|(_, m)| m.sharpness.mean_edge_px()),
+            measurements: measured.map(|(_, m)| m.describe()).unwrap_or_default(),
+            faces,
+            stack: members
+                .into_iter()
+                .filter_map(|m| {
+                    let group = m.group?;
+                    Some(StackMember {
+                        id: m.id,
+                        name: file_name(&m.report.path),
+                        rank: group.rank,
+                        best: group.best,
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -254,12 +375,15 @@ pub fn typescript_bindings() -> String {
         Stage::decl(),
         Reason::decl(),
         ExifInfo::decl(),
+        GroupKind::decl(),
+        GroupTs::decl(),
         ShotView::decl(),
         TileRectView::decl(),
         SharpnessMap::decl(),
         Eyes::decl(),
         FaceFocus::decl(),
         FaceView::decl(),
+        StackMember::decl(),
         ShotDetail::decl(),
         Settings::decl(),
         AppInfo::decl(),

@@ -12,8 +12,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 
 use crate::api::{
-    AppInfo, CleanupPlanView, CleanupResult, FaceView, ScanEvent, Settings, SharpnessMap,
-    ShotDetail, ShotView, UndoResult,
+    AppInfo, CleanupPlanView, CleanupResult, ScanEvent, Settings, ShotDetail, ShotView, UndoResult,
 };
 use crate::state::{AppError, AppResult, AppState};
 
@@ -158,6 +157,9 @@ pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<Sca
             });
         })?;
         let decisions = store.decisions()?;
+        // The groups of the last scan until this one regroups at its end (the grid then reloads),
+        // so a rescan does not unstack the grid for its duration.
+        let groups = store.groups()?;
         let options = ScanOptions {
             roots: settings.folders.iter().map(PathBuf::from).collect(),
             threads: None,
@@ -169,7 +171,8 @@ pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<Sca
         let mut last_sent = Instant::now();
         let summary = cull_core::scan(&mut store, &options, &sink, &cancel, &mut |report| {
             let decision = decisions.get(&report.key).copied();
-            batch.push(ShotView::new(report, decision, &settings.sensitivity));
+            let group = groups.get(&report.key).cloned();
+            batch.push(ShotView::new(report.clone(), decision, group, &settings));
             if last_sent.elapsed() >= Duration::from_millis(250) {
                 let shots = std::mem::take(&mut batch);
                 let _ = on_event.send(ScanEvent::Shots { shots });
@@ -201,9 +204,9 @@ fn library_views(state: &AppState) -> AppResult<Vec<ShotView>> {
     let settings = state.settings();
     let shots = state.store().all_shots()?;
     Ok(shots
-        .iter()
+        .into_iter()
         .filter(|s| settings.in_library(&s.report.path))
-        .map(|s| ShotView::new(&s.report, s.decision, &settings.sensitivity))
+        .map(|s| ShotView::of_stored(s, &settings))
         .collect())
 }
 
@@ -221,35 +224,13 @@ pub async fn shot_detail(app: AppHandle, id: i64) -> AppResult<ShotDetail> {
             .shot(id)?
             .ok_or_else(|| AppError::Message(format!("no shot {id}")))?;
         let settings = state.settings();
-        let shot = ShotView::new(&stored.report, stored.decision, &settings.sensitivity);
-        let (reasons, exif, faces) = stored
-            .report
-            .judged()
-            .map(|j| {
-                (
-                    j.reasons.clone(),
-                    j.exif.clone(),
-                    j.faces.iter().map(FaceView::new).collect(),
-                )
-            })
-            .unwrap_or_default();
+        let members = match &stored.group {
+            Some(group) => state.store().group_members(group.id)?,
+            None => Vec::new(),
+        };
         // The cache keeps verdicts, not the tile maps behind them: measure again for the loupe.
         let measured = judge_file(&stored.report.path, None).ok();
-        let taken_back = match (stored.report.judged(), &measured) {
-            (Some(judged), Some((measured_only, _))) => judged.taken_back(&measured_only.reasons),
-            _ => Vec::new(),
-        };
-        Ok(ShotDetail {
-            shot,
-            reasons,
-            taken_back,
-            exif,
-            sharpness: measured
-                .as_ref()
-                .map(|(_, m)| SharpnessMap::new(&m.sharpness)),
-            measurements: measured.map(|(_, m)| m.describe()).unwrap_or_default(),
-            faces,
-        })
+        Ok(ShotDetail::new(stored, &settings, measured, members))
     })
     .await
 }
@@ -268,7 +249,7 @@ pub fn decide(
             continue;
         };
         store.set_decision(&shot.report.key, decision)?;
-        updated.push(ShotView::new(&shot.report, decision, &settings.sensitivity));
+        updated.push(ShotView::new(shot.report, decision, shot.group, &settings));
     }
     Ok(updated)
 }
@@ -384,5 +365,72 @@ mod tests {
             .expect("plan and list return instead of hanging");
         assert!(planned.is_ok(), "{planned:?}");
         assert_eq!(listed, Ok(1));
+    }
+
+    /// A resized re-export of a photo stacks with it: the grid's views carry the group, the copy
+    /// that lost carries the `duplicate` reason and the verdict `Settings::apply` gives it, and
+    /// the loupe's detail explains it and lists the stack best first.
+    #[test]
+    fn a_copy_is_stacked_with_its_original_and_explained() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (state, _) = crate::state::with_one_photo(dir.path());
+        let photos = dir.path().join("photos");
+        let original = image::open(photos.join("cup.jpg")).expect("decode");
+        let (w, h) = (original.width() * 3 / 5, original.height() * 3 / 5);
+        original
+            .resize_exact(w, h, image::imageops::FilterType::Lanczos3)
+            .to_rgb8()
+            .save(photos.join("cup copy.jpg"))
+            .expect("write the copy");
+        cull_core::scan(
+            &mut state.store(),
+            &ScanOptions {
+                roots: vec![photos],
+                threads: Some(1),
+                ..ScanOptions::default()
+            },
+            &cull_core::progress::NoProgress,
+            &CancelToken::new(),
+            &mut |_| {},
+        )
+        .expect("scan");
+
+        let views = library_views(&state).expect("views");
+        assert_eq!(views.len(), 2);
+        let groups: Vec<_> = views.iter().filter_map(|v| v.group.clone()).collect();
+        assert_eq!(groups.len(), 2, "both shots are stacked: {views:?}");
+        assert_eq!(groups[0].id, groups[1].id);
+        let (best, copy): (Vec<_>, Vec<_>) = views
+            .iter()
+            .partition(|v| v.group.as_ref().is_some_and(|g| g.best));
+        let (best, copy) = (best[0], copy[0]);
+        assert!(!best.reasons.contains(&cull_core::ReasonCode::Duplicate));
+        assert!(copy.reasons.contains(&cull_core::ReasonCode::Duplicate));
+
+        let settings = state.settings();
+        let stored = state.store().shot(copy.id).expect("read").expect("stored");
+        let applied = settings.apply(stored.report.clone(), stored.group.as_ref());
+        assert_eq!(copy.verdict, applied.judged().map(|j| j.verdict));
+        assert_eq!(copy.score, applied.judged().map(|j| j.score));
+
+        let group_id = groups[0].id;
+        let members = state.store().group_members(group_id).expect("members");
+        let detail = ShotDetail::new(stored, &settings, None, members);
+        let duplicate = detail
+            .reasons
+            .iter()
+            .find(|r| r.code == cull_core::ReasonCode::Duplicate)
+            .expect("the loupe explains the duplicate");
+        assert!(
+            duplicate.message.starts_with("one of 2 copies"),
+            "{}",
+            duplicate.message
+        );
+        let stack: Vec<_> = detail
+            .stack
+            .iter()
+            .map(|m| (m.id, m.rank, m.best))
+            .collect();
+        assert_eq!(stack, vec![(best.id, 1, true), (copy.id, 2, false)]);
     }
 }

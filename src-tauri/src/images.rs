@@ -1,5 +1,6 @@
 //! The async `cull://` scheme: `cull://localhost/thumb/{id}` answers from the thumbnail cache,
-//! `cull://localhost/preview/{id}` decodes a loupe-size JPEG on a worker thread, and
+//! `cull://localhost/preview/{id}` decodes a loupe-size JPEG on a worker thread,
+//! `cull://localhost/full/{id}` the photo at its own size (compare at 100 %), and
 //! `cull://localhost/face/{id}/{index}` crops one found face at 100 %. Shots are named by id and
 //! faces by their place in the stored list, so the web view can never ask for an arbitrary file.
 
@@ -68,6 +69,12 @@ fn answer(state: &AppState, path: &str) -> Result<Option<Vec<u8>>, String> {
             };
             preview(&shot.report.path).map(Some)
         }
+        "full" => {
+            let Some(shot) = state.store().shot(id).map_err(|e| e.to_string())? else {
+                return Ok(None);
+            };
+            encode_jpeg(&full_size(&shot.report.path)?, 92).map(Some)
+        }
         "face" => {
             // Digits only: `parse` alone would take a leading `+`.
             let Some(index) = index
@@ -107,9 +114,13 @@ fn preview(path: &Path) -> Result<Vec<u8>, String> {
     } else {
         image
     };
+    encode_jpeg(&image, 88)
+}
+
+fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88)
-        .encode_image(&image)
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(image)
         .map_err(|e| e.to_string())?;
     Ok(out)
 }
@@ -133,11 +144,7 @@ fn face_crop(path: &Path, photo: (u32, u32), bbox: [f32; 4]) -> Result<Vec<u8>, 
     } else {
         crop
     };
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
-        .encode_image(&crop)
-        .map_err(|e| e.to_string())?;
-    Ok(out)
+    encode_jpeg(&crop, 90)
 }
 
 /// The last photo decoded at full size, by path and modification time: the loupe asks for every
@@ -250,6 +257,14 @@ mod tests {
         assert!(answer(&state, &format!("/preview/{id}"))
             .expect("preview")
             .is_some());
+        let full = answer(&state, &format!("/full/{id}"))
+            .expect("full")
+            .expect("the photo at its own size");
+        let full = image::load_from_memory(&full).expect("a JPEG");
+        let photo =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/photos/coffee_cup.jpg");
+        let own = image::image_dimensions(photo).expect("the fixture's size");
+        assert_eq!((full.width(), full.height()), own);
         let crafted = [
             format!("/thumb/{id}/../../secret.jpg"),
             format!("/thumb/{}", id + 1),
@@ -260,6 +275,9 @@ mod tests {
             "/thumb/-1".to_string(),
             "/preview/9007199254740991".to_string(),
             "/preview/1/../../secret.jpg".to_string(),
+            "/full/../../secret.jpg".to_string(),
+            format!("/full/{}", id + 1),
+            format!("/full/{id}/0"),
             "/file/1".to_string(),
             // The test photo has no faces: no index names one.
             format!("/face/{id}/0"),

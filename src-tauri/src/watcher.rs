@@ -3,11 +3,13 @@
 //! removed shots, `watch-progress` while a batch is judged), so photos copied into a folder
 //! appear in the grid by themselves. Restarted whenever the folders or the device change.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use cull_core::groups::ShotGroup;
 use cull_core::progress::{Progress, ProgressSink};
 use cull_core::watch::{watch, Change, WatchOptions};
-use cull_core::{CancelToken, Library};
+use cull_core::{CancelToken, Library, Settings, Store};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::api::{LibraryNews, ScanEvent, ShotView};
@@ -73,6 +75,10 @@ fn run<R: Runtime>(app: &AppHandle<R>, cancel: &CancelToken) -> crate::state::Ap
         ..WatchOptions::default()
     };
     let sink = EmitProgress(app.clone());
+    // What the grid was told of the groups: each batch regroups around what it changed, which can
+    // stack (or unstack) shots the batch never touched, so those are sent again after it.
+    let mut groups = lookups.groups()?;
+    let mut touched = false;
     let mut news = LibraryNews::default();
     let mut last_sent = Instant::now();
     let mut send = |news: &mut LibraryNews, force: bool| {
@@ -91,15 +97,26 @@ fn run<R: Runtime>(app: &AppHandle<R>, cancel: &CancelToken) -> crate::state::Ap
         &mut |change| match change {
             Change::Judged(report) => {
                 let decision = lookups.decision(&report.key).ok().flatten();
-                news.shots
-                    .push(ShotView::new(report, decision, &settings.sensitivity));
+                news.shots.push(ShotView::new(
+                    report.clone(),
+                    decision,
+                    groups.get(&report.key).cloned(),
+                    &settings,
+                ));
+                touched = true;
                 send(&mut news, false);
             }
             Change::Removed { key, .. } => {
                 news.removed.push(cull_core::shot_id(key));
+                touched = true;
                 send(&mut news, false);
             }
-            Change::Idle => send(&mut news, true),
+            Change::Idle => {
+                if std::mem::take(&mut touched) {
+                    regrouped(&lookups, &settings, &mut groups, &mut news);
+                }
+                send(&mut news, true);
+            }
             Change::Problem(message) => {
                 news.problem = Some(format!("Watching your folders: {message}"));
                 send(&mut news, true);
@@ -107,9 +124,41 @@ fn run<R: Runtime>(app: &AppHandle<R>, cancel: &CancelToken) -> crate::state::Ap
             Change::Ready | Change::Waiting(_) => {}
         },
     );
+    if touched {
+        regrouped(&lookups, &settings, &mut groups, &mut news);
+    }
     send(&mut news, true);
     match outcome {
         Ok(()) | Err(cull_core::Error::Cancelled) => Ok(()),
         Err(err) => Err(err.into()),
     }
+}
+
+/// Adds to `news` every shot whose group changed since `known`, which then becomes the current
+/// grouping. The views sent for judged shots before the regrouping are replaced by these.
+fn regrouped(
+    store: &Store,
+    settings: &Settings,
+    known: &mut HashMap<String, ShotGroup>,
+    news: &mut LibraryNews,
+) {
+    let Ok(now) = store.groups() else {
+        return;
+    };
+    let changed: Vec<&String> = now
+        .iter()
+        .filter(|(key, group)| known.get(*key) != Some(*group))
+        .map(|(key, _)| key)
+        .chain(known.keys().filter(|key| !now.contains_key(*key)))
+        .collect();
+    for key in changed {
+        if let Ok(Some(shot)) = store.shot_by_key(key) {
+            if settings.in_library(&shot.report.path) {
+                let view = ShotView::of_stored(shot, settings);
+                news.shots.retain(|s| s.id != view.id);
+                news.shots.push(view);
+            }
+        }
+    }
+    *known = now;
 }

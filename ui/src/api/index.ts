@@ -19,7 +19,7 @@ import type {
 
 export type * from "./types";
 
-export type ImageKind = "thumb" | "preview";
+export type ImageKind = "thumb" | "preview" | "full";
 
 /** True when the page runs inside the Tauri webview (the IPC bridge is there). */
 export function hasTauri(): boolean {

@@ -2,7 +2,7 @@
 // Regenerate: CULL_EXPORT_BINDINGS=1 cargo test -p cull-app bindings
 
 export type Verdict = "keep" | "review" | "reject";
-export type ReasonCode = "blur" | "motion_blur" | "underexposed" | "overexposed" | "noise" | "jpeg_artifacts" | "lens_flare" | "low_contrast" | "closed_eyes" | "face_blur";
+export type ReasonCode = "blur" | "motion_blur" | "underexposed" | "overexposed" | "noise" | "jpeg_artifacts" | "lens_flare" | "low_contrast" | "closed_eyes" | "face_blur" | "duplicate";
 export type Decision = "keep" | "reject";
 export type Sensitivity = "strict" | "normal" | "lenient";
 export type Device = "auto" | "cpu" | "cuda" | "directml" | "coreml";
@@ -50,6 +50,24 @@ exposure_bias: number | null,
  * EXIF orientation 1–8; 1 (or absent) means upright.
  */
 orientation: number | null, };
+export type GroupKind = "duplicate" | "burst" | "bracket" | "focus_stack";
+export type ShotGroup = { 
+/**
+ * The group's id: the smallest shot id among its members.
+ */
+id: number, kind: GroupKind, 
+/**
+ * The shot to keep (never in a bracket).
+ */
+best: boolean, 
+/**
+ * 1 for the best (brackets: darkest first).
+ */
+rank: number, 
+/**
+ * How many shots the group holds.
+ */
+size: number, };
 export type ShotView = { id: number, name: string, path: string, folder: string, files: Array<string>, bytes: number, 
 /**
  * Cull's score and verdict under the current sensitivities; `None` when the file failed.
@@ -58,7 +76,12 @@ score: number | null, verdict: Verdict | null, decision: Decision | null, reason
 /**
  * Goes into image URLs, which are cached for good: it changes when the photo does.
  */
-version: number, };
+version: number, 
+/**
+ * The burst, duplicate set or bracket the shot belongs to (the grid stacks it); `null` when
+ * it is alone.
+ */
+group: ShotGroup | null, };
 export type TileRect = { x0: number, y0: number, x1: number, y1: number, };
 export type SharpnessMap = { cols: number, rows: number, tiles: Array<number | null>, sharpest: TileRect | null, analysed_width: number, analysed_height: number, };
 export type EyeState = "open" | "closed" | "unknown";
@@ -86,17 +109,31 @@ edge_px: number | null,
  * The engine's word for that width, by the bars its rules use.
  */
 focus: FaceFocus, };
+export type StackMember = { id: number, name: string, 
+/**
+ * 1 for the best (brackets: darkest first).
+ */
+rank: number, best: boolean, };
 export type ShotDetail = { shot: ShotView, reasons: Array<Reason>, 
 /**
  * What the detectors measured but the learned model took back: shown, so no verdict is
  * left unexplained.
  */
-taken_back: Array<Reason>, exif: ExifInfo, sharpness: SharpnessMap | null, measurements: Array<string>, 
+taken_back: Array<Reason>, exif: ExifInfo, sharpness: SharpnessMap | null, 
+/**
+ * Mean edge width of the frame's sharpest region (px at the focus scale; lower is sharper),
+ * what the grouping compares; `null` when no region holds enough detail.
+ */
+edge_px: number | null, measurements: Array<string>, 
 /**
  * The faces the scan found, in its order (the index names a face's crop URL); empty when
  * there are none or the scan ran without the face networks.
  */
-faces: Array<FaceView>, };
+faces: Array<FaceView>, 
+/**
+ * The shot's group, rank order (best first; brackets darkest first); empty when it is alone.
+ */
+stack: Array<StackMember>, };
 export type Settings = { 
 /**
  * The library folders, absolute; `cull watch` and the app watch every one.
@@ -130,6 +167,10 @@ judged: number,
  * Stored shots forgotten because their files left the library.
  */
 removed: number, elapsed_secs: number, cancelled: boolean, 
+/**
+ * Groups (bursts, duplicates, brackets) written again around the shots this run judged.
+ */
+groups_changed: number, 
 /**
  * Where the learned model ran, or why it could not (said once per scan).
  */

@@ -55,7 +55,7 @@ export function makeShots(n: number, seed = 7): ShotView[] {
     if (r() < 0.01) {
       out.push({
         id, name, path: `${folder}/${name}`, folder, files: [`${folder}/${name}`], bytes: 0, score: null, verdict: null,
-        decision: null, reasons: [], error: "truncated: the JPEG ends before its image data", captured: null, width: 0, height: 0, version: 0,
+        decision: null, reasons: [], error: "truncated: the JPEG ends before its image data", captured: null, width: 0, height: 0, version: 0, group: null,
       });
       continue;
     }
@@ -71,10 +71,30 @@ export function makeShots(n: number, seed = 7): ShotView[] {
       id, name, path: `${folder}/${name}`, folder,
       files: raw ? [`${folder}/${name}`, `${folder}/${name.replace(".jpg", ".CR3")}`] : [`${folder}/${name}`],
       bytes: Math.round(3e6 + r() * 9e6) * (raw ? 3 : 1), score, verdict, decision: null, reasons: uniq, error: null,
-      captured: new Date(t0 + i * 37_000).toISOString().slice(0, 19), width: 6000, height: 4000, version: i,
+      captured: new Date(t0 + i * 37_000).toISOString().slice(0, 19), width: 6000, height: 4000, version: i, group: null,
     });
   }
-  return out;
+  return stackSome(out);
+}
+
+/** Every 20th shot starts a burst of three (its middle frame the best), so dev mode shows stacks. */
+function stackSome(shots: ShotView[]): ShotView[] {
+  for (let i = 0; i + 2 < shots.length; i += 20) {
+    const three = shots.slice(i, i + 3);
+    if (three.some((s) => s.error)) continue;
+    const ranks = [2, 1, 3];
+    three.forEach((s, k) => {
+      const rank = ranks[k];
+      const loser = rank !== 1;
+      shots[i + k] = {
+        ...s,
+        group: { id: three[0].id, kind: "burst", best: !loser, rank, size: 3 },
+        reasons: loser ? [...s.reasons, "duplicate"] : s.reasons,
+        verdict: loser && s.verdict === "keep" ? "review" : s.verdict,
+      };
+    });
+  }
+  return shots;
 }
 
 /** A face or two on the shots flagged for faces and on every fifth one, so dev mode shows the section. */
@@ -153,7 +173,7 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
     const count = (v: Verdict) => judged.filter((s) => s.verdict === v).length;
     return {
       shots: judged.length, files: judged.length, keep: count("keep"), review: count("review"), reject: count("reject"), failed,
-      cached: Math.floor(judged.length / 2), judged: judged.length - Math.floor(judged.length / 2), removed: 0,
+      cached: Math.floor(judged.length / 2), judged: judged.length - Math.floor(judged.length / 2), removed: 0, groups_changed: 0,
       elapsed_secs: elapsed(), cancelled: cancel, model_note: "cull-judge 3: running on the CPU",
     };
   }
@@ -186,6 +206,13 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
       },
       taken_back: [],
       faces: mockFaces(shot),
+      edge_px: Math.round((2 + r() * 6) * 10) / 10,
+      stack: shot.group
+        ? state.shots
+            .filter((s) => s.group?.id === shot.group?.id)
+            .map((s) => ({ id: s.id, name: s.name, rank: s.group?.rank ?? 0, best: s.group?.best ?? false }))
+            .sort((a, b) => a.rank - b.rank)
+        : [],
       measurements: ["analysed at 1500×1000 (1/4 of each side)", "exposure: mean −0.20 EV from middle grey", "noise: σ ≈ 1.20 levels in the flattest tiles"],
     };
   }

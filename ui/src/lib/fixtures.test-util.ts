@@ -18,6 +18,7 @@ export function shot(id: number, over: Partial<ShotView> = {}): ShotView {
     width: 6000,
     height: 4000,
     version: 1,
+    group: null,
     ...over,
   };
 }

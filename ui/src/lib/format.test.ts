@@ -81,13 +81,13 @@ describe("texts", () => {
 
   it("summarises a scan", () => {
     const s = formatSummary({
-      shots: 1200, files: 1300, keep: 900, review: 200, reject: 100, failed: 2, cached: 1000, judged: 200, removed: 0,
+      shots: 1200, files: 1300, keep: 900, review: 200, reject: 100, failed: 2, cached: 1000, judged: 200, removed: 0, groups_changed: 0,
       elapsed_secs: 12.5, cancelled: false, model_note: null,
     });
     expect(s).toBe(
       "Scan finished: 1,200 shots in 13 s · 900 keep · 200 review · 100 reject · 2 unreadable · 200 judged, 1,000 from cache",
     );
-    expect(formatSummary({ shots: 1, files: 1, keep: 1, review: 0, reject: 0, failed: 0, cached: 0, judged: 1, removed: 0, elapsed_secs: 1, cancelled: true, model_note: null }))
+    expect(formatSummary({ shots: 1, files: 1, keep: 1, review: 0, reject: 0, failed: 0, cached: 0, judged: 1, removed: 0, groups_changed: 0, elapsed_secs: 1, cancelled: true, model_note: null }))
       .toMatch(/^Scan cancelled: 1 shot in 1 s/);
   });
 

@@ -12,6 +12,7 @@ export const REASON_CODES = [
   "low_contrast",
   "closed_eyes",
   "face_blur",
+  "duplicate",
 ] as const satisfies readonly ReasonCode[];
 
 // Compile-time check that the list above names every ReasonCode the Rust side exports.
@@ -35,6 +36,7 @@ export const REASON_SHORT: Record<ReasonCode, string> = {
   low_contrast: "Flat",
   closed_eyes: "Eyes",
   face_blur: "Face",
+  duplicate: "Dup",
 };
 
 /** Plain words for the sidebar and the loupe. */
@@ -49,6 +51,7 @@ export const REASON_TITLE: Record<ReasonCode, string> = {
   low_contrast: "Low contrast (washed out)",
   closed_eyes: "Closed eyes",
   face_blur: "Soft face",
+  duplicate: "Lesser duplicate or burst frame",
 };
 
 /** Whether the sharpness map says "where" this problem is. */
