@@ -2,7 +2,7 @@
 import { api, errorMessage, pickFolders } from "./api";
 import type { AppInfo, CleanupPlanView, Decision, LibraryNews, ScanEvent, Settings, ShotView } from "./api/types";
 import { formatBytes, formatCount, formatDuration, plural } from "./lib/format";
-import { DecisionHistory, planChange, restoreCalls, type DecisionChange } from "./lib/history";
+import { DecisionHistory, planChange, restoreCalls, type DecisionChange, type DecisionStep } from "./lib/history";
 import { isEditableTarget, isMac, keyAction, type Action } from "./lib/keys";
 import {
   Library,
@@ -18,6 +18,7 @@ import {
 } from "./lib/library";
 import { ProgressEstimator, type ProgressEstimate } from "./lib/progress";
 import { DECISION_LABEL } from "./lib/reasons";
+import { compareIds, groupOf, keepBestPlan, keepBestQuestion, planCalls, stackOrder, toggleStack, type KeepBestPlan, type StackRole, type Stacked } from "./lib/stacks";
 import {
   EMPTY,
   click,
@@ -31,6 +32,8 @@ import {
   type Selection,
 } from "./lib/selection";
 import { CleanupDialog } from "./ui/cleanup";
+import { Compare } from "./ui/compare";
+import { ConfirmDialog } from "./ui/confirm";
 import { h, rafThrottle, setText } from "./ui/dom";
 import { Banner, Toast } from "./ui/feedback";
 import { Grid } from "./ui/grid";
@@ -51,7 +54,11 @@ export class App {
   private sortDir: SortDir = "asc";
   private filter: Filter = { verdict: "all", reason: null };
   private order: Int32Array = new Int32Array(0);
+  /** What the grid shows: the filtered order with stacks folded in (`stacked.order`). */
   private view: Int32Array = new Int32Array(0);
+  private stacked: Stacked = stackOrder([], new Int32Array(0), new Set());
+  /** Group ids of the stacks the user opened. */
+  private expanded: ReadonlySet<number> = new Set();
   private pos: Int32Array = new Int32Array(0);
   private counts = countShots([]);
   private sel: Selection = EMPTY;
@@ -79,11 +86,13 @@ export class App {
   readonly el: HTMLElement;
   private grid: Grid;
   private loupe: Loupe;
+  private compare: Compare;
   private sidebar: Sidebar;
   private banner = new Banner();
   private toast = new Toast();
   private scanbar: ScanBar;
   private cleanupDialog = new CleanupDialog();
+  private confirmDialog = new ConfirmDialog();
   private settings: SettingsPanel;
   private welcome: Welcome;
   private stage: HTMLDivElement;
@@ -122,19 +131,29 @@ export class App {
         this.select(only(id), false);
         this.openLoupe();
       },
+      onStackToggle: (id) => this.toggleStackOf(id),
     });
     this.loupe = new Loupe({
       fetchDetail: (id) => api.shotDetail(id),
       onClose: () => this.closeLoupe(),
       onDecide: (d) => this.decide(d),
+      onKeepBest: () => this.keepBestOfSelection(),
+      onShowShot: (id) => this.showShot(id),
       onError: (m) => this.showError(m),
       position: (id) => ({ pos: this.ov.posOf(id) + 1, total: this.view.length }),
+    });
+    this.compare = new Compare({
+      shot: (id) => this.lib.get(id),
+      fetchDetail: (id) => api.shotDetail(id),
+      onDecide: (id, d) => this.decideIds([id], d),
+      onClose: () => this.closeCompare(),
     });
     this.sidebar = new Sidebar({
       setVerdictFilter: (v) => this.setFilter({ ...this.filter, verdict: v }),
       setReasonFilter: (r) => this.setFilter({ ...this.filter, reason: r }),
       setSort: (k, d) => this.setSort(k, d),
       openCleanup: () => void this.openCleanup(),
+      keepBestAll: () => void this.keepBestAll(),
     });
     this.sidebar.setSort(this.sortKey, this.sortDir);
     this.scanbar = new ScanBar(
@@ -165,7 +184,7 @@ export class App {
     );
 
     this.loading = h("div", { class: "loading" }, "Loading your library…");
-    this.stage = h("div", { class: "stage" }, this.grid.el, this.loupe.slot.anchor, this.welcome.slot.anchor, this.loading);
+    this.stage = h("div", { class: "stage" }, this.grid.el, this.loupe.slot.anchor, this.compare.slot.anchor, this.welcome.slot.anchor, this.loading);
     this.statusText = h("span", { class: "status-text", "data-testid": "status" });
     const mod = this.mac ? "⌘" : "Ctrl+";
     const footer = h(
@@ -189,6 +208,7 @@ export class App {
       footer,
       this.settings.slot.anchor,
       this.cleanupDialog.slot.anchor,
+      this.confirmDialog.slot.anchor,
       this.toast.slot.anchor,
     );
     this.scanbar.hide();
@@ -238,7 +258,10 @@ export class App {
     this.el.classList.remove("mode-loading", "mode-welcome", "mode-library");
     this.el.classList.add(`mode-${mode}`);
     this.welcome.slot.set(mode === "welcome");
-    if (mode !== "library") this.closeLoupe();
+    if (mode !== "library") {
+      this.closeLoupe();
+      this.closeCompare();
+    }
     if (mode === "library") requestAnimationFrame(() => this.grid.measure());
   }
 
@@ -258,22 +281,26 @@ export class App {
 
   /** Filters the sorted order, recounts, keeps the selection valid, redraws. */
   private refilter(): void {
-    this.view = filterOrder(this.lib.shots, this.order, this.filter);
+    this.stacked = stackOrder(this.lib.shots, filterOrder(this.lib.shots, this.order, this.filter), this.expanded);
+    this.view = this.stacked.order;
     this.pos = positions(this.view, this.lib.size);
     this.counts = countShots(this.lib.shots);
     const sel = reconcile(this.sel, this.ov, this.lastLeadPos);
     const lib = this.lib;
     const view = this.view;
+    const stacked = this.stacked;
     this.grid.setSource(
       {
         length: view.length,
         shotAt: (p) => lib.shots[view[p]],
+        stackAt: (p) => ({ role: stacked.role[p] as StackRole, count: stacked.count[p] }),
         isSelected: (id) => this.sel.ids.has(id),
         leadId: () => this.sel.lead,
       },
       this.emptyText(),
     );
-    this.sidebar.update(this.counts, this.filter);
+    this.sidebar.update(this.counts, this.filter, keepBestPlan(this.lib.shots, null).stacks);
+    if (this.compare.open) this.compare.refresh();
     this.select(sel, false, sel !== this.sel);
   }
 
@@ -488,6 +515,10 @@ export class App {
       this.toast.show("Select a photo first (click it, or use the arrow keys).");
       return;
     }
+    this.decideIds(ids, decision);
+  }
+
+  private decideIds(ids: number[], decision: Decision | null): void {
     const change = planChange(ids, (id) => this.lib.get(id)?.decision, decision);
     if (!change) return;
     this.history.push(change);
@@ -495,15 +526,118 @@ export class App {
   }
 
   private undoDecision(): void {
-    const change = this.history.pop();
-    if (!change) {
+    const step = this.history.pop();
+    if (!step) {
       this.toast.show("Nothing to undo.");
       return;
     }
-    for (const call of restoreCalls(change)) {
-      this.setDecisions(call.ids, call.decision, call.ids.map(() => change.next));
+    for (const change of step) {
+      for (const call of restoreCalls(change)) {
+        this.setDecisions(call.ids, call.decision, call.ids.map(() => change.next));
+      }
     }
-    this.toast.show(`Undone: ${describeChange(change)}.`);
+    this.toast.show(`Undone: ${describeStep(step)}.`);
+  }
+
+  // ------------------------------------------------------------------ compare
+
+  /** C: the 2–4 selected shots side by side, or the first four of the selected stack. */
+  private openCompare(): void {
+    if (this.mode !== "library") return;
+    const ids = compareIds(
+      selectedInOrder(this.sel, this.ov),
+      (id) => this.lib.get(id),
+      (g) => this.stacked.members.get(g)?.map((i) => this.lib.shots[i].id),
+    );
+    if (!ids) {
+      this.toast.show("Select two to four shots to compare (Shift or Ctrl/Cmd+click), or a stack.");
+      return;
+    }
+    this.closeLoupe();
+    this.el.classList.add("compare-open");
+    this.compare.show(ids);
+  }
+
+  private closeCompare(): void {
+    if (!this.compare.open) return;
+    this.compare.close();
+    this.el.classList.remove("compare-open");
+    this.grid.measure();
+    this.grid.reveal(this.lastLeadPos);
+  }
+
+  // ------------------------------------------------------------------ stacks
+
+  /** Opens or closes the stack of shot `id`; closing it selects its top, the cell that stays. */
+  private toggleStackOf(id: number | null): void {
+    const g = id == null ? null : groupOf(this.lib.get(id));
+    if (g == null) {
+      this.toast.show("This shot is in no stack: Cull found no burst, copy or bracket of it.");
+      return;
+    }
+    const closing = this.expanded.has(g);
+    this.expanded = toggleStack(this.expanded, g);
+    const top = this.stacked.members.get(g)?.[0];
+    if (closing && top !== undefined) this.sel = only(this.lib.shots[top].id);
+    this.refilter();
+    this.grid.reveal(this.lastLeadPos);
+  }
+
+  /** Selects a shot, opening its stack when it is hidden in it (the loupe's stack list). */
+  private showShot(id: number): void {
+    const g = groupOf(this.lib.get(id));
+    if (this.ov.posOf(id) < 0 && g != null && !this.expanded.has(g)) {
+      this.expanded = toggleStack(this.expanded, g);
+      this.refilter();
+    }
+    if (this.ov.posOf(id) >= 0) this.select(only(id));
+  }
+
+  /** Shift+B: keep the best of each selected stack, reject the rest (brackets are left alone). */
+  private keepBestOfSelection(): void {
+    if (this.mode !== "library") return;
+    const groups = new Set<number>();
+    for (const id of this.loupeOpen && this.sel.lead != null ? [this.sel.lead] : this.sel.ids) {
+      const g = groupOf(this.lib.get(id));
+      if (g != null) groups.add(g);
+    }
+    const plan = keepBestPlan(this.lib.shots, groups);
+    if (plan.stacks === 0) {
+      this.toast.show(groups.size ? "Brackets are made to be merged: Cull leaves them alone." : "Select a stack first (a burst or copies of one picture).");
+      return;
+    }
+    this.applyKeepBest(plan);
+  }
+
+  private async keepBestAll(): Promise<void> {
+    if (this.mode !== "library" || this.confirmDialog.open) return;
+    const plan = keepBestPlan(this.lib.shots, null);
+    if (plan.stacks === 0) {
+      this.toast.show("There are no stacks of bursts or copies to act on.");
+      return;
+    }
+    if (!(await this.confirmDialog.ask(keepBestQuestion(plan), "Keep the best"))) return;
+    this.applyKeepBest(plan);
+  }
+
+  /** One undo step for the whole plan, however many calls it takes. */
+  private applyKeepBest(plan: KeepBestPlan): void {
+    const current = (id: number) => this.lib.get(id)?.decision;
+    const changes = planCalls(plan)
+      .map((c) => planChange(c.ids, current, c.decision))
+      .filter((c): c is DecisionChange => c != null);
+    const stacks = plural(plan.stacks, "stack");
+    if (!changes.length) {
+      this.toast.show(`Already done: the best of ${stacks} is kept and the rest rejected.`);
+      return;
+    }
+    this.history.push(...changes);
+    for (const c of changes) this.setDecisions(c.ids, c.next, c.previous);
+    this.toast.show(`Kept ${plural(plan.keep.length, "best shot")} and rejected ${plural(plan.reject.length, "other")} in ${stacks}.`, {
+      label: "Undo",
+      testid: "undo-keep-best",
+      run: () => this.undoDecision(),
+    });
   }
 
   /** Applies decisions at once (optimistically), then saves them in order; reverts on failure. */
@@ -584,10 +718,11 @@ export class App {
     const a = keyAction(e, this.mac);
     if (!a) return;
     // A modal dialog takes every key but Escape (its buttons handle Enter / Space).
-    if (this.cleanupDialog.open) {
+    for (const dialog of [this.cleanupDialog, this.confirmDialog]) {
+      if (!dialog.open) continue;
       if (a.type === "escape") {
         e.preventDefault();
-        this.cleanupDialog.close(false);
+        dialog.close(false);
       }
       return;
     }
@@ -600,6 +735,8 @@ export class App {
     }
     if (this.mode !== "library" || this.settings.open) return;
     if (isEditableTarget(e.target)) return;
+    // Compare takes its own keys; only undo reaches the app from it.
+    if (this.compare.open && a.type !== "undo") return;
     const onButton = (e.target as HTMLElement | null)?.closest?.("button, a[href]");
     if (onButton && a.type === "loupe" && a.open) return; // Enter activates the button
     e.preventDefault();
@@ -635,6 +772,13 @@ export class App {
         break;
       case "overlay":
         if (this.loupeOpen) this.loupe.toggleOverlay();
+        else this.toggleStackOf(this.sel.lead);
+        break;
+      case "keepBest":
+        this.keepBestOfSelection();
+        break;
+      case "compare":
+        this.openCompare();
         break;
       case "escape":
         break;
@@ -771,6 +915,10 @@ export class App {
 function describeChange(c: DecisionChange): string {
   const what = c.next ? DECISION_LABEL[c.next].toLowerCase() : "cleared";
   return `${what} ${plural(c.ids.length, "shot")}`;
+}
+
+function describeStep(step: DecisionStep): string {
+  return step.map(describeChange).join(", ");
 }
 
 function cancelledText(p: ProgressEstimate | null): string {

@@ -39,8 +39,8 @@ describe("DecisionHistory", () => {
     h.push({ ids: [1], previous: [null], next: "keep" });
     h.push({ ids: [2], previous: ["keep"], next: "reject" });
     expect(h.size).toBe(2);
-    expect(h.pop()?.ids).toEqual([2]);
-    expect(h.pop()?.ids).toEqual([1]);
+    expect(h.pop()?.[0].ids).toEqual([2]);
+    expect(h.pop()?.[0].ids).toEqual([1]);
     expect(h.pop()).toBeUndefined();
   });
 
@@ -50,9 +50,9 @@ describe("DecisionHistory", () => {
     expect(h.size).toBe(0);
     for (let i = 0; i < 5; i++) h.push({ ids: [i], previous: [null], next: "keep" });
     expect(h.size).toBe(3);
-    expect(h.pop()?.ids).toEqual([4]);
-    expect(h.pop()?.ids).toEqual([3]);
-    expect(h.pop()?.ids).toEqual([2]);
+    expect(h.pop()?.[0].ids).toEqual([4]);
+    expect(h.pop()?.[0].ids).toEqual([3]);
+    expect(h.pop()?.[0].ids).toEqual([2]);
   });
 
   it("forgets shots that are gone", () => {
@@ -61,6 +61,22 @@ describe("DecisionHistory", () => {
     h.push({ ids: [3], previous: [null], next: "reject" });
     h.forget((id) => id !== 3 && id !== 1);
     expect(h.size).toBe(1);
-    expect(h.peek()).toEqual({ ids: [2], previous: ["keep"], next: "reject" });
+    expect(h.peek()).toEqual([{ ids: [2], previous: ["keep"], next: "reject" }]);
+  });
+
+  it("undoes the changes of one action in one step", () => {
+    const h = new DecisionHistory();
+    h.push({ ids: [9], previous: [null], next: "reject" });
+    // Keep the best, reject the rest: two calls, one step; an empty part is no change.
+    h.push({ ids: [1], previous: [null], next: "keep" }, { ids: [2, 3], previous: [null, "keep"], next: "reject" }, { ids: [], previous: [], next: "keep" });
+    expect(h.size).toBe(2);
+    const step = h.pop();
+    expect(step?.map((c) => c.next)).toEqual(["keep", "reject"]);
+    expect(step?.flatMap((c) => restoreCalls(c))).toEqual([
+      { ids: [1], decision: null },
+      { ids: [2], decision: null },
+      { ids: [3], decision: "keep" },
+    ]);
+    expect(h.pop()?.[0].ids).toEqual([9]);
   });
 });

@@ -1,5 +1,6 @@
 // Client-side undo for decisions (Ctrl/Cmd+Z): each change records the ids and the decision each
-// had before; undoing calls `decide` once per distinct previous decision.
+// had before; undoing calls `decide` once per distinct previous decision. One undo step may hold
+// several changes made at once ("keep the best, reject the rest" keeps some and rejects others).
 import type { Decision } from "../api/types";
 
 export interface DecisionChange {
@@ -44,25 +45,30 @@ export function planChange(
   return changed.length ? { ids: changed, previous, next } : null;
 }
 
+/** What one Ctrl/Cmd+Z undoes: the changes one action made, in the order it made them. */
+export type DecisionStep = DecisionChange[];
+
 export class DecisionHistory {
-  private stack: DecisionChange[] = [];
+  private stack: DecisionStep[] = [];
   constructor(private readonly limit = 200) {}
 
   get size(): number {
     return this.stack.length;
   }
 
-  push(change: DecisionChange): void {
-    if (change.ids.length === 0) return;
-    this.stack.push(change);
+  /** Records the changes of one action as one undo step (empty changes are dropped). */
+  push(...changes: DecisionChange[]): void {
+    const step = changes.filter((c) => c.ids.length > 0);
+    if (step.length === 0) return;
+    this.stack.push(step);
     if (this.stack.length > this.limit) this.stack.splice(0, this.stack.length - this.limit);
   }
 
-  pop(): DecisionChange | undefined {
+  pop(): DecisionStep | undefined {
     return this.stack.pop();
   }
 
-  peek(): DecisionChange | undefined {
+  peek(): DecisionStep | undefined {
     return this.stack[this.stack.length - 1];
   }
 
@@ -70,17 +76,21 @@ export class DecisionHistory {
     this.stack = [];
   }
 
-  /** Forgets ids that no longer exist (moved to Trash); drops changes left empty. */
+  /** Forgets ids that no longer exist (moved to Trash); drops changes and steps left empty. */
   forget(exists: (id: number) => boolean): void {
     this.stack = this.stack
-      .map((c) => {
-        const keep = c.ids.map((id) => exists(id));
-        return {
-          ids: c.ids.filter((_, i) => keep[i]),
-          previous: c.previous.filter((_, i) => keep[i]),
-          next: c.next,
-        };
-      })
-      .filter((c) => c.ids.length > 0);
+      .map((step) =>
+        step
+          .map((c) => {
+            const keep = c.ids.map((id) => exists(id));
+            return {
+              ids: c.ids.filter((_, i) => keep[i]),
+              previous: c.previous.filter((_, i) => keep[i]),
+              next: c.next,
+            };
+          })
+          .filter((c) => c.ids.length > 0),
+      )
+      .filter((step) => step.length > 0);
   }
 }

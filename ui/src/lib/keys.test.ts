@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keyAction } from "./keys";
+import { ZOOM_STEP, compareKey, keyAction } from "./keys";
 
 describe("keyAction", () => {
   it("maps the culling keys", () => {
@@ -32,5 +32,32 @@ describe("keyAction", () => {
     expect(keyAction({ key: "p", altKey: true })).toBeNull();
     expect(keyAction({ key: "q" })).toBeNull();
     expect(keyAction({ key: "X", shiftKey: true })).toBeNull();
+  });
+
+  it("maps the stack keys", () => {
+    expect(keyAction({ key: "s" })).toEqual({ type: "overlay" });
+    expect(keyAction({ key: "c" })).toEqual({ type: "compare" });
+    expect(keyAction({ key: "B", shiftKey: true })).toEqual({ type: "keepBest" });
+    expect(keyAction({ key: "b" })).toBeNull();
+  });
+});
+
+describe("compareKey", () => {
+  it("moves the focus between panes with Tab and the arrows", () => {
+    expect(compareKey({ key: "Tab" })).toEqual({ type: "focus", delta: 1 });
+    expect(compareKey({ key: "Tab", shiftKey: true })).toEqual({ type: "focus", delta: -1 });
+    expect(compareKey({ key: "ArrowLeft" })).toEqual({ type: "focus", delta: -1 });
+  });
+
+  it("zooms every pane, toggles fit, decides and closes", () => {
+    expect(compareKey({ key: "+" })).toEqual({ type: "zoom", factor: ZOOM_STEP });
+    expect(compareKey({ key: "-" })).toEqual({ type: "zoom", factor: 1 / ZOOM_STEP });
+    expect(compareKey({ key: "Z" })).toEqual({ type: "fit" });
+    expect(compareKey({ key: "x" })).toEqual({ type: "decide", decision: "reject" });
+    expect(compareKey({ key: "Escape" })).toEqual({ type: "close" });
+  });
+
+  it("lets undo through to the app", () => {
+    expect(compareKey({ key: "z", ctrlKey: true })).toBeNull();
   });
 });

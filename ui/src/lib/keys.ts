@@ -9,7 +9,11 @@ export type Action =
   | { type: "escape" }
   | { type: "undo" }
   | { type: "selectAll" }
-  | { type: "overlay" };
+  /** S: the loupe's overlay, or in the grid the stack under the selection. */
+  | { type: "overlay" }
+  | { type: "compare" }
+  /** Shift+B: keep the best of the selected stack, reject the rest. */
+  | { type: "keepBest" };
 
 export interface KeyLike {
   key: string;
@@ -67,6 +71,54 @@ export function keyAction(e: KeyLike, mac = false): Action | null {
       return { type: "escape" };
     case "s":
       return extend ? null : { type: "overlay" };
+    case "c":
+      return extend ? null : { type: "compare" };
+    case "b":
+      return extend ? { type: "keepBest" } : null;
+    default:
+      return null;
+  }
+}
+
+/** What a key does in the compare view (it takes every key but undo while open). */
+export type CompareAction =
+  | { type: "focus"; delta: 1 | -1 }
+  | { type: "zoom"; factor: number }
+  | { type: "fit" }
+  | { type: "decide"; decision: "keep" | "reject" | null }
+  | { type: "close" };
+
+export const ZOOM_STEP = 1.25;
+
+export function compareKey(e: KeyLike): CompareAction | null {
+  if (e.altKey || e.ctrlKey || e.metaKey) return null;
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  switch (key) {
+    case "Tab":
+      return { type: "focus", delta: e.shiftKey ? -1 : 1 };
+    case "ArrowRight":
+    case "ArrowDown":
+      return { type: "focus", delta: 1 };
+    case "ArrowLeft":
+    case "ArrowUp":
+      return { type: "focus", delta: -1 };
+    case "+":
+    case "=":
+      return { type: "zoom", factor: ZOOM_STEP };
+    case "-":
+    case "_":
+      return { type: "zoom", factor: 1 / ZOOM_STEP };
+    case "z":
+      return { type: "fit" };
+    case "p":
+      return { type: "decide", decision: "keep" };
+    case "x":
+      return { type: "decide", decision: "reject" };
+    case "u":
+      return { type: "decide", decision: null };
+    case "Escape":
+    case "c":
+      return { type: "close" };
     default:
       return null;
   }

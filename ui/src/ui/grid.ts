@@ -6,6 +6,7 @@ import { imageUrl } from "../api";
 import type { ShotView } from "../api/types";
 import { effectiveVerdict } from "../lib/library";
 import { DECISION_LABEL, VERDICT_LABEL, reasonLabel, reasonTitle } from "../lib/reasons";
+import { StackRole } from "../lib/stacks";
 import { cellPosition, layout, pageItems, scrollToReveal, visibleRange, type GridLayout } from "../lib/vgrid";
 import { h, rafThrottle, setAttr, setText, toggleClass } from "./dom";
 
@@ -23,7 +24,10 @@ interface Cell {
   chips: HTMLDivElement;
   err: HTMLDivElement;
   name: HTMLDivElement;
+  stack: HTMLButtonElement;
   shot: ShotView | null;
+  /** Role and count as last drawn (a stack opens or closes without its shot changing). */
+  stackKey: number;
   selected: boolean;
   lead: boolean;
   index: number;
@@ -32,6 +36,8 @@ interface Cell {
 export interface GridSource {
   readonly length: number;
   shotAt(pos: number): ShotView;
+  /** How the item at `pos` takes part in a stack, and the count a stack's top shows. */
+  stackAt?(pos: number): { role: StackRole; count: number };
   isSelected(id: number): boolean;
   leadId(): number | null;
 }
@@ -39,6 +45,7 @@ export interface GridSource {
 export interface GridEvents {
   onCellClick(id: number, e: MouseEvent): void;
   onCellOpen(id: number): void;
+  onStackToggle(id: number): void;
 }
 
 export class Grid {
@@ -83,11 +90,13 @@ export class Grid {
     );
     this.el.addEventListener("click", (e) => {
       const id = this.idFromEvent(e);
-      if (id != null) this.events.onCellClick(id, e);
+      if (id == null) return;
+      if ((e.target as HTMLElement).closest(".stack-count")) this.events.onStackToggle(id);
+      else this.events.onCellClick(id, e);
     });
     this.el.addEventListener("dblclick", (e) => {
       const id = this.idFromEvent(e);
-      if (id != null) this.events.onCellOpen(id);
+      if (id != null && !(e.target as HTMLElement).closest(".stack-count")) this.events.onCellOpen(id);
     });
     // Missing thumbnails (error events do not bubble: capture them).
     this.el.addEventListener(
@@ -217,6 +226,8 @@ export class Grid {
       }
       const shot = this.src.shotAt(i);
       this.bind(c, shot, this.src.isSelected(shot.id), shot.id === lead);
+      const st = this.src.stackAt?.(i) ?? { role: StackRole.Alone, count: 0 };
+      this.bindStack(c, st.role, st.count);
     }
     // Keep the pool small: drop far surplus cells (e.g. after a window shrink).
     if (this.free.length > 2 * Math.max(24, end - start)) this.free.length = 2 * Math.max(24, end - start);
@@ -229,6 +240,7 @@ export class Grid {
     const chips = h("div", { class: "chips" });
     const err = h("div", { class: "cell-error" });
     const name = h("div", { class: "cell-name" });
+    const stack = h("button", { class: "stack-count", "data-testid": "stack-count", tabindex: "-1", hidden: true });
     const el = h(
       "div",
       { class: "cell", "data-testid": "cell", role: "option", "aria-selected": "false" },
@@ -237,8 +249,9 @@ export class Grid {
       decision,
       chips,
       name,
+      stack,
     );
-    return { el, img, verdict, decision, chips, err, name, shot: null, selected: false, lead: false, index: -1 };
+    return { el, img, verdict, decision, chips, err, name, stack, shot: null, stackKey: -1, selected: false, lead: false, index: -1 };
   }
 
   private bind(c: Cell, s: ShotView, selected: boolean, lead: boolean): void {
@@ -305,6 +318,25 @@ export class Grid {
       c.lead = lead;
       toggleClass(c.el, "lead", lead);
     }
+  }
+
+  /** A stack's top carries its count (a button that opens or closes it); members are tied to it. */
+  private bindStack(c: Cell, role: StackRole, count: number): void {
+    const key = role * 100_000 + count;
+    if (c.stackKey === key) return;
+    c.stackKey = key;
+    const el = c.el;
+    el.dataset.stack = role === StackRole.Alone ? "" : ["", "closed", "open", "member", "last"][role];
+    const top = role === StackRole.Closed || role === StackRole.Open;
+    c.stack.hidden = !top;
+    if (top) {
+      const kind = c.shot?.group?.kind ?? "burst";
+      const what = kind === "bracket" ? "bracket" : kind === "duplicate" ? "copies" : "burst";
+      setText(c.stack, role === StackRole.Open ? `${count} ▾` : String(count));
+      setAttr(c.stack, "title", `${role === StackRole.Open ? "Close" : "Open"} this stack: ${count} shots (${what}) · S`);
+      setAttr(c.stack, "aria-expanded", String(role === StackRole.Open));
+      el.dataset.count = String(count);
+    } else delete el.dataset.count;
   }
 
   /** Refreshes every rendered cell (e.g. after the selection changed). */

@@ -20,6 +20,10 @@ export interface LoupeHost {
   fetchDetail(id: number): Promise<ShotDetail>;
   onClose(): void;
   onDecide(decision: Decision | null): void;
+  /** Keep the best of the shown shot's stack, reject the rest. */
+  onKeepBest(): void;
+  /** Go to another shot (a stack member). */
+  onShowShot(id: number): void;
   onError(message: string): void;
   /** 1-based position and total in the current view, for the header. */
   position(id: number): { pos: number; total: number };
@@ -283,6 +287,42 @@ export class Loupe {
         ),
       ),
     );
+
+    // The stack: its shots best first, one click from each other, and the one-key cull.
+    if (d?.stack.length && s.group) {
+      const best = d.stack.find((m) => m.best);
+      const bracket = s.group.kind === "bracket";
+      const what = bracket ? "bracket" : s.group.kind === "duplicate" ? "copies of one picture" : "burst";
+      sections.push(
+        h(
+          "section",
+          { class: "info-stack", "data-testid": "stack" },
+          h("h3", null, `Stack: ${d.stack.length} shots (${what})${best ? ` — best: ${best.name}` : ""}`),
+          h(
+            "ol",
+            { class: "stack-list" },
+            d.stack.map((m) =>
+              h(
+                "li",
+                { class: m.id === s.id ? "current" : "" },
+                h(
+                  "button",
+                  { class: "btn link", title: "Show this shot", disabled: m.id === s.id, onclick: () => this.host.onShowShot(m.id) },
+                  m.best ? `★ ${m.name}` : m.name,
+                ),
+              ),
+            ),
+          ),
+          bracket
+            ? h("p", { class: "muted small" }, "A bracket is made to be merged: Cull picks no best and leaves it alone.")
+            : h(
+                "button",
+                { class: "btn small", "data-testid": "keep-best", title: "Keep the best, reject the rest (Shift+B)", onclick: () => this.host.onKeepBest() },
+                "Keep the best, reject the rest  ⇧B",
+              ),
+        ),
+      );
+    }
 
     // Reasons in plain words, with the measurements they cite.
     const reasons = h("section", { class: "info-reasons" }, h("h3", null, "Why"));

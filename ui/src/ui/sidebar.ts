@@ -11,6 +11,7 @@ export interface SidebarHost {
   setReasonFilter(r: ReasonCode | null): void;
   setSort(key: SortKey, dir: SortDir): void;
   openCleanup(): void;
+  keepBestAll(): void;
 }
 
 const VERDICT_FILTERS: { v: VerdictFilter; label: string; hint: string }[] = [
@@ -29,6 +30,7 @@ export class Sidebar {
   private dirBtn: HTMLButtonElement;
   private cleanupBtn: HTMLButtonElement;
   private cleanupNote: HTMLParagraphElement;
+  private stacksBtn: HTMLButtonElement;
   private sortKey: SortKey = "date";
   private sortDir: SortDir = "asc";
 
@@ -86,6 +88,17 @@ export class Sidebar {
     this.cleanupBtn = h("button", { class: "btn danger wide", "data-testid": "cleanup-button", onclick: () => this.host.openCleanup() }, "Move rejected shots to Trash…");
     this.cleanupNote = h("p", { class: "muted small" }, "Rejected shots go to the Trash, never deleted. You can undo.");
 
+    this.stacksBtn = h(
+      "button",
+      {
+        class: "btn wide",
+        "data-testid": "keep-best-all",
+        title: "In every stack of a burst or of copies: keep the best shot, reject the others (brackets are left alone). Undo with Ctrl/Cmd+Z.",
+        onclick: () => this.host.keepBestAll(),
+      },
+      "Keep the best of every stack…",
+    );
+
     this.el = h(
       "aside",
       { class: "sidebar", "aria-label": "Filters" },
@@ -95,6 +108,8 @@ export class Sidebar {
       reasonList,
       h("h2", null, "Sort"),
       h("div", { class: "sort-row" }, this.sortSel, this.dirBtn),
+      h("h2", null, "Stacks"),
+      this.stacksBtn,
       h("div", { class: "sidebar-bottom" }, h("h2", null, "Clean up"), this.cleanupBtn, this.cleanupNote),
     );
     this.renderSort();
@@ -131,7 +146,9 @@ export class Sidebar {
     setAttr(this.dirBtn, "title", "Reverse the order");
   }
 
-  update(counts: Counts, filter: Filter): void {
+  update(counts: Counts, filter: Filter, stacks: number): void {
+    this.stacksBtn.disabled = stacks === 0;
+    setAttr(this.stacksBtn, "data-stacks", String(stacks));
     for (const [v, { btn, count }] of this.verdictBtns) {
       const n = v === "all" ? counts.all : v === "errors" ? counts.errors : counts[v];
       setText(count, formatCount(n));
