@@ -1,5 +1,6 @@
 // The user's main job, end to end, in the real app: open the sample library, wait for the scan,
-// filter by a reason, reject with the keyboard, clean up into the OS trash, undo.
+// filter by a reason, reject with the keyboard, clean up into the OS trash, undo; then a stack:
+// open it, compare its shots, keep the best and reject the rest, undo.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -26,7 +27,7 @@ describe('Cull', () => {
     expect(await (await byTestId('scan-done')).getText()).toContain('model cull-judge 3: running on the CPU');
     const cells = await $$('[data-testid="cell"]');
     expect(cells.length).toBeGreaterThan(5);
-    expect(listPhotos(library).length).toBe(39);
+    expect(listPhotos(library).length).toBe(40);
     // Thumbnails come through the cull:// scheme from the cache: every visible one must load.
     await browser.waitUntil(
       () => browser.execute(() => {
@@ -155,5 +156,61 @@ describe('Cull', () => {
     expect(await loupe.isDisplayed()).toBe(true);
     await browser.keys('Escape');
     await loupe.waitForDisplayed({ reverse: true });
+  });
+
+  it('stacks copies, compares them, keeps the best and rejects the rest in one undoable step', async () => {
+    // The sample's resized copy of the astronaut stacks with its original: one cell with a count.
+    const closed = await $('[data-testid="cell"][data-stack="closed"]');
+    await closed.waitForExist({ timeoutMsg: 'the grid shows a stack' });
+    const topId = await closed.getAttribute('data-id');
+    const size = Number(await closed.getAttribute('data-count'));
+    expect(size).toBeGreaterThan(1);
+    const cellCount = async () => (await $$('[data-testid="cell"]')).length;
+    const before = await cellCount();
+    await closed.click();
+    await browser.keys('s');
+    await browser.waitUntil(async () => (await cellCount()) === before + size - 1, { timeoutMsg: 'S opens the stack: its other shots follow' });
+    const membersSel = '[data-testid="cell"][data-stack="member"], [data-testid="cell"][data-stack="last"]';
+    const memberIds = await Promise.all((await $$(membersSel)).map((c) => c.getAttribute('data-id')));
+    expect(memberIds.length).toBe(size - 1);
+    const decisionOf = async (id) => (await $(`[data-testid="cell"][data-id="${id}"]`)).getAttribute('data-decision');
+    const decisionsBefore = await Promise.all([topId, ...memberIds].map(decisionOf));
+
+    // C compares the selected stack side by side; Z puts every pane at 100 %.
+    await browser.keys('c');
+    const compare = await byTestId('compare');
+    await compare.waitForDisplayed();
+    expect((await $$('[data-testid="compare-pane"]')).length).toBe(Math.min(size, 4));
+    await browser.waitUntil(
+      () => browser.execute(() => [...document.querySelectorAll('[data-testid="compare-pane"] img')].every((img) => img.complete && img.naturalWidth > 0)),
+      { timeoutMsg: 'the compared photos load from cull://' },
+    );
+    await browser.waitUntil(async () => /edges [\d.]+ px|too flat/.test(await compare.getText()), { timeoutMsg: 'each pane cites its sharpness' });
+    expect(await compare.getText()).toContain('best');
+    await browser.keys('z');
+    await browser.waitUntil(async () => (await (await byTestId('compare-zoom')).getText()) === '100 %', { timeoutMsg: 'Z zooms every pane to 100 %' });
+    await browser.pause(800);
+    await browser.saveScreenshot(path.join(shots, '6-compare.png'));
+    await browser.keys('Escape');
+    await compare.waitForDisplayed({ reverse: true });
+
+    // Shift+B keeps the best and rejects the rest; one Ctrl+Z puts every decision back.
+    await (await $(`[data-testid="cell"][data-id="${topId}"]`)).click();
+    await browser.keys(['Shift', 'B']);
+    await browser.waitUntil(async () => (await decisionOf(topId)) === 'keep', { timeoutMsg: 'the best is kept' });
+    for (const id of memberIds) await browser.waitUntil(async () => (await decisionOf(id)) === 'reject', { timeoutMsg: 'the rest are rejected' });
+    await browser.keys(['Control', 'z']);
+    await browser.waitUntil(
+      async () => JSON.stringify(await Promise.all([topId, ...memberIds].map(decisionOf))) === JSON.stringify(decisionsBefore),
+      { timeoutMsg: 'one undo restores every decision of the stack' },
+    );
+
+    // Every stack at once asks first, with the counts.
+    await (await byTestId('keep-best-all')).click();
+    const confirm = await byTestId('confirm');
+    await confirm.waitForDisplayed();
+    expect(await confirm.getText()).toMatch(/Keep \d+ best shots?, reject \d+ others? in \d+ stacks?\? Brackets are left alone/);
+    await (await byTestId('confirm-cancel')).click();
+    await confirm.waitForDisplayed({ reverse: true });
   });
 });
