@@ -109,6 +109,14 @@ pub fn write_jpeg(path: &Path, img: &RgbImage, quality: u8) -> ImageResult<()> {
     Ok(())
 }
 
+/// `img` through a JPEG of `quality` (its losses), saved as a PNG at `path`: a copy exported to
+/// another format.
+pub fn jpeg_roundtrip_png(img: &RgbImage, quality: u8, path: &Path) -> std::io::Result<()> {
+    let lossy = decode_image(&encode_jpeg(img, quality).map_err(std::io::Error::other)?)
+        .map_err(std::io::Error::other)?;
+    lossy.save(path).map_err(std::io::Error::other)
+}
+
 /// Decode JPEG (or any supported format) bytes to RGB.
 pub fn decode_image(bytes: &[u8]) -> ImageResult<RgbImage> {
     Ok(image::load_from_memory(bytes)?.to_rgb8())

@@ -59,7 +59,7 @@ const STACK_SAME_SHARPNESS_PX: f32 = 1.0;
 const BRACKET_BIAS_EV: f32 = 0.3;
 const BRACKET_SHUTTER_RATIO: f32 = 1.25;
 /// A hash band shared by more shots than this is a flat or blank frame pattern, not a copy.
-const MAX_BAND_BUCKET: usize = 64;
+pub(crate) const MAX_BAND_BUCKET: usize = 64;
 
 /// What the grouping knows of one shot.
 #[derive(Debug, Clone, Default)]
@@ -498,7 +498,11 @@ fn rank(kind: GroupKind, set: &[&GroupInput]) -> Vec<Member> {
             })
             .collect();
     }
-    order.sort_by(|a, b| better(a, b).then(a.id.cmp(&b.id)));
+    if kind == GroupKind::Duplicate {
+        order.sort_by(|a, b| better_copy(a, b).then(a.id.cmp(&b.id)));
+    } else {
+        order.sort_by(|a, b| better(a, b).then(a.id.cmp(&b.id)));
+    }
     let best = order[0];
     order
         .iter()
@@ -507,9 +511,84 @@ fn rank(kind: GroupKind, set: &[&GroupInput]) -> Vec<Member> {
             id: s.id,
             rank: n + 1,
             best: n == 0,
-            why: (n > 0).then(|| why_better(best, s)),
+            why: (n > 0).then(|| {
+                if kind == GroupKind::Duplicate {
+                    why_better_copy(best, s)
+                } else {
+                    why_better(best, s)
+                }
+            }),
         })
         .collect()
+}
+
+/// Scores this far apart tell two copies apart (a copy ruined by recompression, say).
+const CLEARLY_BETTER_SCORE: f32 = 3.0;
+/// Copies within this share of each other's pixel count are one size.
+const SAME_SIZE_SHARE: f64 = 0.1;
+
+fn same_size(a: &GroupInput, b: &GroupInput) -> bool {
+    let (x, y) = (a.pixels as f64, b.pixels as f64);
+    (x - y).abs() <= SAME_SIZE_SHARE * x.max(y)
+}
+
+/// `Less` when copy `a` is the one to keep. Copies of different sizes: the larger, the original
+/// a smaller export can be made again from — neither its edge widths (a thumbnail's are narrower
+/// in its own pixels) nor its score (shrinking hides noise and JPEG blocks) are comparable with
+/// the smaller's. Copies of one size: clearly better scored (one recompressed to ruin, say), then
+/// the one that kept the camera's EXIF, then sharper, then better scored.
+fn better_copy(a: &GroupInput, b: &GroupInput) -> std::cmp::Ordering {
+    use std::cmp::Ordering::Equal;
+    if !same_size(a, b) {
+        return b.pixels.cmp(&a.pixels);
+    }
+    let score = if (a.score - b.score).abs() >= CLEARLY_BETTER_SCORE {
+        b.score.total_cmp(&a.score)
+    } else {
+        Equal
+    };
+    score
+        .then(b.time.is_some().cmp(&a.time.is_some()))
+        .then_with(|| match (a.subject_edge_px, b.subject_edge_px) {
+            (Some(x), Some(y)) if (x - y).abs() >= SAME_SHARPNESS_PX => x.total_cmp(&y),
+            _ => Equal,
+        })
+        .then(b.score.total_cmp(&a.score))
+        .then(b.pixels.cmp(&a.pixels))
+}
+
+/// "24.0 MP", or "0.22 MP" for small exports, where one decimal would say the same of both.
+fn megapixels(pixels: u64) -> String {
+    let mp = pixels as f64 / 1e6;
+    if mp >= 1.0 {
+        format!("{mp:.1} MP")
+    } else {
+        format!("{mp:.2} MP")
+    }
+}
+
+fn why_better_copy(best: &GroupInput, other: &GroupInput) -> String {
+    if !same_size(best, other) && best.pixels > other.pixels {
+        return format!(
+            "{} is the same picture with more pixels ({} against {})",
+            best.name,
+            megapixels(best.pixels),
+            megapixels(other.pixels)
+        );
+    }
+    if best.score - other.score >= CLEARLY_BETTER_SCORE {
+        return format!(
+            "{} scores higher: {:.0} against {:.0}",
+            best.name, best.score, other.score
+        );
+    }
+    if best.time.is_some() && other.time.is_none() {
+        return format!(
+            "{} is the same picture and still carries the camera's capture time",
+            best.name
+        );
+    }
+    why_better(best, other)
 }
 
 /// Edge widths closer than this (px) are the same sharpness: the score decides.
@@ -552,10 +631,10 @@ fn why_better(best: &GroupInput, other: &GroupInput) -> String {
     }
     if best.pixels > other.pixels {
         return format!(
-            "{} is as sharp and scores the same, with more pixels ({:.1} MP against {:.1} MP)",
+            "{} is as sharp and scores the same, with more pixels ({} against {})",
             best.name,
-            best.pixels as f64 / 1e6,
-            other.pixels as f64 / 1e6
+            megapixels(best.pixels),
+            megapixels(other.pixels)
         );
     }
     format!(
@@ -713,15 +792,45 @@ mod tests {
         // A 2 % crop: the hash moves 6 bits, the embedding 0.965.
         let mut crop = shot(2, 10.0, look(0, 0.27), pattern(7) ^ 0b11_1111);
         crop.subsec = true;
-        crop.pixels = 1;
-        original.pixels = 4;
+        crop.pixels = 22_100_000;
+        original.pixels = 24_000_000;
         let groups = group(&[crop, original]);
         assert_eq!(groups.len(), 1, "{groups:?}");
         assert_eq!(groups[0].kind, GroupKind::Duplicate);
         assert_eq!(groups[0].members[0].id, 1, "equals: the larger is kept");
         assert_eq!(
             groups[0].members[1].why.as_deref(),
-            Some("IMG_0001 is as sharp and scores the same, with more pixels (0.0 MP against 0.0 MP)")
+            Some(
+                "IMG_0001 is as sharp and scores the same, with more pixels (24.0 MP against \
+                 22.1 MP)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_thumbnail_never_beats_its_original_on_sharpness_nor_a_stripped_copy_on_a_tie() {
+        // A thumbnail's edges are narrower in its own pixels: not a sharper photo.
+        let mut original = shot(1, 0.0, look(0, 0.0), pattern(11));
+        original.pixels = 24_000_000;
+        original.subject_edge_px = Some(3.4);
+        let mut thumb = shot(2, 0.0, look(0, 0.02), pattern(11));
+        thumb.pixels = 1_000_000;
+        thumb.subject_edge_px = Some(2.0);
+        let mut stripped = shot(3, 0.0, look(0, 0.01), pattern(11));
+        stripped.time = None;
+        stripped.pixels = 24_000_000;
+        let groups = group(&[thumb, stripped, original]);
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        let m = &groups[0].members;
+        assert_eq!(m[0].id, 1, "{m:?}");
+        let why = |id: i64| m.iter().find(|x| x.id == id).and_then(|x| x.why.clone());
+        assert_eq!(
+            why(2).as_deref(),
+            Some("IMG_0001 is the same picture with more pixels (24.0 MP against 1.0 MP)")
+        );
+        assert_eq!(
+            why(3).as_deref(),
+            Some("IMG_0001 is the same picture and still carries the camera's capture time")
         );
     }
 

@@ -842,10 +842,18 @@ impl Store {
                     wanted.insert(other.key.clone());
                 }
             }
+            // As the grouping looks copies up: each band as it is and with one bit flipped.
             if let Some(h) = row.dhash {
                 for band in 0..4u32 {
-                    if let Some(keys) = bands.get(&(band, (h >> (16 * band)) as u16)) {
-                        wanted.extend(keys.iter().map(|k| (*k).to_string()));
+                    let key = (h >> (16 * band)) as u16;
+                    for probe in std::iter::once(key).chain((0..16).map(|bit| key ^ (1 << bit))) {
+                        // A crowded band is a flat frame pattern; the grouping skips it too.
+                        if let Some(keys) = bands
+                            .get(&(band, probe))
+                            .filter(|k| k.len() <= crate::groups::MAX_BAND_BUCKET)
+                        {
+                            wanted.extend(keys.iter().map(|k| (*k).to_string()));
+                        }
                     }
                 }
             }
