@@ -6,6 +6,12 @@
 //! memory. Synthetic by design: it measures cost and the algorithm's bookkeeping, not accuracy
 //! on real photos.
 //!
+//! Then the same shots go into a real library database (`Store::save`, as a scan stores them)
+//! and the library regroups as scans do: everything (`Store::regroup(None)`: reading every
+//! shot's report, embedding and hash back, grouping, writing the groups), and after five new
+//! frames arrive in one burst (`Store::regroup(Some(..))`, the path a scan or a watcher batch
+//! takes), side by side at 10 000 and 100 000 shots.
+//!
 //! ```text
 //! cargo bench -p cull-tests --bench groups
 //! ```
@@ -14,6 +20,11 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use cull_core::groups::{group, GroupInput, GroupKind};
+use cull_core::media::ExifInfo;
+use cull_core::model::ModelInfo;
+use cull_core::scan::{JudgedShot, Likeness, Outcome, ShotReport};
+use cull_core::store::Fresh;
+use cull_core::{Store, Verdict};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -121,5 +132,106 @@ fn main() {
         println!(
             "peak RSS (VmHWM): {mib:.0} MiB (embeddings alone: 100 000 × 1280 × 4 B ≈ 490 MiB)"
         );
+    }
+    println!();
+    println!("| shots in the library | regroup everything | groups | 5 new frames: regroup around them | groups rewritten |");
+    println!("|---|---|---|---|---|");
+    for n in [10_000usize, 100_000] {
+        let mut rng = StdRng::seed_from_u64(12);
+        let (shots, _, _) = library(n, &mut rng);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("library.db")).expect("store");
+        for chunk in shots.chunks(2_000) {
+            let fresh: Vec<Fresh> = chunk.iter().map(stored).collect();
+            store.save(&fresh).expect("save");
+        }
+        let started = Instant::now();
+        let all = store.regroup(None).expect("regroup");
+        let everything = started.elapsed();
+        // Five frames arrive at the end of the last scene's burst, seconds later than it.
+        let last = shots
+            .iter()
+            .filter(|s| s.time.is_some())
+            .max_by(|a, b| a.time.unwrap_or(0.0).total_cmp(&b.time.unwrap_or(0.0)))
+            .cloned()
+            .expect("a timed shot");
+        let arrivals: Vec<GroupInput> = (1..=5)
+            .map(|k| GroupInput {
+                id: 50_000_000 + k,
+                name: format!("NEW_{k}"),
+                time: last.time.map(|t| t + 0.15 * k as f64),
+                ..last.clone()
+            })
+            .collect();
+        let fresh: Vec<Fresh> = arrivals.iter().map(stored).collect();
+        store.save(&fresh).expect("save");
+        let keys: Vec<String> = fresh.iter().map(|f| f.key.clone()).collect();
+        let started = Instant::now();
+        let rewritten = store.regroup(Some(&keys)).expect("regroup");
+        let around = started.elapsed();
+        println!(
+            "| {} | {:.2} s | {all} | {:.1} ms | {rewritten} |",
+            shots.len() + arrivals.len(),
+            everything.as_secs_f64(),
+            around.as_secs_f64() * 1e3
+        );
+    }
+    if let Some(mib) = cull_tests::peak_rss_mib() {
+        println!("peak RSS (VmHWM) after both: {mib:.0} MiB");
+    }
+}
+
+/// A generated shot as a scan would store it: a judged report with the capture time, camera and
+/// model, its embedding and hash.
+fn stored(s: &GroupInput) -> Fresh {
+    let key = format!("/bench/{}.jpg", s.name);
+    let captured = s.time.map(|t| {
+        let (whole, frac) = (t.floor() as u64, ((t - t.floor()) * 100.0).round() as u64);
+        let day = 1 + whole / 86_400 % 28;
+        let (h, m, sec) = (whole / 3600 % 24, whole / 60 % 60, whole % 60);
+        (
+            format!("2024:05:{day:02} {h:02}:{m:02}:{sec:02}"),
+            format!("{:02}", frac.min(99)),
+        )
+    });
+    let judged = JudgedShot {
+        score: s.score,
+        verdict: Verdict::Keep,
+        reasons: Vec::new(),
+        exif: ExifInfo {
+            capture_time: captured.as_ref().map(|c| c.0.clone()),
+            capture_subsec: captured.map(|c| c.1),
+            camera: s.camera.clone(),
+            ..ExifInfo::default()
+        },
+        width: 6000,
+        height: 4000,
+        model: Some(ModelInfo {
+            name: "bench".into(),
+            version: "1".into(),
+            reject_at: 0.9,
+        }),
+        quality: None,
+        faces: Vec::new(),
+    };
+    Fresh {
+        key: key.clone(),
+        fingerprint: format!("bench|{key}"),
+        content: None,
+        report: ShotReport {
+            key: key.clone(),
+            thumbnail: None,
+            embedding: s.embedding.clone(),
+            likeness: s.dhash.map(|dhash| Likeness {
+                dhash,
+                focus_px: s.subject_edge_px,
+                focus_at: Some([0.5, 0.5]),
+            }),
+            version: 0,
+            bytes: 0,
+            path: key.clone().into(),
+            files: vec![key.into()],
+            outcome: Outcome::Judged(judged),
+        },
     }
 }

@@ -277,11 +277,11 @@ enum Link {
 }
 
 fn copies(a: &GroupInput, b: &GroupInput) -> bool {
+    if exposures_differ(a, b) {
+        return false;
+    }
+    // Cheap tests first: the cosine over the embedding is the cost of a comparison.
     let hash_close = hash_distance(a.dhash, b.dhash).is_some_and(|d| d <= COPY_HASH);
-    let look_alike = match (&a.embedding, &b.embedding) {
-        (Some(x), Some(y)) => cosine(x, y).is_some_and(|c| c >= COPY_COSINE),
-        _ => true,
-    };
     let same_time = match (a.time, b.time) {
         (Some(x), Some(y)) => (x - y).abs() <= SAME_MOMENT_SECS,
         _ => true,
@@ -289,12 +289,22 @@ fn copies(a: &GroupInput, b: &GroupInput) -> bool {
     let same_instant = a.subsec
         && b.subsec
         && a.camera == b.camera
-        && matches!((a.time, b.time), (Some(x), Some(y)) if (x - y).abs() < SAME_INSTANT_SECS)
-        && match (&a.embedding, &b.embedding) {
-            (Some(x), Some(y)) => cosine(x, y).is_some_and(|c| c >= SAME_INSTANT_COSINE),
-            _ => hash_distance(a.dhash, b.dhash).is_some_and(|d| d <= COPY_HASH),
-        };
-    ((hash_close && look_alike && same_time) || same_instant) && !exposures_differ(a, b)
+        && matches!((a.time, b.time), (Some(x), Some(y)) if (x - y).abs() < SAME_INSTANT_SECS);
+    let cos = || match (&a.embedding, &b.embedding) {
+        (Some(x), Some(y)) => cosine(x, y),
+        _ => None,
+    };
+    if !(hash_close && same_time) && !same_instant {
+        return false;
+    }
+    match cos() {
+        Some(c) => {
+            (hash_close && same_time && c >= COPY_COSINE)
+                || (same_instant && c >= SAME_INSTANT_COSINE)
+        }
+        // Without embeddings, the hash alone speaks.
+        None => hash_close,
+    }
 }
 
 /// One framing whose focus walks: every pair of frames hashes alike, and two frames about as
@@ -420,7 +430,11 @@ pub fn group(shots: &[GroupInput]) -> Vec<Group> {
                     continue;
                 }
                 for &b in bucket.iter().filter(|&&b| b > a) {
-                    if seen.insert((a, b)) && copies(shot, &shots[b]) {
+                    // Most probes meet hashes far apart: that costs one XOR, not a cosine.
+                    let close = shots[b]
+                        .dhash
+                        .is_some_and(|hb| (h ^ hb).count_ones() <= COPY_HASH);
+                    if close && seen.insert((a, b)) && copies(shot, &shots[b]) {
                         links.push((a, b, Link::Copy));
                     }
                 }
