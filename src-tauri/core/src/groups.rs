@@ -294,7 +294,8 @@ fn copies(a: &GroupInput, b: &GroupInput) -> bool {
         (Some(x), Some(y)) => cosine(x, y),
         _ => None,
     };
-    if !(hash_close && same_time) && !same_instant {
+    let by_hash = hash_close && same_time;
+    if !by_hash && !same_instant {
         return false;
     }
     match cos() {
