@@ -268,19 +268,27 @@ fn watch_judges_what_is_there_then_each_arrival_and_ends_cleanly_on_sigterm() {
     std::fs::write(s.root.join("incoming.jpg"), dark()).expect("write");
     std::fs::rename(s.root.join("incoming.jpg"), s.library.join("dark.jpg")).expect("move in");
     std::fs::copy(s.library.join("first.jpg"), s.library.join("copy.jpg")).expect("copy");
-    let mut arrived: Vec<String> = (0..2)
+    // Three lines: the two arrivals, and the first photo again, now that the copy joined it (a
+    // line is the shot's latest state, its group included).
+    let mut arrived: Vec<(String, Value)> = (0..3)
         .map(|_| {
-            next_line(&lines)["path"]
-                .as_str()
-                .expect("path")
-                .to_string()
+            let line = next_line(&lines);
+            let name = line["path"].as_str().expect("path").to_string();
+            (name, line["group"].clone())
         })
         .collect();
-    arrived.sort();
-    assert!(
-        arrived[0].ends_with("copy.jpg") && arrived[1].ends_with("dark.jpg"),
-        "{arrived:?}"
-    );
+    arrived.sort_by(|a, b| a.0.cmp(&b.0));
+    let names: Vec<&str> = arrived
+        .iter()
+        .map(|(p, _)| p.rsplit('/').next().unwrap_or(""))
+        .collect();
+    assert_eq!(names, ["copy.jpg", "dark.jpg", "first.jpg"], "{arrived:?}");
+    assert_eq!(arrived[1].1, Value::Null, "the dark photo is alone");
+    for (_, group) in [&arrived[0], &arrived[2]] {
+        assert_eq!(group["kind"], "duplicate", "{arrived:?}");
+        assert_eq!(group["size"], 2);
+        assert_eq!(group["id"], arrived[0].1["id"]);
+    }
 
     signal(&watch, "TERM");
     let out = watch.wait_with_output().expect("ends");
