@@ -154,13 +154,15 @@ pub struct ShotGroup {
     pub why: Option<String>,
 }
 
-/// How sure and how severe the `duplicate` reason is: a lesser shot of a burst or a copy asks
-/// for a look (review); under a strict setting for `duplicate`, a copy is rejected. Never a
-/// reject by default — the best is only as good as the signals that picked it.
+/// How severe and how sure the `duplicate` reason is: a lesser shot of a burst or a copy asks
+/// for a look (review), never more by itself — the confidence stays under any model's reject bar
+/// (the sure bar is 0.9 and up), so it neither rejects alone nor tips a soft shot's compound
+/// score into a reject. The best is only as good as the signals that picked it; "keep the best,
+/// reject the rest" is the user's call to make.
 const COPY_SEVERITY: f32 = 0.4;
-const COPY_CONFIDENCE: f32 = 0.95;
+const COPY_CONFIDENCE: f32 = 0.85;
 const BURST_SEVERITY: f32 = 0.4;
-const BURST_CONFIDENCE: f32 = 0.9;
+const BURST_CONFIDENCE: f32 = 0.8;
 
 impl ShotGroup {
     /// The `duplicate` reason for a shot that lost to its group's best; `None` for the best and
@@ -303,9 +305,18 @@ fn copies(a: &GroupInput, b: &GroupInput) -> bool {
             (hash_close && same_time && c >= COPY_COSINE)
                 || (same_instant && c >= SAME_INSTANT_COSINE)
         }
-        // Without embeddings, the hash alone speaks.
-        None => hash_close,
+        // Without the judge's embeddings (a scan without the model) the hash cannot tell an
+        // edit (fog, a tone change) from a copy: only a file that measures exactly the same —
+        // same hash, same size, same score — is a copy, unless the camera's time says so.
+        None => (by_hash && looks_identical(a, b)) || (same_instant && hash_close),
     }
+}
+
+fn looks_identical(a: &GroupInput, b: &GroupInput) -> bool {
+    a.dhash.is_some()
+        && a.dhash == b.dhash
+        && a.pixels == b.pixels
+        && (a.score - b.score).abs() < 0.5
 }
 
 /// One framing whose focus walks: every pair of frames hashes alike, and two frames about as
@@ -896,6 +907,26 @@ mod tests {
             })
             .collect();
         assert_eq!(group(&burst)[0].kind, GroupKind::Burst);
+    }
+
+    #[test]
+    fn without_embeddings_an_edit_is_not_a_copy_but_an_identical_file_is() {
+        let bare = |id: i64, hash: u64, score: f32| GroupInput {
+            embedding: None,
+            time: None,
+            pixels: 4_000_000,
+            score,
+            ..shot(id, 0.0, Vec::new(), hash)
+        };
+        // A fogged version of the same photo: its hash moved a bit or not at all, its score did.
+        let original = bare(1, pattern(12), 92.0);
+        let fogged = bare(2, pattern(12) ^ 1, 70.0);
+        let also_fogged = bare(4, pattern(12), 70.0);
+        assert!(group(&[original.clone(), fogged, also_fogged]).is_empty());
+        let copy = bare(3, pattern(12), 92.0);
+        let groups = group(&[original, copy]);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].kind, GroupKind::Duplicate);
     }
 
     #[test]
