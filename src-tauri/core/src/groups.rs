@@ -215,19 +215,26 @@ pub fn dhash(img: &RgbImage) -> u64 {
     if w == 0 || h == 0 {
         return 0;
     }
-    let mut cells = [[0f64; 9]; 8];
-    let mut counts = [[0u32; 9]; 8];
-    for (x, y, p) in img.enumerate_pixels() {
-        let (cx, cy) = ((x * 9 / w) as usize, (y * 8 / h) as usize);
-        cells[cy][cx] +=
-            0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]);
-        counts[cy][cx] += 1;
+    // Integer luma (×1000) summed per cell, rows at a time with the cell of each column looked
+    // up once: the same ordering of cell means as floating point, at a fraction of the cost on a
+    // 1.5 MP preview (this runs for every judged photo).
+    let cell_of_column: Vec<usize> = (0..w).map(|x| (x * 9 / w) as usize).collect();
+    let mut sums = [[0u64; 9]; 8];
+    let mut counts = [[0u64; 9]; 8];
+    for (y, row) in img.as_raw().chunks_exact(w as usize * 3).enumerate() {
+        let cy = (y as u64 * 8 / u64::from(h)) as usize;
+        let (cells, count) = (&mut sums[cy], &mut counts[cy]);
+        for (p, &cx) in row.chunks_exact(3).zip(&cell_of_column) {
+            cells[cx] += 299 * u64::from(p[0]) + 587 * u64::from(p[1]) + 114 * u64::from(p[2]);
+            count[cx] += 1;
+        }
     }
     let mut hash = 0u64;
-    for (row, count) in cells.iter().zip(&counts) {
-        let mean = |i: usize| row[i] / f64::from(count[i].max(1));
+    for (row, count) in sums.iter().zip(&counts) {
         for i in 0..8 {
-            hash = (hash << 1) | u64::from(mean(i + 1) > mean(i));
+            // mean(i + 1) > mean(i), without dividing.
+            let brighter = row[i + 1] * count[i].max(1) > row[i] * count[i + 1].max(1);
+            hash = (hash << 1) | u64::from(brighter);
         }
     }
     hash
@@ -927,6 +934,42 @@ mod tests {
         let groups = group(&[original, copy]);
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].kind, GroupKind::Duplicate);
+    }
+
+    /// The hash as first defined (floating-point luma means per cell), which the stored hashes
+    /// of earlier scans were made with.
+    fn float_dhash(img: &RgbImage) -> u64 {
+        let (w, h) = img.dimensions();
+        let mut cells = [[0f64; 9]; 8];
+        let mut counts = [[0u32; 9]; 8];
+        for (x, y, p) in img.enumerate_pixels() {
+            let (cx, cy) = ((x * 9 / w) as usize, (y * 8 / h) as usize);
+            cells[cy][cx] +=
+                0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]);
+            counts[cy][cx] += 1;
+        }
+        let mut hash = 0u64;
+        for (row, count) in cells.iter().zip(&counts) {
+            let mean = |i: usize| row[i] / f64::from(count[i].max(1));
+            for i in 0..8 {
+                hash = (hash << 1) | u64::from(mean(i + 1) > mean(i));
+            }
+        }
+        hash
+    }
+
+    #[test]
+    fn the_fast_hash_is_the_hash_earlier_scans_stored() {
+        for name in ["astronaut", "chelsea_cat", "coffee_cup", "rocket_launch"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("../../tests/fixtures/photos/{name}.jpg"));
+            let img = image::open(path).expect("fixture").to_rgb8();
+            assert_eq!(dhash(&img), float_dhash(&img), "{name}");
+        }
+        for seed in 0..20 {
+            let img = crate::test_photos::image(seed);
+            assert_eq!(dhash(&img), float_dhash(&img), "seed {seed}");
+        }
     }
 
     #[test]
