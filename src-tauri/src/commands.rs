@@ -367,33 +367,13 @@ mod tests {
         assert_eq!(listed, Ok(1));
     }
 
-    /// A resized re-export of a photo stacks with it: the grid's views carry the group, the copy
+    /// A copy of a photo stacks with it: the grid's views carry the group, the copy
     /// that lost carries the `duplicate` reason and the verdict `Settings::apply` gives it, and
     /// the loupe's detail explains it and lists the stack best first.
     #[test]
     fn a_copy_is_stacked_with_its_original_and_explained() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (state, _) = crate::state::with_one_photo(dir.path());
-        let photos = dir.path().join("photos");
-        let original = image::open(photos.join("cup.jpg")).expect("decode");
-        let (w, h) = (original.width() * 3 / 5, original.height() * 3 / 5);
-        original
-            .resize_exact(w, h, image::imageops::FilterType::Lanczos3)
-            .to_rgb8()
-            .save(photos.join("cup copy.jpg"))
-            .expect("write the copy");
-        cull_core::scan(
-            &mut state.store(),
-            &ScanOptions {
-                roots: vec![photos],
-                threads: Some(1),
-                ..ScanOptions::default()
-            },
-            &cull_core::progress::NoProgress,
-            &CancelToken::new(),
-            &mut |_| {},
-        )
-        .expect("scan");
+        let state = crate::state::with_a_copy(dir.path());
 
         let views = library_views(&state).expect("views");
         assert_eq!(views.len(), 2);

@@ -212,11 +212,31 @@ pub(crate) fn with_one_photo(dir: &Path) -> (AppState, i64) {
         .folders
         .push(library.to_string_lossy().into_owned());
     state.save_settings(settings).expect("settings");
+    let ids = scan_folder(&state, library);
+    assert_eq!(ids.len(), 1, "one shot");
+    (state, ids[0])
+}
+
+/// [`with_one_photo`] plus a copy of that photo beside it, scanned: the library holds one group,
+/// copies of one picture. (Without the learned model's embeddings, only copies measured
+/// identically are grouped, so the copy is byte for byte.)
+#[cfg(test)]
+pub(crate) fn with_a_copy(dir: &Path) -> AppState {
+    let (state, _) = with_one_photo(dir);
+    let photos = dir.join("photos");
+    std::fs::copy(photos.join("cup.jpg"), photos.join("cup copy.jpg")).expect("copy");
+    scan_folder(&state, photos);
+    state
+}
+
+/// Scans `folder` into the state's library (measurements only); the ids of the shots reported.
+#[cfg(test)]
+fn scan_folder(state: &AppState, folder: PathBuf) -> Vec<i64> {
     let mut ids = Vec::new();
     cull_core::scan(
         &mut state.store(),
         &cull_core::ScanOptions {
-            roots: vec![library],
+            roots: vec![folder],
             threads: Some(1),
             ..cull_core::ScanOptions::default()
         },
@@ -225,8 +245,7 @@ pub(crate) fn with_one_photo(dir: &Path) -> (AppState, i64) {
         &mut |r| ids.push(cull_core::shot_id(&r.key)),
     )
     .expect("scan");
-    assert_eq!(ids.len(), 1, "one shot");
-    (state, ids[0])
+    ids
 }
 
 #[cfg(test)]

@@ -162,3 +162,38 @@ fn regrouped(
     }
     *known = now;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch that stacks two shots tells the grid of both, with their group; a batch that
+    /// changes no group tells nothing more.
+    #[test]
+    fn shots_whose_group_changed_are_sent_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = crate::state::with_a_copy(dir.path());
+        // Settings first: asking for them while holding the store would lock the library twice.
+        let settings = state.settings();
+        let store = state.store();
+        let mut known = HashMap::new();
+        let mut news = LibraryNews::default();
+        regrouped(&store, &settings, &mut known, &mut news);
+        assert_eq!(news.shots.len(), 2, "both copies are sent: {news:?}");
+        assert!(news.shots.iter().all(|s| s.group.is_some()));
+        assert_eq!(known.len(), 2);
+
+        let mut again = LibraryNews::default();
+        regrouped(&store, &settings, &mut known, &mut again);
+        assert!(again.is_empty(), "{again:?}");
+
+        // A grouped shot that left the library meanwhile (its removal was news already) is not
+        // sent again, and is forgotten.
+        let first = known.keys().next().cloned().expect("a key");
+        known.insert("/elsewhere/old.jpg".into(), known[&first].clone());
+        let mut gone = LibraryNews::default();
+        regrouped(&store, &settings, &mut known, &mut gone);
+        assert!(gone.is_empty(), "{gone:?}");
+        assert!(!known.contains_key("/elsewhere/old.jpg"));
+    }
+}

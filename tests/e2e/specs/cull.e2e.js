@@ -165,13 +165,15 @@ describe('Cull', () => {
     const topId = await closed.getAttribute('data-id');
     const size = Number(await closed.getAttribute('data-count'));
     expect(size).toBeGreaterThan(1);
-    const cellCount = async () => (await $$('[data-testid="cell"]')).length;
-    const before = await cellCount();
     await closed.click();
     await browser.keys('s');
-    await browser.waitUntil(async () => (await cellCount()) === before + size - 1, { timeoutMsg: 'S opens the stack: its other shots follow' });
+    // The grid is virtualised: count the stack's own cells, which follow its top.
     const membersSel = '[data-testid="cell"][data-stack="member"], [data-testid="cell"][data-stack="last"]';
-    const memberIds = await Promise.all((await $$(membersSel)).map((c) => c.getAttribute('data-id')));
+    await browser.waitUntil(
+      async () => (await (await $(`[data-testid="cell"][data-id="${topId}"]`)).getAttribute('data-stack')) === 'open' && (await $$(membersSel)).length === size - 1,
+      { timeoutMsg: 'S opens the stack: its other shots follow' },
+    );
+    const memberIds = await browser.execute((sel) => [...document.querySelectorAll(sel)].map((c) => c.dataset.id), membersSel);
     expect(memberIds.length).toBe(size - 1);
     const decisionOf = async (id) => (await $(`[data-testid="cell"][data-id="${id}"]`)).getAttribute('data-decision');
     const decisionsBefore = await Promise.all([topId, ...memberIds].map(decisionOf));

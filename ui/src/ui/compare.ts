@@ -144,7 +144,7 @@ export class Compare {
     const label = h("div", { class: "compare-label" });
     const el = h(
       "div",
-      { class: "compare-pane", "data-testid": "compare-pane", "data-id": id, onclick: () => this.setFocus(n) },
+      { class: "compare-pane", "data-testid": "compare-pane", "data-id": id, "data-pane": n },
       img,
       label,
     );
@@ -226,6 +226,8 @@ export class Compare {
   private onPointerDown(e: PointerEvent): void {
     const pane = this.paneAt(e);
     if (!pane || e.button !== 0) return;
+    // The row captures the pointer, so the pane never sees the click: focus it here.
+    this.setFocus(this.panes.indexOf(pane));
     this.drag = { x: e.clientX, y: e.clientY, pane };
     this.row.setPointerCapture?.(e.pointerId);
     this.row.classList.add("dragging");

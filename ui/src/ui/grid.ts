@@ -26,8 +26,8 @@ interface Cell {
   name: HTMLDivElement;
   stack: HTMLButtonElement;
   shot: ShotView | null;
-  /** Role and count as last drawn (a stack opens or closes without its shot changing). */
-  stackKey: number;
+  /** Role, count and kind as last drawn (a stack opens or closes without its shot changing). */
+  stackKey: string;
   selected: boolean;
   lead: boolean;
   index: number;
@@ -251,7 +251,7 @@ export class Grid {
       name,
       stack,
     );
-    return { el, img, verdict, decision, chips, err, name, stack, shot: null, stackKey: -1, selected: false, lead: false, index: -1 };
+    return { el, img, verdict, decision, chips, err, name, stack, shot: null, stackKey: "", selected: false, lead: false, index: -1 };
   }
 
   private bind(c: Cell, s: ShotView, selected: boolean, lead: boolean): void {
@@ -322,7 +322,7 @@ export class Grid {
 
   /** A stack's top carries its count (a button that opens or closes it); members are tied to it. */
   private bindStack(c: Cell, role: StackRole, count: number): void {
-    const key = role * 100_000 + count;
+    const key = `${role}:${count}:${c.shot?.group?.kind ?? ""}`;
     if (c.stackKey === key) return;
     c.stackKey = key;
     const el = c.el;

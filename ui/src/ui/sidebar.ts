@@ -108,9 +108,7 @@ export class Sidebar {
       reasonList,
       h("h2", null, "Sort"),
       h("div", { class: "sort-row" }, this.sortSel, this.dirBtn),
-      h("h2", null, "Stacks"),
-      this.stacksBtn,
-      h("div", { class: "sidebar-bottom" }, h("h2", null, "Clean up"), this.cleanupBtn, this.cleanupNote),
+      h("div", { class: "sidebar-bottom" }, h("h2", null, "Clean up"), this.stacksBtn, this.cleanupBtn, this.cleanupNote),
     );
     this.renderSort();
   }
