@@ -53,27 +53,7 @@ pub struct ShotView {
     pub version: u64,
     /// The burst, duplicate set or bracket the shot belongs to (the grid stacks it); `null` when
     /// it is alone.
-    #[ts(as = "Option<GroupTs>")]
     pub group: Option<ShotGroup>,
-}
-
-/// The engine's `ShotGroup` as it crosses to TypeScript: ts-rs writes its `i64` id as `bigint`,
-/// but JSON carries a plain number (ids fit 53 bits). Only its declaration is used; it can go
-/// once the engine marks that id `number` itself.
-#[derive(TS)]
-#[ts(rename = "ShotGroup")]
-#[allow(dead_code)]
-struct GroupTs {
-    /// The group's id: the smallest shot id among its members.
-    #[ts(type = "number")]
-    id: i64,
-    kind: GroupKind,
-    /// The shot to keep (never in a bracket).
-    best: bool,
-    /// 1 for the best (brackets: darkest first).
-    rank: usize,
-    /// How many shots the group holds.
-    size: usize,
 }
 
 impl ShotView {
@@ -376,7 +356,7 @@ pub fn typescript_bindings() -> String {
         Reason::decl(),
         ExifInfo::decl(),
         GroupKind::decl(),
-        GroupTs::decl(),
+        ShotGroup::decl(),
         ShotView::decl(),
         TileRectView::decl(),
         SharpnessMap::decl(),

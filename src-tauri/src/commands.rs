@@ -242,16 +242,18 @@ pub fn decide(
     decision: Option<Decision>,
 ) -> AppResult<Vec<ShotView>> {
     let settings = state.settings();
-    let store = state.store();
-    let mut updated = Vec::new();
+    let mut store = state.store();
+    let mut shots = Vec::with_capacity(ids.len());
     for id in ids {
-        let Some(shot) = store.shot(id)? else {
-            continue;
-        };
-        store.set_decision(&shot.report.key, decision)?;
-        updated.push(ShotView::new(shot.report, decision, shot.group, &settings));
+        shots.extend(store.shot(id)?);
     }
-    Ok(updated)
+    // One transaction: keeping the best of every stack is one call, recorded whole or not at all.
+    let keys: Vec<String> = shots.iter().map(|s| s.report.key.clone()).collect();
+    store.set_decisions(&keys, decision)?;
+    Ok(shots
+        .into_iter()
+        .map(|shot| ShotView::new(shot.report, decision, shot.group, &settings))
+        .collect())
 }
 
 fn plan(state: &AppState) -> AppResult<cull_core::trash::CleanupPlan> {

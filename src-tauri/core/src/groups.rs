@@ -141,7 +141,8 @@ impl GroupKind {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShotGroup {
-    /// The group's id: the smallest shot id among its members.
+    /// The group's id: the smallest shot id among its members (53 bits: a plain JSON number).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     pub kind: GroupKind,
     /// The shot to keep (never in a bracket or a focus stack).
@@ -685,10 +686,13 @@ fn why_better(best: &GroupInput, other: &GroupInput) -> String {
         }
     }
     if best.score > other.score {
-        return format!(
-            "{} scores higher: {:.0} against {:.0}",
-            best.name, best.score, other.score
-        );
+        // Scores that round alike are told to the tenth, not as "100 against 100".
+        let (a, b) = if format!("{:.0}", best.score) == format!("{:.0}", other.score) {
+            (format!("{:.1}", best.score), format!("{:.1}", other.score))
+        } else {
+            (format!("{:.0}", best.score), format!("{:.0}", other.score))
+        };
+        return format!("{} scores higher: {a} against {b}", best.name);
     }
     if best.pixels > other.pixels {
         return format!(

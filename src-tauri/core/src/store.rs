@@ -1003,6 +1003,29 @@ impl Store {
         Ok(())
     }
 
+    /// The same call on many shots in one transaction ("keep the best, reject the rest" over a
+    /// whole library writes thousands): all recorded, or none.
+    pub fn set_decisions(&mut self, keys: &[String], decision: Option<Decision>) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let now = now_secs();
+            let mut set = tx.prepare_cached(
+                "INSERT INTO decisions (key, decision, decided_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(key) DO UPDATE SET decision = excluded.decision,
+                   decided_at = excluded.decided_at",
+            )?;
+            let mut clear = tx.prepare_cached("DELETE FROM decisions WHERE key = ?1")?;
+            for key in keys {
+                match decision {
+                    Some(d) => set.execute(params![key, d.as_str(), now])?,
+                    None => clear.execute(params![key])?,
+                };
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn set_decision(&self, key: &str, decision: Option<Decision>) -> Result<()> {
         match decision {
             Some(d) => self.conn.execute(
@@ -1272,6 +1295,21 @@ mod tests {
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn decisions_on_many_shots_are_set_and_cleared_together() {
+        let mut store = Store::open_in_memory().expect("store");
+        let keys: Vec<String> = (0..3).map(|i| format!("/lib/IMG_{i}.jpg")).collect();
+        store
+            .set_decisions(&keys, Some(Decision::Reject))
+            .expect("set");
+        let all = store.decisions().expect("decisions");
+        assert_eq!(all.len(), 3);
+        assert!(all.values().all(|d| *d == Decision::Reject));
+        store.set_decisions(&keys[..2], None).expect("clear");
+        let left: Vec<String> = store.decisions().expect("decisions").into_keys().collect();
+        assert_eq!(left, vec![keys[2].clone()]);
     }
 
     #[test]

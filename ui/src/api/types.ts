@@ -53,15 +53,15 @@ orientation: number | null, };
 export type GroupKind = "duplicate" | "burst" | "bracket" | "focus_stack";
 export type ShotGroup = { 
 /**
- * The group's id: the smallest shot id among its members.
+ * The group's id: the smallest shot id among its members (53 bits: a plain JSON number).
  */
 id: number, kind: GroupKind, 
 /**
- * The shot to keep (never in a bracket).
+ * The shot to keep (never in a bracket or a focus stack).
  */
 best: boolean, 
 /**
- * 1 for the best (brackets: darkest first).
+ * 1 for the best (brackets: darkest first; focus stacks: in capture order).
  */
 rank: number, 
 /**

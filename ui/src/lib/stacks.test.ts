@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { GroupKind, ShotView } from "../api/types";
 import { shot } from "./fixtures.test-util";
 import { filterOrder, sortOrder } from "./library";
-import { StackRole, compareIds, keepBestPlan, keepBestQuestion, planCalls, stackOrder, toggleStack } from "./stacks";
+import { StackRole, compareIds, isMergeSet, keepBestPlan, keepBestQuestion, planCalls, stackOrder, stackWords, toggleStack } from "./stacks";
 
 function member(id: number, group: number, rank: number, size: number, kind: GroupKind = "burst", over: Partial<ShotView> = {}): ShotView {
-  return shot(id, { group: { id: group, kind, best: kind !== "bracket" && rank === 1, rank, size }, ...over });
+  return shot(id, { group: { id: group, kind, best: !isMergeSet(kind) && rank === 1, rank, size }, ...over });
 }
 
 /** Names in display order, with the stack roles as the grid draws them. */
@@ -98,7 +98,7 @@ describe("keep the best, reject the rest", () => {
   it("keeps each best and rejects its group mates, brackets left alone", () => {
     const p = keepBestPlan(shots, null);
     expect(p).toEqual({ keep: [1, 6], reject: [2, 3, 7], stacks: 2 });
-    expect(keepBestQuestion(p)).toBe("Keep 2 best shots, reject 3 others in 2 stacks? Brackets are left alone.");
+    expect(keepBestQuestion(p)).toBe("Keep 2 best shots, reject 3 others in 2 stacks? Brackets and focus stacks are left alone.");
     expect(planCalls(p)).toEqual([
       { ids: [1, 6], decision: "keep" },
       { ids: [2, 3, 7], decision: "reject" },
@@ -112,7 +112,7 @@ describe("keep the best, reject the rest", () => {
   });
 
   it("words one stack in the singular", () => {
-    expect(keepBestQuestion({ keep: [1], reject: [2], stacks: 1 })).toBe("Keep 1 best shot, reject 1 other in 1 stack? Brackets are left alone.");
+    expect(keepBestQuestion({ keep: [1], reject: [2], stacks: 1 })).toBe("Keep 1 best shot, reject 1 other in 1 stack? Brackets and focus stacks are left alone.");
   });
 });
 
@@ -130,5 +130,23 @@ describe("compareIds", () => {
     expect(compareIds([1], byId, members)).toEqual([1, 2, 3, 4]);
     expect(compareIds([6], byId, members)).toBeNull();
     expect(compareIds([], byId, members)).toBeNull();
+  });
+});
+
+describe("sets made to be merged", () => {
+  it("leaves focus stacks alone like brackets, and names each kind", () => {
+    const shots = [
+      member(1, 1, 1, 2, "focus_stack"),
+      member(2, 1, 2, 2, "focus_stack"),
+      member(3, 3, 1, 2, "burst"),
+      member(4, 3, 2, 2, "burst"),
+    ];
+    const plan = keepBestPlan(shots, null);
+    expect(plan.stacks).toBe(1);
+    expect(plan.keep).toEqual([3]);
+    expect(plan.reject).toEqual([4]);
+    expect(stackWords("focus_stack").long).toBe("focus stack");
+    expect(stackWords("duplicate").short).toBe("copies");
+    expect(isMergeSet("bracket") && isMergeSet("focus_stack") && !isMergeSet("burst")).toBe(true);
   });
 });

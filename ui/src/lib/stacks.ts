@@ -1,7 +1,7 @@
 // Stacks, as in Lightroom: the shots of one group (a burst, copies of one picture, a bracket) show
 // as one cell, their top shot with a count, until the stack is expanded. Pure and O(n) over the
 // filtered, sorted order, so it runs on every refilter at 100 000 shots.
-import type { Decision, ShotView } from "../api/types";
+import type { Decision, GroupKind, ShotView } from "../api/types";
 
 /** How a display position takes part in a stack. */
 export const StackRole = {
@@ -92,9 +92,28 @@ export interface KeepBestPlan {
   stacks: number;
 }
 
+/** Sets made to be merged (a bracket, a focus stack): no best, never culled. */
+export function isMergeSet(kind: GroupKind): boolean {
+  return kind === "bracket" || kind === "focus_stack";
+}
+
+/** A group's kind in words: short for the grid's count, long for the loupe. */
+export function stackWords(kind: GroupKind): { short: string; long: string } {
+  switch (kind) {
+    case "duplicate":
+      return { short: "copies", long: "copies of one picture" };
+    case "bracket":
+      return { short: "bracket", long: "exposure bracket" };
+    case "focus_stack":
+      return { short: "focus stack", long: "focus stack" };
+    case "burst":
+      return { short: "burst", long: "burst" };
+  }
+}
+
 /**
  * Keep the best, reject the rest, over the groups named (every group when `only` is null).
- * Brackets are left alone (a set made to be merged has no best), and so is a group whose best is
+ * Brackets and focus stacks are left alone (a set made to be merged has no best), and so is a group whose best is
  * not in the library (it may lie in a folder no longer in it): rejecting all of it would lose the
  * picture. Members are counted over the whole library, whatever the filter shows.
  */
@@ -102,7 +121,7 @@ export function keepBestPlan(shots: readonly ShotView[], only: ReadonlySet<numbe
   const best = new Set<number>();
   for (const s of shots) {
     const g = s.group;
-    if (g && g.best && g.kind !== "bracket" && (only == null || only.has(g.id))) best.add(g.id);
+    if (g && g.best && !isMergeSet(g.kind) && (only == null || only.has(g.id))) best.add(g.id);
   }
   const plan: KeepBestPlan = { keep: [], reject: [], stacks: best.size };
   for (const s of shots) {
@@ -116,7 +135,7 @@ export function keepBestPlan(shots: readonly ShotView[], only: ReadonlySet<numbe
 /** The confirmation for the whole library's stacks, counts and all. */
 export function keepBestQuestion(p: KeepBestPlan): string {
   const n = (x: number, one: string, many: string) => `${x.toLocaleString("en-US")} ${x === 1 ? one : many}`;
-  return `Keep ${n(p.keep.length, "best shot", "best shots")}, reject ${n(p.reject.length, "other", "others")} in ${n(p.stacks, "stack", "stacks")}? Brackets are left alone.`;
+  return `Keep ${n(p.keep.length, "best shot", "best shots")}, reject ${n(p.reject.length, "other", "others")} in ${n(p.stacks, "stack", "stacks")}? Brackets and focus stacks are left alone.`;
 }
 
 /** The calls a plan makes, as (ids, decision) pairs for `decide`; empty parts left out. */

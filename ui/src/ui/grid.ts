@@ -6,7 +6,7 @@ import { imageUrl } from "../api";
 import type { ShotView } from "../api/types";
 import { effectiveVerdict } from "../lib/library";
 import { DECISION_LABEL, VERDICT_LABEL, reasonLabel, reasonTitle } from "../lib/reasons";
-import { StackRole } from "../lib/stacks";
+import { StackRole, stackWords } from "../lib/stacks";
 import { cellPosition, layout, pageItems, scrollToReveal, visibleRange, type GridLayout } from "../lib/vgrid";
 import { h, rafThrottle, setAttr, setText, toggleClass } from "./dom";
 
@@ -331,7 +331,7 @@ export class Grid {
     c.stack.hidden = !top;
     if (top) {
       const kind = c.shot?.group?.kind ?? "burst";
-      const what = kind === "bracket" ? "bracket" : kind === "duplicate" ? "copies" : "burst";
+      const what = stackWords(kind).short;
       setText(c.stack, role === StackRole.Open ? `${count} ▾` : String(count));
       setAttr(c.stack, "title", `${role === StackRole.Open ? "Close" : "Open"} this stack: ${count} shots (${what}) · S`);
       setAttr(c.stack, "aria-expanded", String(role === StackRole.Open));

@@ -14,6 +14,7 @@ import {
 import { effectiveVerdict } from "../lib/library";
 import { DECISION_LABEL, VERDICT_LABEL, reasonHasMap, reasonTitle } from "../lib/reasons";
 import { containRect, mapStats, rectFrac, tileColour, tileFrac } from "../lib/sharpness";
+import { isMergeSet, stackWords } from "../lib/stacks";
 import { Presence, h, setChildren, setText } from "./dom";
 
 export interface LoupeHost {
@@ -291,8 +292,8 @@ export class Loupe {
     // The stack: its shots best first, one click from each other, and the one-key cull.
     if (d?.stack.length && s.group) {
       const best = d.stack.find((m) => m.best);
-      const bracket = s.group.kind === "bracket";
-      const what = bracket ? "bracket" : s.group.kind === "duplicate" ? "copies of one picture" : "burst";
+      const mergeSet = isMergeSet(s.group.kind);
+      const what = stackWords(s.group.kind).long;
       sections.push(
         h(
           "section",
@@ -313,8 +314,8 @@ export class Loupe {
               ),
             ),
           ),
-          bracket
-            ? h("p", { class: "muted small" }, "A bracket is made to be merged: Cull picks no best and leaves it alone.")
+          mergeSet
+            ? h("p", { class: "muted small" }, `A ${what} is made to be merged: Cull picks no best and leaves it alone.`)
             : h(
                 "button",
                 { class: "btn small", "data-testid": "keep-best", title: "Keep the best, reject the rest (Shift+B)", onclick: () => this.host.onKeepBest() },
