@@ -75,6 +75,17 @@ fn held_out_photos_never_mix_different_photos_or_offer_sets_made_to_be_merged() 
     );
 }
 
+/// Copies the committed real photos `names` into `library`.
+fn copy_photos(library: &std::path::Path, names: &[&str]) {
+    for name in names {
+        std::fs::copy(
+            fixture_photos_dir().join(format!("{name}.jpg")),
+            library.join(format!("{name}.jpg")),
+        )
+        .expect("copy");
+    }
+}
+
 /// Scans `library` with `cull scan --json`, prints the scores and every grouped shot.
 fn scan_and_score(
     what: &str,
@@ -116,19 +127,16 @@ fn a_resized_copy_of_a_real_photo_is_its_duplicate_and_the_other_photos_stay_alo
     let library = dir.path().join("library");
     let exports = library.join("exports");
     std::fs::create_dir_all(&exports).expect("library");
-    for name in [
-        "astronaut",
-        "cameraman_field",
-        "chelsea_cat",
-        "coffee_cup",
-        "rocket_launch",
-    ] {
-        std::fs::copy(
-            fixture_photos_dir().join(format!("{name}.jpg")),
-            library.join(format!("{name}.jpg")),
-        )
-        .expect("copy");
-    }
+    copy_photos(
+        &library,
+        &[
+            "astronaut",
+            "cameraman_field",
+            "chelsea_cat",
+            "coffee_cup",
+            "rocket_launch",
+        ],
+    );
     // The same picture exported again elsewhere: smaller, re-encoded.
     let smaller = image::imageops::resize(
         &load_photo("astronaut"),
@@ -200,22 +208,19 @@ fn regrouping_after_a_new_frame_or_a_deleted_one_matches_grouping_everything_aga
     let library = dir.path().join("library");
     std::fs::create_dir_all(&library).expect("library");
     // Unrelated photos first, so a few changed shots are a small part of the library.
-    for name in [
-        "astronaut",
-        "brick_wall",
-        "cameraman_field",
-        "chelsea_cat",
-        "coffee_cup",
-        "gravel_texture",
-        "rocket_launch",
-        "clock_motion_blur",
-    ] {
-        std::fs::copy(
-            fixture_photos_dir().join(format!("{name}.jpg")),
-            library.join(format!("{name}.jpg")),
-        )
-        .expect("copy");
-    }
+    copy_photos(
+        &library,
+        &[
+            "astronaut",
+            "brick_wall",
+            "cameraman_field",
+            "chelsea_cat",
+            "coffee_cup",
+            "gravel_texture",
+            "rocket_launch",
+            "clock_motion_blur",
+        ],
+    );
     let frame = |i: usize, soft: bool| {
         let mut img =
             cull_tests::bursts::visp_frame(&format!("castel/image_{i:04}.png")).expect("frame");

@@ -63,14 +63,20 @@ pub struct GroupedShot {
 const CAMERA_A: &str = "Cam A";
 const CAMERA_B: &str = "Cam B";
 
-pub fn visp_frame(rel: &str) -> std::io::Result<RgbImage> {
-    let path = cached_fixture(&format!("visp/{rel}")).ok_or_else(|| {
+/// A photo of the fixture cache (`rel` below it), as RGB; a clear error when it is missing.
+fn cached_image(rel: &str) -> std::io::Result<RgbImage> {
+    let path = cached_fixture(rel).ok_or_else(|| {
         std::io::Error::new(
             std::io::ErrorKind::NotFound,
-            format!("visp/{rel} is not in the fixture cache: run tests/fixtures/fetch.sh"),
+            format!("{rel} is not in the fixture cache: run tests/fixtures/fetch.sh"),
         )
     })?;
     Ok(image::open(path).map_err(std::io::Error::other)?.to_rgb8())
+}
+
+/// A visp frame (`rel` below `visp/` in the fixture cache).
+pub fn visp_frame(rel: &str) -> std::io::Result<RgbImage> {
+    cached_image(&format!("visp/{rel}"))
 }
 
 /// Whether the visp frames are in the fixture cache.
@@ -393,13 +399,7 @@ pub fn grouping_library(root: &Path) -> std::io::Result<Vec<GroupedShot>> {
 }
 
 fn opencv(name: &str) -> std::io::Result<RgbImage> {
-    let path = cached_fixture(&format!("opencv/{name}")).ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("opencv/{name} is not in the fixture cache: run tests/fixtures/fetch.sh"),
-        )
-    })?;
-    Ok(image::open(path).map_err(std::io::Error::other)?.to_rgb8())
+    cached_image(&format!("opencv/{name}"))
 }
 
 /// Whether the held-out photos are in the fixture cache.
