@@ -41,7 +41,8 @@ impl TrueKind {
             Self::Duplicate => Some("duplicate"),
             Self::Bracket => Some("bracket"),
             Self::FocusStack => Some("focus_stack"),
-            Self::Panorama | Self::Alone => None,
+            Self::Panorama => Some("panorama"),
+            Self::Alone => None,
         }
     }
 }
@@ -593,7 +594,7 @@ impl PairCount {
 /// The scores of one grouping run.
 #[derive(Debug, Clone, Default)]
 pub struct GroupingScore {
-    /// By the kind Cull prints: "burst", "duplicate", "bracket", "focus_stack".
+    /// By the kind Cull prints: "burst", "duplicate", "bracket", "focus_stack", "panorama".
     pub kinds: HashMap<&'static str, PairCount>,
     /// Pairs of different sets grouped together.
     pub mixed: usize,
@@ -627,7 +628,7 @@ pub fn score_grouping(shots: &[GroupedShot], lines: &[Value]) -> GroupingScore {
         grouped: (groups.iter().flatten().count(), shots.len()),
         ..GroupingScore::default()
     };
-    for kind in ["burst", "duplicate", "bracket", "focus_stack"] {
+    for kind in ["burst", "duplicate", "bracket", "focus_stack", "panorama"] {
         score.kinds.insert(kind, PairCount::default());
     }
     for i in 0..shots.len() {

@@ -593,7 +593,7 @@ export class App {
     if (this.ov.posOf(id) >= 0) this.select(only(id));
   }
 
-  /** Shift+B: keep the best of each selected stack, reject the rest (brackets and focus stacks are left alone). */
+  /** Shift+B: keep the best of each selected stack, reject the rest (brackets, focus stacks and panoramas are left alone). */
   private keepBestOfSelection(): void {
     if (this.mode !== "library") return;
     const groups = new Set<number>();

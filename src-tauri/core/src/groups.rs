@@ -14,8 +14,8 @@
 //!
 //! A group whose frames differ in exposure (bias or shutter) is a `bracket`, and one framing whose
 //! sharpest region walks across the frame is a `focus_stack`: sets made to be merged, never
-//! culled. Otherwise it is a `duplicate` when every link is a copy, else a `burst`. A panorama's
-//! frames (30–60 % overlap) differ too much in framing to link at all, so they stay apart.
+//! culled, as is a `panorama`: neighbouring frames whose thumbnails continue each other once
+//! shifted. Otherwise it is a `duplicate` when every link is a copy, else a `burst`.
 //! The best of a duplicate or a burst is picked by what a photographer looks at (eyes open, the
 //! sharpest subject, then the judge's score) and the others are told why they lost; file size and
 //! resolution play no part. Thresholds are first settings from the measurements in
@@ -55,6 +55,19 @@ const SAME_INSTANT_COSINE: f32 = 0.90;
 const STACK_HASH: u32 = 6;
 const STACK_FOCUS_MOVE: f32 = 0.3;
 const STACK_SAME_SHARPNESS_PX: f32 = 1.0;
+/// A sweep's frames: one camera, at most this far apart in time, embeddings at least this alike
+/// (the frames share part of a scene), and, shifted by their overlap, at least this alike in
+/// their thumbnails. Measured on thumbnails: crops of one photo in a sweep correlate 0.95–0.99
+/// at their shift; different photos of one subject (a grid from four places, a street twice,
+/// two renders of a model, a chessboard in four poses) 0.16–0.76 at their best shift.
+const PAN_GAP_SECS: f64 = 5.0;
+const PAN_COSINE: f32 = 0.70;
+const PAN_CORRELATION: f32 = 0.88;
+/// The side the overlap is measured at.
+const PAN_SIDE: u32 = 64;
+/// The overlap's shift must be a real step across the scene, not a wobble, and leave overlap.
+const PAN_SHIFT: std::ops::RangeInclusive<f32> = 0.15..=0.8;
+
 /// How far (fraction of the frame) the spot may step back, and a step that counts as moving.
 const STACK_STEP_BACK: f32 = 0.1;
 const STACK_STEP: f32 = 0.05;
@@ -107,6 +120,9 @@ pub enum GroupKind {
     Bracket,
     /// One framing focused at several depths, made to be merged: never culled.
     FocusStack,
+    /// Frames of a sweep, each overlapping the next by a steady shift, made to be stitched:
+    /// never culled.
+    Panorama,
 }
 
 impl GroupKind {
@@ -116,23 +132,26 @@ impl GroupKind {
             Self::Burst => "burst",
             Self::Bracket => "bracket",
             Self::FocusStack => "focus_stack",
+            Self::Panorama => "panorama",
         }
     }
 
     /// Sets made to be merged: no best, no loser.
     pub fn is_merge_set(self) -> bool {
-        matches!(self, Self::Bracket | Self::FocusStack)
+        matches!(self, Self::Bracket | Self::FocusStack | Self::Panorama)
     }
 
+    /// Every kind.
+    pub const ALL: [GroupKind; 5] = [
+        Self::Duplicate,
+        Self::Burst,
+        Self::Bracket,
+        Self::FocusStack,
+        Self::Panorama,
+    ];
+
     pub fn from_name(name: &str) -> Option<Self> {
-        [
-            Self::Duplicate,
-            Self::Burst,
-            Self::Bracket,
-            Self::FocusStack,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 }
 
@@ -178,7 +197,7 @@ impl ShotGroup {
         let (severity, confidence, what) = match self.kind {
             GroupKind::Duplicate => (COPY_SEVERITY, COPY_CONFIDENCE, "copies of one picture"),
             GroupKind::Burst => (BURST_SEVERITY, BURST_CONFIDENCE, "shots of one burst"),
-            GroupKind::Bracket | GroupKind::FocusStack => return None,
+            GroupKind::Bracket | GroupKind::FocusStack | GroupKind::Panorama => return None,
         };
         let lead = format!("one of {} {what}", self.size);
         Some(crate::judge::Reason {
@@ -287,6 +306,8 @@ fn hash_distance(a: Option<u64>, b: Option<u64>) -> Option<u32> {
 enum Link {
     Copy,
     Moment,
+    /// Neighbours of a sweep: the second frame continues the first, shifted.
+    Pan,
 }
 
 fn copies(a: &GroupInput, b: &GroupInput) -> bool {
@@ -377,6 +398,95 @@ fn focus_stack(set: &[&GroupInput]) -> bool {
     walks(0) || walks(1)
 }
 
+/// How two frames overlap at their best shift: along which axis, by what share of the frame,
+/// and how alike they are there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pan {
+    /// The shift as a share of the frame's width (`horizontal`) or height, signed.
+    pub shift: f32,
+    pub horizontal: bool,
+    /// Correlation of the overlapping parts, −1–1.
+    pub correlation: f32,
+}
+
+impl Pan {
+    /// Whether the second frame continues the first as a sweep does.
+    pub fn continues(&self) -> bool {
+        self.correlation >= PAN_CORRELATION && PAN_SHIFT.contains(&self.shift.abs())
+    }
+}
+
+/// The best overlap of `b` on `a` (grey thumbnails, compared at the smaller one's size) over
+/// shifts of 10–85 % of the frame along either axis, in both directions. `None` for frames too
+/// small to tell.
+pub fn pan_overlap(a: &image::GrayImage, b: &image::GrayImage) -> Option<Pan> {
+    // At most 64 px along the long side: the shift is found to 2 % of the frame, at a cost of
+    // about a millisecond a pair.
+    let (w, h) = (a.width().min(b.width()), a.height().min(b.height()));
+    let scale = (PAN_SIDE as f32 / w.max(h) as f32).min(1.0);
+    let (w, h) = (
+        ((w as f32 * scale).round() as u32).max(1),
+        ((h as f32 * scale).round() as u32).max(1),
+    );
+    if w < 16 || h < 16 {
+        return None;
+    }
+    let fit = |img: &image::GrayImage| -> Vec<f32> {
+        let img = if img.dimensions() == (w, h) {
+            img.clone()
+        } else {
+            image::imageops::resize(img, w, h, image::imageops::FilterType::Triangle)
+        };
+        img.pixels().map(|p| f32::from(p[0])).collect()
+    };
+    let (pa, pb) = (fit(a), fit(b));
+    let (w, h) = (w as usize, h as usize);
+    let mut best: Option<Pan> = None;
+    for horizontal in [true, false] {
+        let n = if horizontal { w } else { h };
+        for s in n / 10..=n * 85 / 100 {
+            for forward in [true, false] {
+                // a's part from s on against b's part up to n - s (forward), or the other way.
+                let (mut sa, mut sb, mut saa, mut sbb, mut sab, mut count) =
+                    (0f64, 0f64, 0f64, 0f64, 0f64, 0f64);
+                for y in 0..h {
+                    for x in 0..w {
+                        let (ax, ay, bx, by) = match (horizontal, forward) {
+                            (true, true) if x + s < w => (x + s, y, x, y),
+                            (true, false) if x + s < w => (x, y, x + s, y),
+                            (false, true) if y + s < h => (x, y + s, x, y),
+                            (false, false) if y + s < h => (x, y, x, y + s),
+                            _ => continue,
+                        };
+                        let (va, vb) = (f64::from(pa[ay * w + ax]), f64::from(pb[by * w + bx]));
+                        sa += va;
+                        sb += vb;
+                        saa += va * va;
+                        sbb += vb * vb;
+                        sab += va * vb;
+                        count += 1.0;
+                    }
+                }
+                let var_a = saa - sa * sa / count;
+                let var_b = sbb - sb * sb / count;
+                if var_a <= f64::EPSILON || var_b <= f64::EPSILON {
+                    continue;
+                }
+                let correlation = ((sab - sa * sb / count) / (var_a * var_b).sqrt()) as f32;
+                let shift = s as f32 / n as f32 * if forward { 1.0 } else { -1.0 };
+                if best.is_none_or(|b| correlation > b.correlation) {
+                    best = Some(Pan {
+                        shift,
+                        horizontal,
+                        correlation,
+                    });
+                }
+            }
+        }
+    }
+    best
+}
+
 fn one_moment(a: &GroupInput, b: &GroupInput) -> bool {
     let cos = match (&a.embedding, &b.embedding) {
         (Some(x), Some(y)) => cosine(x, y),
@@ -423,6 +533,16 @@ impl UnionFind {
 
 /// The groups among `shots` (two or more members each; a shot alike to no other is in none).
 pub fn group(shots: &[GroupInput]) -> Vec<Group> {
+    group_with(shots, &mut |_, _| None)
+}
+
+/// [`group`], with `overlap` telling how two neighbouring frames of one camera that are not one
+/// moment overlap ([`pan_overlap`] of their thumbnails; `None` when unknown): a sweep's frames
+/// become a `panorama`.
+pub fn group_with(
+    shots: &[GroupInput],
+    overlap: &mut dyn FnMut(&GroupInput, &GroupInput) -> Option<Pan>,
+) -> Vec<Group> {
     let mut links: Vec<(usize, usize, Link)> = Vec::new();
     // Along the capture time, per camera.
     let mut timed: Vec<usize> = (0..shots.len())
@@ -452,6 +572,22 @@ pub fn group(shots: &[GroupInput]) -> Vec<Group> {
             } else if one_moment(a, b) {
                 links.push((j, i, Link::Moment));
             }
+        }
+    }
+    // Sweeps: each frame against the one before it, when they are not one moment.
+    for w in timed.windows(2) {
+        let (a, b) = (&shots[w[0]], &shots[w[1]]);
+        let near = a.camera == b.camera
+            && b.time.unwrap_or(0.0) - a.time.unwrap_or(0.0) <= PAN_GAP_SECS
+            && !exposures_differ(a, b)
+            && !one_moment(a, b)
+            && !copies(a, b)
+            && match (&a.embedding, &b.embedding) {
+                (Some(x), Some(y)) => cosine(x, y).is_some_and(|c| c >= PAN_COSINE),
+                _ => true,
+            };
+        if near && overlap(a, b).is_some_and(|p| p.continues()) {
+            links.push((w[0], w[1], Link::Pan));
         }
     }
     // Across time: copies found through their hash bands. Two hashes at most 7 bits apart share
@@ -499,9 +635,13 @@ pub fn group(shots: &[GroupInput]) -> Vec<Group> {
         members.entry(root).or_default().push(i);
     }
     let mut all_copies: HashMap<usize, bool> = HashMap::new();
+    let mut panned = std::collections::HashSet::new();
     for &(a, _, link) in &links {
         let root = sets.find(a);
         *all_copies.entry(root).or_insert(true) &= link == Link::Copy;
+        if link == Link::Pan {
+            panned.insert(root);
+        }
     }
     let mut groups: Vec<Group> = members
         .into_iter()
@@ -514,6 +654,8 @@ pub fn group(shots: &[GroupInput]) -> Vec<Group> {
                 .any(|(n, a)| set[n + 1..].iter().any(|b| exposures_differ(a, b)));
             let kind = if bracket {
                 GroupKind::Bracket
+            } else if panned.contains(&root) {
+                GroupKind::Panorama
             } else if all_copies.get(&root).copied().unwrap_or(false) {
                 GroupKind::Duplicate
             } else if focus_stack(&set) {
@@ -1031,6 +1173,61 @@ mod tests {
         for seed in 0..20 {
             let img = crate::test_photos::image(seed);
             assert_eq!(dhash(&img), float_dhash(&img), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn a_sweep_of_overlapping_frames_is_a_panorama_and_a_second_view_is_not() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/photos/rocket_launch.jpg");
+        let wide = image::open(path).expect("fixture").to_luma8();
+        let (w, h) = wide.dimensions();
+        let window =
+            |k: u32| image::imageops::crop_imm(&wide, k * w / 5, 0, w * 2 / 5, h).to_image();
+        let frames: Vec<image::GrayImage> = (0..4).map(window).collect();
+        let step = pan_overlap(&frames[0], &frames[1]).expect("overlap");
+        assert!(step.continues(), "{step:?}");
+        assert!(
+            step.horizontal && (step.shift - 0.5).abs() < 0.05,
+            "{step:?}"
+        );
+        // Another photo is no continuation.
+        let other = image::open(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/fixtures/photos/chelsea_cat.jpg"),
+        )
+        .expect("fixture")
+        .to_luma8();
+        let none = pan_overlap(&frames[0], &other).expect("overlap");
+        assert!(!none.continues(), "{none:?}");
+
+        // Grouped: four frames 1.5 s apart, alike enough to be one scene, not one moment.
+        let shots: Vec<GroupInput> = (0..4)
+            .map(|k| {
+                shot(
+                    k + 1,
+                    10.0 + 1.5 * k as f64,
+                    look(0, 0.5 * k as f32),
+                    pattern(20 + k as u64),
+                )
+            })
+            .collect();
+        let groups = group_with(&shots, &mut |a, b| {
+            pan_overlap(&frames[(a.id - 1) as usize], &frames[(b.id - 1) as usize])
+        });
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!(groups[0].kind, GroupKind::Panorama);
+        assert!(groups[0].members.iter().all(|m| !m.best && m.why.is_none()));
+        assert!(
+            group(&shots).is_empty(),
+            "without thumbnails, a sweep is not linked"
+        );
+    }
+
+    #[test]
+    fn every_kind_reads_back_by_its_stored_name() {
+        for kind in GroupKind::ALL {
+            assert_eq!(GroupKind::from_name(kind.as_str()), Some(kind));
         }
     }
 

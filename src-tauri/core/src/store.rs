@@ -741,7 +741,22 @@ impl Store {
             .map(|(key, input)| (input.id, key.as_str()))
             .collect();
         let plain: Vec<GroupInput> = inputs.iter().map(|(_, i)| i.clone()).collect();
-        let groups = crate::groups::group(&plain);
+        // Sweeps are told by how neighbouring frames' thumbnails overlap: read only for the few
+        // neighbours that may be one (see `groups::group_with`), each at most once.
+        let mut thumbs: std::collections::HashMap<i64, Option<image::GrayImage>> =
+            std::collections::HashMap::new();
+        let mut grey = |id: i64| -> Option<image::GrayImage> {
+            thumbs
+                .entry(id)
+                .or_insert_with(|| {
+                    let jpeg = self.thumbnail(id).ok().flatten()?;
+                    Some(image::load_from_memory(&jpeg).ok()?.to_luma8())
+                })
+                .clone()
+        };
+        let groups = crate::groups::group_with(&plain, &mut |a, b| {
+            crate::groups::pan_overlap(&grey(a.id)?, &grey(b.id)?)
+        });
         let tx = self.conn.transaction()?;
         match &keys {
             None => {

@@ -211,7 +211,7 @@ describe('Cull', () => {
     await (await byTestId('keep-best-all')).click();
     const confirm = await byTestId('confirm');
     await confirm.waitForDisplayed();
-    expect(await confirm.getText()).toMatch(/Keep \d+ best shots?, reject \d+ others? in \d+ stacks?\? Brackets and focus stacks are left alone/);
+    expect(await confirm.getText()).toMatch(/Keep \d+ best shots?, reject \d+ others? in \d+ stacks?\? Brackets, focus stacks and panoramas are left alone/);
     await (await byTestId('confirm-cancel')).click();
     await confirm.waitForDisplayed({ reverse: true });
   });

@@ -50,7 +50,7 @@ exposure_bias: number | null,
  * EXIF orientation 1–8; 1 (or absent) means upright.
  */
 orientation: number | null, };
-export type GroupKind = "duplicate" | "burst" | "bracket" | "focus_stack";
+export type GroupKind = "duplicate" | "burst" | "bracket" | "focus_stack" | "panorama";
 export type ShotGroup = { 
 /**
  * The group's id: the smallest shot id among its members (53 bits: a plain JSON number).

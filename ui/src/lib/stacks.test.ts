@@ -98,7 +98,7 @@ describe("keep the best, reject the rest", () => {
   it("keeps each best and rejects its group mates, brackets left alone", () => {
     const p = keepBestPlan(shots, null);
     expect(p).toEqual({ keep: [1, 6], reject: [2, 3, 7], stacks: 2 });
-    expect(keepBestQuestion(p)).toBe("Keep 2 best shots, reject 3 others in 2 stacks? Brackets and focus stacks are left alone.");
+    expect(keepBestQuestion(p)).toBe("Keep 2 best shots, reject 3 others in 2 stacks? Brackets, focus stacks and panoramas are left alone.");
     expect(planCalls(p)).toEqual([
       { ids: [1, 6], decision: "keep" },
       { ids: [2, 3, 7], decision: "reject" },
@@ -112,7 +112,7 @@ describe("keep the best, reject the rest", () => {
   });
 
   it("words one stack in the singular", () => {
-    expect(keepBestQuestion({ keep: [1], reject: [2], stacks: 1 })).toBe("Keep 1 best shot, reject 1 other in 1 stack? Brackets and focus stacks are left alone.");
+    expect(keepBestQuestion({ keep: [1], reject: [2], stacks: 1 })).toBe("Keep 1 best shot, reject 1 other in 1 stack? Brackets, focus stacks and panoramas are left alone.");
   });
 });
 
@@ -147,6 +147,6 @@ describe("sets made to be merged", () => {
     expect(plan.reject).toEqual([4]);
     expect(stackWords("focus_stack").long).toBe("focus stack");
     expect(stackWords("duplicate").short).toBe("copies");
-    expect(isMergeSet("bracket") && isMergeSet("focus_stack") && !isMergeSet("burst")).toBe(true);
+    expect(isMergeSet("bracket") && isMergeSet("focus_stack") && isMergeSet("panorama") && !isMergeSet("burst")).toBe(true);
   });
 });

@@ -92,9 +92,9 @@ export interface KeepBestPlan {
   stacks: number;
 }
 
-/** Sets made to be merged (a bracket, a focus stack): no best, never culled. */
+/** Sets made to be merged (a bracket, a focus stack, a panorama): no best, never culled. */
 export function isMergeSet(kind: GroupKind): boolean {
-  return kind === "bracket" || kind === "focus_stack";
+  return kind === "bracket" || kind === "focus_stack" || kind === "panorama";
 }
 
 /** A group's kind in words: short for the grid's count, long for the loupe. */
@@ -106,6 +106,8 @@ export function stackWords(kind: GroupKind): { short: string; long: string } {
       return { short: "bracket", long: "exposure bracket" };
     case "focus_stack":
       return { short: "focus stack", long: "focus stack" };
+    case "panorama":
+      return { short: "panorama", long: "panorama sweep" };
     case "burst":
       return { short: "burst", long: "burst" };
   }
@@ -113,7 +115,7 @@ export function stackWords(kind: GroupKind): { short: string; long: string } {
 
 /**
  * Keep the best, reject the rest, over the groups named (every group when `only` is null).
- * Brackets and focus stacks are left alone (a set made to be merged has no best), and so is a group whose best is
+ * Brackets, focus stacks and panoramas are left alone (a set made to be merged has no best), and so is a group whose best is
  * not in the library (it may lie in a folder no longer in it): rejecting all of it would lose the
  * picture. Members are counted over the whole library, whatever the filter shows.
  */
@@ -135,7 +137,7 @@ export function keepBestPlan(shots: readonly ShotView[], only: ReadonlySet<numbe
 /** The confirmation for the whole library's stacks, counts and all. */
 export function keepBestQuestion(p: KeepBestPlan): string {
   const n = (x: number, one: string, many: string) => `${x.toLocaleString("en-US")} ${x === 1 ? one : many}`;
-  return `Keep ${n(p.keep.length, "best shot", "best shots")}, reject ${n(p.reject.length, "other", "others")} in ${n(p.stacks, "stack", "stacks")}? Brackets and focus stacks are left alone.`;
+  return `Keep ${n(p.keep.length, "best shot", "best shots")}, reject ${n(p.reject.length, "other", "others")} in ${n(p.stacks, "stack", "stacks")}? Brackets, focus stacks and panoramas are left alone.`;
 }
 
 /** The calls a plan makes, as (ids, decision) pairs for `decide`; empty parts left out. */

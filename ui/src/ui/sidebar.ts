@@ -93,7 +93,7 @@ export class Sidebar {
       {
         class: "btn wide",
         "data-testid": "keep-best-all",
-        title: "In every stack of a burst or of copies: keep the best shot, reject the others (brackets and focus stacks are left alone). Undo with Ctrl/Cmd+Z.",
+        title: "In every stack of a burst or of copies: keep the best shot, reject the others (brackets, focus stacks and panoramas are left alone). Undo with Ctrl/Cmd+Z.",
         onclick: () => this.host.keepBestAll(),
       },
       "Keep the best of every stack…",
