@@ -191,6 +191,15 @@ fn a_resized_copy_of_a_real_photo_is_its_duplicate_and_the_other_photos_stay_alo
         loser["verdict"], "review",
         "a copy asks for a look by default"
     );
+    // The summary counts the verdicts the lines show, the group's reason included.
+    let count = |v: &str| run.lines.iter().filter(|l| l["verdict"] == v).count();
+    let said = format!(
+        "{} keep, {} review, {} reject",
+        count("keep"),
+        count("review"),
+        count("reject")
+    );
+    assert!(run.stderr.contains(&said), "{said} in {}", run.stderr);
 }
 
 /// A burst that grows and shrinks between scans: each later scan regroups only around what

@@ -182,7 +182,16 @@ pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<Sca
         if !batch.is_empty() {
             let _ = on_event.send(ScanEvent::Shots { shots: batch });
         }
-        Ok(summary?)
+        let mut summary = summary?;
+        // The counts the grid will show: under the settings and the groups the scan ended with.
+        let shown: Vec<ShotReport> = store
+            .all_shots()?
+            .into_iter()
+            .filter(|s| settings.in_library(&s.report.path))
+            .map(|s| settings.apply(s.report, s.group.as_ref()))
+            .collect();
+        summary.recount(&shown);
+        Ok(summary)
     })
     .await;
     state.set_running_scan(None);

@@ -149,18 +149,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(())
             })?;
             let groups = library.store().groups()?;
-            for report in reports {
-                let group = groups.get(&report.key);
-                let report = settings.apply(report, group);
+            let shown: Vec<ShotReport> = reports
+                .into_iter()
+                .map(|r| {
+                    let group = groups.get(&r.key);
+                    settings.apply(r, group)
+                })
+                .collect();
+            for report in &shown {
                 output::print_line(
                     output::Shown {
-                        report: &report,
+                        report,
                         decision: decisions.get(&report.key).copied(),
-                        group,
+                        group: groups.get(&report.key),
                     },
                     json,
                 )?;
             }
+            let mut summary = summary;
+            summary.recount(&shown);
             eprintln!("{}", output::summary_line(&summary));
             Ok(ExitCode::SUCCESS)
         }
@@ -438,11 +445,10 @@ fn clean(
     let _job = wait_for_library(library, "a clean-up by `cull clean`")?;
     let settings = library.settings().clone();
     let mut judged = Vec::new();
-    let summary = run_scan(library.store_mut(), paths, threads, model, |r| {
+    let mut summary = run_scan(library.store_mut(), paths, threads, model, |r| {
         judged.push(r.clone());
         Ok(())
     })?;
-    eprintln!("{}", output::summary_line(&summary));
     // Under the library's sensitivities and groups, as the app would clean up.
     let groups = library.store().groups()?;
     let reports: Vec<ShotReport> = judged
@@ -452,6 +458,8 @@ fn clean(
             settings.apply(r, group)
         })
         .collect();
+    summary.recount(&reports);
+    eprintln!("{}", output::summary_line(&summary));
     let store = library.store_mut();
     let plan = plan_cleanup(store, &reports)?;
     let file_count: usize = plan.shots.iter().map(|s| s.files.len()).sum();

@@ -236,11 +236,25 @@ impl ScanSummary {
     fn count(&mut self, report: &ShotReport) {
         self.shots += 1;
         self.files += report.files.len().max(1);
+        self.count_verdict(report);
+    }
+
+    fn count_verdict(&mut self, report: &ShotReport) {
         match report.judged().map(|j| j.verdict) {
             Some(Verdict::Keep) => self.keep += 1,
             Some(Verdict::Review) => self.review += 1,
             Some(Verdict::Reject) => self.reject += 1,
             None => self.failed += 1,
+        }
+    }
+
+    /// Counts the verdicts again from `reports` as the user sees them (under the library's
+    /// settings, with their groups' `duplicate` reasons — `Settings::apply`): the scan counted
+    /// each verdict as judged, before the library was regrouped.
+    pub fn recount<'a>(&mut self, reports: impl IntoIterator<Item = &'a ShotReport>) {
+        (self.keep, self.review, self.reject, self.failed) = (0, 0, 0, 0);
+        for report in reports {
+            self.count_verdict(report);
         }
     }
 }
