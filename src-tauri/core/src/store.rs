@@ -48,6 +48,11 @@ CREATE TABLE IF NOT EXISTS shot_groups (
     why      TEXT
 );
 CREATE INDEX IF NOT EXISTS shot_groups_by_group ON shot_groups(group_id);
+-- Work the store owes itself across runs ('regroup' = 'all': group every shot next time).
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS decisions (
     key        TEXT PRIMARY KEY,
     decision   TEXT NOT NULL CHECK (decision IN ('keep', 'reject')),
@@ -425,13 +430,17 @@ impl Store {
         if version < SCHEMA_VERSION {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }
-        tx.commit()?;
-        let mut store = Self { conn };
-        // Schema 7 groups the library: a library from before it is grouped once, here.
+        // Schema 7 groups the library: a library from before it is grouped whole by the next
+        // regrouping (the end of the next scan, with its progress), not here — opening must
+        // stay instant, and grouping 100 000 shots takes seconds to minutes.
         if (1..7).contains(&version) {
-            store.regroup(None)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('regroup', 'all')",
+                [],
+            )?;
         }
-        Ok(store)
+        tx.commit()?;
+        Ok(Self { conn })
     }
 
     /// Writes a consistent copy of the whole database to `path` (which must not exist).
@@ -719,9 +728,16 @@ impl Store {
     /// `None` regroups every shot; `Some(keys)` only what the change of those shots (judged,
     /// renamed or forgotten) can have moved: those shots, the same camera's shots within a minute
     /// of them, the shots whose hash shares a band with theirs, and every member of the groups
-    /// all these are in (a group is always regrouped whole). Returns how many groups it wrote.
+    /// all these are in (a group is always regrouped whole). A library from before groups were
+    /// stored is grouped whole at its first regrouping, whatever changed. Returns how many groups
+    /// it wrote.
     pub fn regroup(&mut self, around: Option<&[String]>) -> Result<usize> {
+        let owed: bool = self
+            .conn
+            .prepare_cached("SELECT 1 FROM meta WHERE key = 'regroup' AND value = 'all'")?
+            .exists([])?;
         let keys = match around {
+            _ if owed => None,
             Some([]) => return Ok(0),
             Some(changed) => self.regroup_candidates(changed)?,
             None => None,
@@ -794,6 +810,9 @@ impl Store {
                     ])?;
                 }
             }
+        }
+        if keys.is_none() {
+            tx.execute("DELETE FROM meta WHERE key = 'regroup'", [])?;
         }
         tx.commit()?;
         Ok(groups.len())
@@ -1310,6 +1329,30 @@ mod tests {
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_library_from_before_groups_is_grouped_whole_by_its_next_regrouping() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("library.db");
+        drop(Store::open(&db).expect("store"));
+        // As schema 6 left it: no group table's debt recorded, an older version number.
+        let conn = Connection::open(&db).expect("db");
+        conn.execute_batch("DELETE FROM meta; PRAGMA user_version = 6;")
+            .expect("downgrade");
+        drop(conn);
+        let mut store = Store::open(&db).expect("reopens");
+        let owed = |s: &Store| {
+            s.conn
+                .query_row("SELECT COUNT(*) FROM meta WHERE key = 'regroup'", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .expect("meta")
+        };
+        assert_eq!(owed(&store), 1, "opening only notes the debt");
+        // Even a scan that judged nothing new regroups, and pays it.
+        store.regroup(Some(&[])).expect("regroup");
+        assert_eq!(owed(&store), 0);
     }
 
     #[test]
