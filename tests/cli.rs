@@ -261,6 +261,11 @@ fn clean_moves_rejected_pairs_to_the_trash_and_undo_puts_them_back() {
     std::fs::write(s.library.join("DSC_1.JPG"), &dark).expect("write");
     std::fs::write(s.library.join("DSC_1.ARW"), fake_raw(&dark)).expect("write");
     write_jpeg(&s.library.join("DSC_2.JPG"), &img, 92).expect("write");
+    // Edits other tools keep beside the photos: darktable's per file, Lightroom's per stem.
+    let xmp = b"<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>";
+    for name in ["DSC_1.ARW.xmp", "DSC_1.xmp", "DSC_2.xmp"] {
+        std::fs::write(s.library.join(name), xmp).expect("write");
+    }
 
     let dry = cull(&s.db, &s.data_home)
         .args(["clean", "--dry-run"])
@@ -282,7 +287,12 @@ fn clean_moves_rejected_pairs_to_the_trash_and_undo_puts_them_back() {
         "the pair moves together: {out}"
     );
     assert!(s.library.join("DSC_2.JPG").exists(), "the good shot stays");
-    assert_eq!(trash_files(&s.data_home), vec!["DSC_1.ARW", "DSC_1.JPG"]);
+    assert!(s.library.join("DSC_2.xmp").exists(), "with its sidecar");
+    assert_eq!(
+        trash_files(&s.data_home),
+        vec!["DSC_1.ARW", "DSC_1.ARW.xmp", "DSC_1.JPG", "DSC_1.xmp"],
+        "the sidecars travel with their photos"
+    );
 
     succeeds(cull(&s.db, &s.data_home).arg("undo"));
     assert_eq!(
@@ -290,6 +300,12 @@ fn clean_moves_rejected_pairs_to_the_trash_and_undo_puts_them_back() {
         dark
     );
     assert!(s.library.join("DSC_1.ARW").exists());
+    for name in ["DSC_1.ARW.xmp", "DSC_1.xmp"] {
+        assert_eq!(
+            std::fs::read(s.library.join(name)).expect("sidecar back"),
+            xmp
+        );
+    }
     assert!(trash_files(&s.data_home).is_empty());
 
     let again = cull(&s.db, &s.data_home)

@@ -41,7 +41,8 @@ pub struct UndoOutcome {
 }
 
 /// Picks the shots to move: Cull's `reject` verdicts, overridden both ways by the user's own
-/// decisions. Files that vanished since the scan are left out.
+/// decisions, each with its sidecars (`library::sidecars_of`). Files that vanished since the scan
+/// are left out.
 pub fn plan_cleanup(store: &Store, reports: &[ShotReport]) -> Result<CleanupPlan> {
     let mut plan = CleanupPlan::default();
     for report in reports {
@@ -55,12 +56,17 @@ pub fn plan_cleanup(store: &Store, reports: &[ShotReport]) -> Result<CleanupPlan
         if !rejected {
             continue;
         }
+        // The shot's files, then the sidecars beside them: edits made in other tools travel to
+        // the trash with their photo, and come back with it.
         let files: Vec<(PathBuf, u64)> = report
             .files
             .iter()
-            .filter_map(|p| std::fs::metadata(p).ok().map(|m| (p.clone(), m.len())))
+            .cloned()
+            .chain(crate::library::sidecars_of(&report.files))
+            .filter_map(|p| std::fs::metadata(&p).ok().map(|m| (p, m.len())))
             .collect();
-        if files.is_empty() {
+        // Sidecars alone (their photo already gone) are not a shot to move.
+        if !files.iter().any(|(p, _)| report.files.contains(p)) {
             continue;
         }
         plan.total_bytes += files.iter().map(|(_, b)| b).sum::<u64>();

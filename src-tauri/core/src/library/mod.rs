@@ -5,6 +5,7 @@
 
 mod settings;
 mod shots;
+mod sidecars;
 mod walk;
 
 use std::fs::{File, OpenOptions, TryLockError};
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 pub use settings::Settings;
 pub(crate) use shots::legacy_key;
 pub use shots::{group_into_shots, shot_key, Shot, ShotFile};
+pub use sidecars::sidecars_of;
 pub use walk::{walk, walk_shallow, FileKind, WalkEntry};
 
 use crate::error::{Error, Result};
