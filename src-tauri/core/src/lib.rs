@@ -20,6 +20,7 @@ pub mod store;
 mod test_photos;
 pub mod trash;
 pub mod watch;
+pub mod xmp;
 
 pub use error::{Error, FileError, FileErrorKind, Result};
 pub use judge::{Judgement, Reason, ReasonCode, Verdict};
