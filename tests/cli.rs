@@ -5,6 +5,7 @@ use std::path::Path;
 
 use cull_tests::{
     cull, defocus, encode_jpeg, load_photo, sandbox, scan_json, succeeds, underexpose, write_jpeg,
+    ScanRun,
 };
 
 /// A JPEG with an APP1 EXIF block holding only the orientation tag, inserted after SOI.
@@ -441,5 +442,70 @@ fn a_file_name_that_is_not_utf8_is_judged_cleaned_and_undone() {
     assert_eq!(
         std::fs::read(&odd).expect("back under its exact name"),
         dark
+    );
+}
+
+/// `--xmp=ext` writes Cull's call into darktable/digiKam-named sidecars, updating one that is
+/// already there in place (its edit history kept); `cull mark` rewrites it with the user's call;
+/// `--xmp` names them as Lightroom does. The photos themselves are never written.
+#[test]
+fn xmp_sidecars_carry_the_call_in_place_and_the_photos_are_untouched() {
+    let s = sandbox();
+    let img = load_photo("chelsea_cat");
+    let dark = encode_jpeg(&underexpose(&img, 3.5), 92).expect("encode");
+    std::fs::write(s.library.join("dark.jpg"), &dark).expect("write");
+    write_jpeg(&s.library.join("good.jpg"), &img, 92).expect("write");
+    let good = std::fs::read(s.library.join("good.jpg")).expect("read");
+    // darktable had been here: a history to keep, a rating of 1.
+    let darktable = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n  <rdf:Description rdf:about=\"\"\n    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n    xmlns:darktable=\"http://darktable.sf.net/\"\n   xmp:Rating=\"1\"\n   darktable:history_end=\"1\">\n   <darktable:history><rdf:Seq><rdf:li darktable:operation=\"exposure\"/></rdf:Seq></darktable:history>\n  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n";
+    std::fs::write(s.library.join("dark.jpg.xmp"), darktable).expect("write");
+
+    let out = succeeds(
+        cull(&s.db, &s.data_home)
+            .args(["scan", "--json", "--xmp=ext"])
+            .arg(&s.library),
+    );
+    let run = ScanRun::from_output(out);
+    let rating = |name: &str| {
+        let text = std::fs::read_to_string(s.library.join(name)).expect("sidecar");
+        cull_core::xmp::read_rating(&text)
+    };
+    assert_eq!(run.line("dark.jpg")["verdict"], "reject");
+    assert_eq!(rating("dark.jpg.xmp"), Some(-1), "rejected");
+    let dark_xmp = std::fs::read_to_string(s.library.join("dark.jpg.xmp")).expect("read");
+    assert!(
+        dark_xmp.contains("darktable:operation=\"exposure\""),
+        "{dark_xmp}"
+    );
+    assert!(
+        dark_xmp.contains("cull:Reasons=\"underexposed"),
+        "{dark_xmp}"
+    );
+    assert!(
+        rating("good.jpg.xmp").is_some_and(|r| r >= 1),
+        "kept, with stars"
+    );
+
+    // The user's call wins, in the sidecar too.
+    succeeds(
+        cull(&s.db, &s.data_home)
+            .args(["mark", "keep", "--xmp=ext"])
+            .arg(s.library.join("dark.jpg")),
+    );
+    assert!(rating("dark.jpg.xmp").is_some_and(|r| r >= 1));
+    // Lightroom's naming.
+    succeeds(
+        cull(&s.db, &s.data_home)
+            .args(["scan", "--xmp"])
+            .arg(&s.library),
+    );
+    assert!(rating("good.xmp").is_some_and(|r| r >= 1));
+    assert_eq!(
+        std::fs::read(s.library.join("dark.jpg")).expect("read"),
+        dark
+    );
+    assert_eq!(
+        std::fs::read(s.library.join("good.jpg")).expect("read"),
+        good
     );
 }

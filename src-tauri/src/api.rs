@@ -11,6 +11,7 @@ use cull_core::media::ExifInfo;
 use cull_core::model::{Device, Eyes, Face};
 use cull_core::progress::Stage;
 use cull_core::store::StoredShot;
+use cull_core::xmp::SidecarNaming;
 use cull_core::{Decision, JudgedShot, Reason, ReasonCode, ScanSummary, ShotReport, Verdict};
 use serde::Serialize;
 use ts_rs::TS;
@@ -356,6 +357,7 @@ pub fn typescript_bindings() -> String {
         Reason::decl(),
         ExifInfo::decl(),
         GroupKind::decl(),
+        SidecarNaming::decl(),
         ShotGroup::decl(),
         ShotView::decl(),
         TileRectView::decl(),

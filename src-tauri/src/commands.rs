@@ -184,13 +184,18 @@ pub async fn scan(app: AppHandle, on_event: Channel<ScanEvent>) -> AppResult<Sca
         }
         let mut summary = summary?;
         // The counts the grid will show: under the settings and the groups the scan ended with.
-        let shown: Vec<ShotReport> = store
+        let shown: Vec<(ShotReport, Option<Decision>)> = store
             .all_shots()?
             .into_iter()
             .filter(|s| settings.in_library(&s.report.path))
-            .map(|s| settings.apply(s.report, s.group.as_ref()))
+            .map(|s| (settings.apply(s.report, s.group.as_ref()), s.decision))
             .collect();
-        summary.recount(&shown);
+        summary.recount(shown.iter().map(|(r, _)| r));
+        if let Some(naming) = settings.xmp {
+            for (report, decision) in &shown {
+                write_sidecars(report, *decision, naming);
+            }
+        }
         Ok(summary)
     })
     .await;
@@ -250,6 +255,16 @@ pub fn decide(
     ids: Vec<i64>,
     decision: Option<Decision>,
 ) -> AppResult<Vec<ShotView>> {
+    decide_shots(&state, ids, decision)
+}
+
+/// [`decide`]: the call recorded in one transaction, written into the sidecars when the
+/// library writes them, and the shots as the grid now shows them.
+fn decide_shots(
+    state: &AppState,
+    ids: Vec<i64>,
+    decision: Option<Decision>,
+) -> AppResult<Vec<ShotView>> {
     let settings = state.settings();
     let mut store = state.store();
     let mut shots = Vec::with_capacity(ids.len());
@@ -259,10 +274,28 @@ pub fn decide(
     // One transaction: keeping the best of every stack is one call, recorded whole or not at all.
     let keys: Vec<String> = shots.iter().map(|s| s.report.key.clone()).collect();
     store.set_decisions(&keys, decision)?;
+    if let Some(naming) = settings.xmp {
+        for shot in &shots {
+            let shown = settings.apply(shot.report.clone(), shot.group.as_ref());
+            write_sidecars(&shown, decision, naming);
+        }
+    }
     Ok(shots
         .into_iter()
         .map(|shot| ShotView::new(shot.report, decision, shot.group, &settings))
         .collect())
+}
+
+/// Writes a shot's XMP sidecars (the library's setting): a sidecar that cannot be written costs
+/// only itself — the decision or the scan stands, and the reason goes to the log.
+fn write_sidecars(
+    report: &ShotReport,
+    decision: Option<Decision>,
+    naming: cull_core::xmp::SidecarNaming,
+) {
+    if let Err(err) = cull_core::xmp::write_for_shot(report, decision, naming) {
+        eprintln!("cull: sidecar of {}: {err}", report.path.display());
+    }
 }
 
 fn plan(state: &AppState) -> AppResult<cull_core::trash::CleanupPlan> {
@@ -376,6 +409,24 @@ mod tests {
             .expect("plan and list return instead of hanging");
         assert!(planned.is_ok(), "{planned:?}");
         assert_eq!(listed, Ok(1));
+    }
+
+    /// With XMP sidecars on, the user's call lands in the sidecar other tools read, and Clear
+    /// gives Cull's own call back to it.
+    #[test]
+    fn a_decision_is_written_into_the_sidecar_when_the_library_writes_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (state, id) = crate::state::with_one_photo(dir.path());
+        let mut settings = state.settings();
+        settings.xmp = Some(cull_core::xmp::SidecarNaming::WithExtension);
+        state.save_settings(settings).expect("settings");
+        let sidecar = dir.path().join("photos/cup.jpg.xmp");
+        let rating =
+            || cull_core::xmp::read_rating(&std::fs::read_to_string(&sidecar).expect("sidecar"));
+        decide_shots(&state, vec![id], Some(Decision::Reject)).expect("decide");
+        assert_eq!(rating(), Some(-1));
+        decide_shots(&state, vec![id], None).expect("clear");
+        assert!(rating().is_some_and(|r| r >= 1), "Cull keeps the cup");
     }
 
     /// A copy of a photo stacks with it: the grid's views carry the group, the copy

@@ -14,6 +14,7 @@ use cull_core::library::JobLock;
 use cull_core::model::{Device, ModelHandle, OnnxModel};
 use cull_core::progress::{CancelToken, Progress, ProgressSink, Stage};
 use cull_core::trash::{execute_cleanup, plan_cleanup, undo_last_cleanup};
+use cull_core::xmp::SidecarNaming;
 use cull_core::{
     judge_file, scan, Decision, Library, ScanOptions, ScanSummary, ShotReport, Store, StoredShot,
 };
@@ -57,6 +58,11 @@ enum Command {
         /// One JSON object per photo per line on stdout.
         #[arg(long)]
         json: bool,
+        /// Also write Cull's call into XMP sidecars other tools read: `--xmp` as `name.xmp`
+        /// (Lightroom, Capture One), `--xmp=ext` as `name.ext.xmp` (darktable, digiKam).
+        /// Default: the library's setting (none).
+        #[arg(long, value_name = "NAMING", num_args = 0..=1, require_equals = true, default_missing_value = "name")]
+        xmp: Option<XmpNaming>,
         /// Worker threads (default: all cores).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
@@ -88,6 +94,11 @@ enum Command {
         /// One JSON object per judged photo per line on stdout (the same object as `scan --json`).
         #[arg(long)]
         json: bool,
+        /// Also write Cull's call into XMP sidecars other tools read: `--xmp` as `name.xmp`
+        /// (Lightroom, Capture One), `--xmp=ext` as `name.ext.xmp` (darktable, digiKam).
+        /// Default: the library's setting (none).
+        #[arg(long, value_name = "NAMING", num_args = 0..=1, require_equals = true, default_missing_value = "name")]
+        xmp: Option<XmpNaming>,
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
         /// Seconds a file must be left alone before it is judged (a copy still writing is not).
@@ -101,9 +112,48 @@ enum Command {
     Mark {
         #[arg(value_enum)]
         decision: MarkAs,
+        /// Also write Cull's call into XMP sidecars other tools read: `--xmp` as `name.xmp`
+        /// (Lightroom, Capture One), `--xmp=ext` as `name.ext.xmp` (darktable, digiKam).
+        /// Default: the library's setting (none).
+        #[arg(long, value_name = "NAMING", num_args = 0..=1, require_equals = true, default_missing_value = "name")]
+        xmp: Option<XmpNaming>,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+}
+
+/// `--xmp`'s value: how sidecars are named.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum XmpNaming {
+    /// `name.xmp`
+    Name,
+    /// `name.ext.xmp`
+    Ext,
+}
+
+impl From<XmpNaming> for SidecarNaming {
+    fn from(n: XmpNaming) -> Self {
+        match n {
+            XmpNaming::Name => SidecarNaming::Stem,
+            XmpNaming::Ext => SidecarNaming::WithExtension,
+        }
+    }
+}
+
+/// Writes each shown shot's sidecars; a sidecar that cannot be written is said on stderr and
+/// the others go on. Returns how many were written.
+fn write_sidecars<'a>(
+    shots: impl IntoIterator<Item = (&'a ShotReport, Option<Decision>)>,
+    naming: SidecarNaming,
+) -> usize {
+    let mut written = 0;
+    for (report, decision) in shots {
+        match cull_core::xmp::write_for_shot(report, decision, naming) {
+            Ok(paths) => written += paths.len(),
+            Err(err) => eprintln!("cull: sidecar of {}: {err}", report.path.display()),
+        }
+    }
+    written
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +184,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan {
             json,
+            xmp,
             threads,
             paths,
         } => {
@@ -169,6 +220,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut summary = summary;
             summary.recount(&shown);
             eprintln!("{}", output::summary_line(&summary));
+            if let Some(naming) = xmp.map(SidecarNaming::from).or(settings.xmp) {
+                let shots = shown.iter().map(|r| (r, decisions.get(&r.key).copied()));
+                let written = write_sidecars(shots, naming);
+                eprintln!("cull: {written} XMP sidecars written");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { json, file } => explain(&file, json, model()),
@@ -180,11 +236,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Undo => undo(&mut library),
         Command::Watch {
             json,
+            xmp,
             threads,
             quiet,
             paths,
-        } => watch::run(&mut library, paths, threads, quiet, model(), json),
-        Command::Mark { decision, files } => mark(&mut library, decision, &files, &model),
+        } => {
+            let naming = xmp.map(SidecarNaming::from).or(library.settings().xmp);
+            watch::run(&mut library, paths, threads, quiet, model(), json, naming)
+        }
+        Command::Mark {
+            decision,
+            xmp,
+            files,
+        } => {
+            let naming = xmp.map(SidecarNaming::from).or(library.settings().xmp);
+            mark(&mut library, decision, &files, &model, naming)
+        }
     }
 }
 
@@ -536,6 +603,7 @@ fn mark(
     call: MarkAs,
     files: &[PathBuf],
     model: &dyn Fn() -> Option<ModelHandle>,
+    xmp: Option<SidecarNaming>,
 ) -> Result<ExitCode> {
     let decision = match call {
         MarkAs::Keep => Some(Decision::Keep),
@@ -580,6 +648,12 @@ fn mark(
         let label = decision.map_or("clear", Decision::as_str);
         for file in &shot.report.files {
             println!("{label:<6} {}", file.display());
+        }
+        if let Some(naming) = xmp {
+            let shown = library
+                .settings()
+                .apply(shot.report.clone(), shot.group.as_ref());
+            write_sidecars([(&shown, decision)], naming);
         }
     }
     Ok(if failed == 0 {

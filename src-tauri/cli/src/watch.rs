@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use cull_core::model::ModelHandle;
 use cull_core::watch::{watch, Change, WatchOptions};
+use cull_core::xmp::SidecarNaming;
 use cull_core::{CancelToken, Library, ShotReport};
 
 use crate::output;
@@ -20,6 +21,7 @@ pub fn run(
     quiet: f64,
     model: Option<ModelHandle>,
     json: bool,
+    xmp: Option<SidecarNaming>,
 ) -> Result<ExitCode> {
     let mut folders = Vec::new();
     for path in paths {
@@ -61,6 +63,9 @@ pub fn run(
                 }
             }
             let report = settings.apply(report, group.as_ref());
+            if let Some(naming) = xmp {
+                crate::write_sidecars([(&report, decision)], naming);
+            }
             output::print_arrival(
                 output::Shown {
                     report: &report,
@@ -76,6 +81,9 @@ pub fn run(
             for mate in decisions.group_members(id)? {
                 if printed.insert(mate.report.key.clone()) {
                     let report = settings.apply(mate.report, mate.group.as_ref());
+                    if let Some(naming) = xmp {
+                        crate::write_sidecars([(&report, mate.decision)], naming);
+                    }
                     output::print_line(
                         output::Shown {
                             report: &report,

@@ -24,7 +24,9 @@ pub const CULL_NS: &str = "https://cull.photo/ns/1.0/";
 const RDF_NS: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 
 /// How sidecars are named, as the other tool expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SidecarNaming {
     /// `IMG_1.xmp`: Lightroom, Capture One.
     Stem,
@@ -286,6 +288,35 @@ pub fn write_sidecar(
     };
     crate::files::write_atomically(&path, doc.as_bytes())?;
     Ok(Some(path))
+}
+
+/// Writes a judged shot's marks (its report as the user sees it, and the user's call) into the
+/// sidecar of each of its files (`WithExtension`: one per file, a RAW+JPEG pair gets two) or of
+/// its judged file (`Stem`: one per shot). Returns the sidecars written; a shot that could not
+/// be judged gets none.
+pub fn write_for_shot(
+    report: &crate::scan::ShotReport,
+    decision: Option<Decision>,
+    naming: SidecarNaming,
+) -> Result<Vec<PathBuf>> {
+    let Some(judged) = report.judged() else {
+        return Ok(Vec::new());
+    };
+    let reasons: Vec<String> = judged
+        .reasons
+        .iter()
+        .map(|r| r.code.as_str().to_string())
+        .collect();
+    let marks = Marks::of(judged.verdict, judged.score, decision, &reasons);
+    let photos: Vec<&PathBuf> = match naming {
+        SidecarNaming::Stem => vec![&report.path],
+        SidecarNaming::WithExtension => report.files.iter().collect(),
+    };
+    let mut written = Vec::new();
+    for photo in photos {
+        written.extend(write_sidecar(photo, naming, &marks)?);
+    }
+    Ok(written)
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ exposure_bias: number | null,
  */
 orientation: number | null, };
 export type GroupKind = "duplicate" | "burst" | "bracket" | "focus_stack" | "panorama";
+export type SidecarNaming = "stem" | "with_extension";
 export type ShotGroup = { 
 /**
  * The group's id: the smallest shot id among its members (53 bits: a plain JSON number).
@@ -138,7 +139,12 @@ export type Settings = {
 /**
  * The library folders, absolute; `cull watch` and the app watch every one.
  */
-folders: Array<string>, sensitivity: { [key in ReasonCode]?: Sensitivity }, device: Device, };
+folders: Array<string>, sensitivity: { [key in ReasonCode]?: Sensitivity }, device: Device, 
+/**
+ * Write Cull's call into XMP sidecars other tools read, named as they expect; `None`
+ * (the default) writes none.
+ */
+xmp: SidecarNaming | null, };
 export type AppInfo = { version: string, settings: Settings, 
 /**
  * The library folder shared with the `cull` CLI.

@@ -121,6 +121,7 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
     folders: opts.fresh ? [] : ["/home/me/Pictures/Trip", "/home/me/Pictures/Family"],
     sensitivity: {},
     device: "auto",
+    xmp: null,
   };
   const state: MockBackend = { shots: opts.fresh ? [] : all.slice(), calls: [], settings, trashed: [] };
   let lastTrash: ShotView[] = [];

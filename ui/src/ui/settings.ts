@@ -1,5 +1,5 @@
 // Settings: library folders, sensitivity per reason, processing device, cache location.
-import type { AppInfo, Device, ReasonCode, Sensitivity, Settings } from "../api/types";
+import type { AppInfo, Device, ReasonCode, Sensitivity, Settings, SidecarNaming } from "../api/types";
 import { DEVICES, DEVICE_LABEL, REASON_CODES, REASON_TITLE, SENSITIVITIES } from "../lib/reasons";
 import { Presence, h, setChildren } from "./dom";
 
@@ -140,6 +140,22 @@ export class SettingsPanel {
     );
     dev.value = d.device;
 
+    const xmp = h(
+      "select",
+      {
+        "data-testid": "xmp",
+        "aria-label": "XMP sidecars",
+        onchange: (e: Event) => {
+          const v = (e.target as HTMLSelectElement).value;
+          d.xmp = v === "" ? null : (v as SidecarNaming);
+        },
+      },
+      h("option", { value: "" }, "Off"),
+      h("option", { value: "stem" }, "name.xmp (Lightroom, Capture One)"),
+      h("option", { value: "with_extension" }, "name.ext.xmp (darktable, digiKam)"),
+    );
+    xmp.value = d.xmp ?? "";
+
     setChildren(
       this.body,
       h(
@@ -168,6 +184,17 @@ export class SettingsPanel {
         sens,
       ),
       h("section", null, h("h3", null, "Processing"), h("label", { class: "field" }, h("span", null, "Device"), dev)),
+      h(
+        "section",
+        null,
+        h("h3", null, "Other tools"),
+        h("label", { class: "field" }, h("span", null, "XMP sidecars"), xmp),
+        h(
+          "p",
+          { class: "muted small" },
+          "Cull writes its call beside each photo, keeping everything else in an existing sidecar: rejected → rating −1; kept → 1–5 stars by score (90 and up 5, 75 4, 60 3, 40 2, below 1); review → stars by score and the label “Review”. Your own call wins. The photo itself is never written.",
+        ),
+      ),
       h(
         "section",
         null,

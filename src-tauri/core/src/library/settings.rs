@@ -16,6 +16,9 @@ pub struct Settings {
     #[cfg_attr(feature = "ts", ts(type = "{ [key in ReasonCode]?: Sensitivity }"))]
     pub sensitivity: Sensitivities,
     pub device: Device,
+    /// Write Cull's call into XMP sidecars other tools read, named as they expect; `None`
+    /// (the default) writes none.
+    pub xmp: Option<crate::xmp::SidecarNaming>,
 }
 
 impl Settings {
