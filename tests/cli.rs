@@ -456,8 +456,8 @@ fn xmp_sidecars_carry_the_call_in_place_and_the_photos_are_untouched() {
     std::fs::write(s.library.join("dark.jpg"), &dark).expect("write");
     write_jpeg(&s.library.join("good.jpg"), &img, 92).expect("write");
     let good = std::fs::read(s.library.join("good.jpg")).expect("read");
-    // darktable had been here: a history to keep, a rating of 1.
-    let darktable = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n  <rdf:Description rdf:about=\"\"\n    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n    xmlns:darktable=\"http://darktable.sf.net/\"\n   xmp:Rating=\"1\"\n   darktable:history_end=\"1\">\n   <darktable:history><rdf:Seq><rdf:li darktable:operation=\"exposure\"/></rdf:Seq></darktable:history>\n  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n";
+    // darktable had been here: a history to keep, no rating (0: no call of the user's).
+    let darktable = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n  <rdf:Description rdf:about=\"\"\n    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n    xmlns:darktable=\"http://darktable.sf.net/\"\n   xmp:Rating=\"0\"\n   darktable:history_end=\"1\">\n   <darktable:history><rdf:Seq><rdf:li darktable:operation=\"exposure\"/></rdf:Seq></darktable:history>\n  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n";
     std::fs::write(s.library.join("dark.jpg.xmp"), darktable).expect("write");
 
     let out = succeeds(
@@ -508,4 +508,39 @@ fn xmp_sidecars_carry_the_call_in_place_and_the_photos_are_untouched() {
         std::fs::read(s.library.join("good.jpg")).expect("read"),
         good
     );
+}
+
+/// A rejection made in Lightroom (its sidecar's rating −1) counts as the user's call: the
+/// `--json` line says so and `cull clean` moves the photo (and the sidecar); a later call in
+/// Cull wins over the older sidecar.
+#[test]
+fn a_rating_set_in_another_tool_is_the_users_call_until_they_decide_in_cull() {
+    let s = sandbox();
+    let img = load_photo("chelsea_cat");
+    write_jpeg(&s.library.join("cat.jpg"), &img, 92).expect("write");
+    write_jpeg(&s.library.join("cat2.jpg"), &defocus(&img, 0.5), 92).expect("write");
+    let lightroom = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n  <rdf:Description rdf:about=\"\"\n    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n   xmp:Rating=\"-1\"/>\n </rdf:RDF>\n</x:xmpmeta>\n";
+    std::fs::write(s.library.join("cat.xmp"), lightroom).expect("write");
+
+    let run = ScanRun::from_output(succeeds(
+        cull(&s.db, &s.data_home)
+            .args(["scan", "--json"])
+            .arg(&s.library),
+    ));
+    assert_eq!(run.line("cat.jpg")["decision"], "reject", "{:?}", run.lines);
+    assert_eq!(run.line("cat2.jpg")["decision"], serde_json::Value::Null);
+
+    // Decided again in Cull, after the sidecar was written: Cull's call stands.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    succeeds(
+        cull(&s.db, &s.data_home)
+            .args(["mark", "keep"])
+            .arg(s.library.join("cat.jpg")),
+    );
+    let run = ScanRun::from_output(succeeds(
+        cull(&s.db, &s.data_home)
+            .args(["scan", "--json"])
+            .arg(&s.library),
+    ));
+    assert_eq!(run.line("cat.jpg")["decision"], "keep");
 }

@@ -191,7 +191,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let _job = wait_for_library(&library, "a scan by `cull scan`")?;
             let model = model();
             let settings = library.settings().clone();
-            let decisions = library.store().decisions()?;
             // Lines go out once the scan has grouped what it judged: a shot's group (and whether
             // it lost to a better shot) is part of its line.
             let mut reports = Vec::new();
@@ -199,6 +198,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 reports.push(report.clone());
                 Ok(())
             })?;
+            // Read after the scan: it adopts calls made in other tools' sidecars.
+            let decisions = library.store().decisions()?;
             let groups = library.store().groups()?;
             let shown: Vec<ShotReport> = reports
                 .into_iter()

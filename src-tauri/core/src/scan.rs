@@ -299,6 +299,15 @@ fn collected(entries: Vec<WalkEntry>) -> Collected {
     }
 }
 
+/// A rating the user gave the shot in another tool (Lightroom, darktable, digiKam: its XMP
+/// sidecar) counts as their decision, unless they decided otherwise in Cull since.
+fn adopt_sidecar_call(store: &Store, report: &ShotReport) -> Result<()> {
+    if let Some((call, written)) = crate::xmp::sidecar_call(&report.files) {
+        store.adopt_outside_call(&report.key, call, written)?;
+    }
+    Ok(())
+}
+
 /// The whole pipeline over `options.roots`: collect → split cached from new → judge → store.
 /// Each report goes to `on_report` (in completion order) as soon as it is stored.
 pub fn scan(
@@ -463,6 +472,7 @@ impl<'a> Run<'a> {
                     }
                     match known {
                         Some(report) => {
+                            adopt_sidecar_call(store, &report)?;
                             self.summary.cached += 1;
                             // A shot under a new name is news even to those who hear only of
                             // what was judged.
@@ -581,6 +591,7 @@ impl<'a> Run<'a> {
     fn flush(&mut self, store: &mut Store, pending: &mut Vec<Fresh>) -> Result<()> {
         store.save(pending)?;
         for fresh in pending.drain(..) {
+            adopt_sidecar_call(store, &fresh.report)?;
             self.changed.push(fresh.key.clone());
             self.report(&fresh.report);
         }

@@ -1091,6 +1091,29 @@ impl Store {
         Ok(map)
     }
 
+    /// A call made in another tool (a sidecar's rating, written at `written`) becomes the
+    /// shot's decision, unless the user decided otherwise in Cull since. Returns whether it did.
+    pub fn adopt_outside_call(&self, key: &str, call: Decision, written: i64) -> Result<bool> {
+        let current: Option<(String, i64)> = self
+            .conn
+            .query_row(
+                "SELECT decision, decided_at FROM decisions WHERE key = ?1",
+                params![key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let adopt = match current {
+            None => true,
+            Some((decision, decided_at)) => {
+                parse_decision(&decision) != Some(call) && written > decided_at
+            }
+        };
+        if adopt {
+            self.set_decision(key, Some(call))?;
+        }
+        Ok(adopt)
+    }
+
     pub fn decision(&self, key: &str) -> Result<Option<Decision>> {
         let text: Option<String> = self
             .conn

@@ -152,13 +152,52 @@ pub fn read_rating(doc: &str) -> Option<i32> {
         .or_else(|| value.parse::<f32>().ok().map(|v| v.round() as i32))
 }
 
-/// The user's call an existing sidecar carries: a rating of −1 is a reject, 1–5 a keep.
-pub fn decision_in(doc: &str) -> Option<Decision> {
-    match read_rating(doc)? {
+/// The call a rating stands for: −1 a reject, 1–5 a keep, 0 (unrated) none.
+fn call_of(rating: i32) -> Option<Decision> {
+    match rating {
         -1 => Some(Decision::Reject),
         1..=5 => Some(Decision::Keep),
         _ => None,
     }
+}
+
+/// The call an existing sidecar carries: a rating of −1 is a reject, 1–5 a keep.
+pub fn decision_in(doc: &str) -> Option<Decision> {
+    call_of(read_rating(doc)?)
+}
+
+/// The user's own call in a sidecar: its rating, unless it is the one Cull itself wrote there
+/// (`cull:Rating`) — a rating set or changed in Lightroom, darktable or digiKam is the user's.
+pub fn user_call(doc: &str) -> Option<Decision> {
+    let rating = read_rating(doc)?;
+    let written_by_cull = prefixes(doc).get(CULL_NS).and_then(|prefix| {
+        let range = find_property(doc, &format!("{prefix}:Rating"))?;
+        doc[range].trim().parse::<i32>().ok()
+    });
+    if written_by_cull == Some(rating) {
+        return None;
+    }
+    call_of(rating)
+}
+
+/// The user's call in the sidecars beside a shot's `files` (`name.ext.xmp` of each file, then
+/// `name.xmp` of the judged one), if any carries one, with when that sidecar was last written
+/// (seconds since 1970).
+pub fn sidecar_call(files: &[PathBuf]) -> Option<(Decision, i64)> {
+    let candidates = files
+        .iter()
+        .map(|f| sidecar_path(f, SidecarNaming::WithExtension))
+        .chain(files.first().map(|f| sidecar_path(f, SidecarNaming::Stem)));
+    candidates.into_iter().find_map(|path| {
+        let bytes = std::fs::read(&path).ok()?;
+        let call = user_call(&String::from_utf8_lossy(&bytes))?;
+        let written = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        Some((call, written))
+    })
 }
 
 fn escape(text: &str) -> String {
@@ -182,12 +221,14 @@ fn new_document(marks: &Marks) -> String {
          xmlns:cull=\"{CULL_NS}\"\n   \
          xmp:Rating=\"{}\"{label}\n   \
          cull:Verdict=\"{}\"\n   \
+         cull:Rating=\"{}\"\n   \
          cull:Reasons=\"{}\"/>\n \
          </rdf:RDF>\n\
          </x:xmpmeta>\n\
          <?xpacket end=\"w\"?>\n",
         marks.rating,
         escape(&marks.verdict),
+        marks.rating,
         escape(&marks.reasons.join(","))
     )
 }
@@ -260,6 +301,14 @@ pub fn with_marks(existing: Option<&str>, marks: &Marks) -> Option<String> {
         ok &= set_property(&mut doc, XMP_NS, "xmp", "Label", label);
     }
     ok &= set_property(&mut doc, CULL_NS, "cull", "Verdict", &marks.verdict);
+    // What Cull wrote, so a rating someone changes later in another tool reads as their call.
+    ok &= set_property(
+        &mut doc,
+        CULL_NS,
+        "cull",
+        "Rating",
+        &marks.rating.to_string(),
+    );
     ok &= set_property(
         &mut doc,
         CULL_NS,
@@ -419,7 +468,7 @@ mod tests {
         let after = with_marks(Some(DARKTABLE), &marks(-1, None)).expect("xmp");
         assert_eq!(read_rating(&after), Some(-1));
         assert!(after.contains("   xmp:Rating=\"-1\"\n"), "{after}");
-        assert_eq!(after.matches("Rating").count(), 1, "updated, not added");
+        assert_eq!(after.matches("xmp:Rating").count(), 1, "updated, not added");
         assert!(after.contains(&format!("xmlns:cull=\"{CULL_NS}\"")));
         assert!(after.contains("cull:Reasons=\"blur,noise\""));
         kept_everything_else(DARKTABLE, &after, &["xmp:Rating"]);
@@ -472,6 +521,24 @@ mod tests {
         );
         assert_eq!(of(Verdict::Reject, 20.0, Some(Decision::Keep)).rating, 1);
         assert_eq!(of(Verdict::Keep, 99.0, Some(Decision::Reject)).rating, -1);
+    }
+
+    #[test]
+    fn a_rating_set_in_another_tool_is_the_users_call_and_culls_own_is_not() {
+        // Lightroom's rejection (no Cull marks): the user's.
+        let rejected = with_marks(Some(LIGHTROOM), &marks(5, None))
+            .expect("xmp")
+            .replace("xap:Rating=\"5\"", "xap:Rating=\"-1\"");
+        assert_eq!(user_call(&rejected), Some(Decision::Reject));
+        // What Cull wrote, untouched: not a call of the user's.
+        let ours = with_marks(Some(DARKTABLE), &marks(-1, None)).expect("xmp");
+        assert_eq!(user_call(&ours), None);
+        // darktable's own 1 star, before Cull ever wrote: a keep.
+        assert_eq!(user_call(DARKTABLE), Some(Decision::Keep));
+        assert_eq!(
+            user_call(&with_marks(None, &marks(3, None)).expect("xmp")),
+            None
+        );
     }
 
     #[test]
