@@ -510,9 +510,9 @@ fn xmp_sidecars_carry_the_call_in_place_and_the_photos_are_untouched() {
     );
 }
 
-/// A rejection made in Lightroom (its sidecar's rating −1) counts as the user's call: the
-/// `--json` line says so and `cull clean` moves the photo (and the sidecar); a later call in
-/// Cull wins over the older sidecar.
+/// A rejection made in Lightroom (its sidecar's rating −1, or the rating saved into the JPEG)
+/// counts as the user's call: the `--json` line says so; a later call in Cull wins over the older
+/// sidecar.
 #[test]
 fn a_rating_set_in_another_tool_is_the_users_call_until_they_decide_in_cull() {
     let s = sandbox();
@@ -521,6 +521,12 @@ fn a_rating_set_in_another_tool_is_the_users_call_until_they_decide_in_cull() {
     write_jpeg(&s.library.join("cat2.jpg"), &defocus(&img, 0.5), 92).expect("write");
     let lightroom = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n  <rdf:Description rdf:about=\"\"\n    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n   xmp:Rating=\"-1\"/>\n </rdf:RDF>\n</x:xmpmeta>\n";
     std::fs::write(s.library.join("cat.xmp"), lightroom).expect("write");
+    // "Save metadata to file": the same rejection embedded in the JPEG itself.
+    let jpeg = encode_jpeg(&cull_tests::low_key(&img), 92).expect("encode");
+    let mut xmp = b"http://ns.adobe.com/xap/1.0/\0".to_vec();
+    xmp.extend_from_slice(lightroom.as_bytes());
+    let embedded = cull_tests::with_app1(&jpeg, &xmp).expect("app1");
+    std::fs::write(s.library.join("night.jpg"), &embedded).expect("write");
 
     let run = ScanRun::from_output(succeeds(
         cull(&s.db, &s.data_home)
@@ -528,6 +534,7 @@ fn a_rating_set_in_another_tool_is_the_users_call_until_they_decide_in_cull() {
             .arg(&s.library),
     ));
     assert_eq!(run.line("cat.jpg")["decision"], "reject", "{:?}", run.lines);
+    assert_eq!(run.line("night.jpg")["decision"], "reject");
     assert_eq!(run.line("cat2.jpg")["decision"], serde_json::Value::Null);
 
     // Decided again in Cull, after the sidecar was written: Cull's call stands.

@@ -93,15 +93,20 @@ impl CameraExif {
 /// `img` as a JPEG of `quality` carrying `exif` in an APP1 segment right after SOI.
 pub fn jpeg_with_exif(img: &RgbImage, quality: u8, exif: &CameraExif) -> std::io::Result<Vec<u8>> {
     let jpeg = encode_jpeg(img, quality).map_err(std::io::Error::other)?;
-    let tiff = exif.tiff().map_err(std::io::Error::other)?;
-    let length = u16::try_from(tiff.len() + 8)
-        .map_err(|_| std::io::Error::other("EXIF segment over 64 KiB"))?;
-    let mut out = Vec::with_capacity(jpeg.len() + tiff.len() + 10);
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend_from_slice(&exif.tiff().map_err(std::io::Error::other)?);
+    with_app1(&jpeg, &payload)
+}
+
+/// `jpeg` with an APP1 segment holding `payload` (EXIF, XMP) right after SOI.
+pub fn with_app1(jpeg: &[u8], payload: &[u8]) -> std::io::Result<Vec<u8>> {
+    let length = u16::try_from(payload.len() + 2)
+        .map_err(|_| std::io::Error::other("APP1 segment over 64 KiB"))?;
+    let mut out = Vec::with_capacity(jpeg.len() + payload.len() + 4);
     out.extend_from_slice(&jpeg[..2]);
     out.extend_from_slice(&[0xFF, 0xE1]);
     out.extend_from_slice(&length.to_be_bytes());
-    out.extend_from_slice(b"Exif\0\0");
-    out.extend_from_slice(&tiff);
+    out.extend_from_slice(payload);
     out.extend_from_slice(&jpeg[2..]);
     Ok(out)
 }

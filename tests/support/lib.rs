@@ -36,7 +36,7 @@ pub mod linear;
 pub mod metrics;
 pub mod training;
 
-pub use camera_exif::{jpeg_with_exif, write_jpeg_with_exif, CameraExif};
+pub use camera_exif::{jpeg_with_exif, with_app1, write_jpeg_with_exif, CameraExif};
 pub use cli::{cull, cull_bin, sandbox, scan_json, succeeds, Sandbox, ScanRun};
 pub use degrade::{
     decode_jpeg, default_subject, defocus, exposure, fog, high_key, jpeg_artifacts, jpeg_roundtrip,

@@ -308,6 +308,24 @@ fn adopt_sidecar_call(store: &Store, report: &ShotReport) -> Result<()> {
     Ok(())
 }
 
+/// For a shot just judged: its sidecars' call, else the one in the XMP embedded in its JPEG
+/// (read only when the file is new or changed — it cannot change otherwise).
+fn adopt_outside_call(store: &Store, report: &ShotReport) -> Result<()> {
+    if let Some((call, written)) = crate::xmp::sidecar_call(&report.files) {
+        store.adopt_outside_call(&report.key, call, written)?;
+        return Ok(());
+    }
+    if let Some(call) = crate::xmp::embedded_call(&report.path) {
+        let written = std::fs::metadata(&report.path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        store.adopt_outside_call(&report.key, call, written)?;
+    }
+    Ok(())
+}
+
 /// The whole pipeline over `options.roots`: collect → split cached from new → judge → store.
 /// Each report goes to `on_report` (in completion order) as soon as it is stored.
 pub fn scan(
@@ -591,7 +609,7 @@ impl<'a> Run<'a> {
     fn flush(&mut self, store: &mut Store, pending: &mut Vec<Fresh>) -> Result<()> {
         store.save(pending)?;
         for fresh in pending.drain(..) {
-            adopt_sidecar_call(store, &fresh.report)?;
+            adopt_outside_call(store, &fresh.report)?;
             self.changed.push(fresh.key.clone());
             self.report(&fresh.report);
         }

@@ -180,6 +180,42 @@ pub fn user_call(doc: &str) -> Option<Decision> {
     call_of(rating)
 }
 
+/// The APP1 signature of an XMP packet embedded in a JPEG.
+const JPEG_XMP_SIGNATURE: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+/// How much of a JPEG is read looking for its XMP: the APP segments come first.
+const JPEG_HEAD_BYTES: u64 = 512 * 1024;
+
+/// The user's call in the XMP embedded in a JPEG (`path`), as a sidecar's would count
+/// ([`user_call`]); `None` for other files, or when there is none.
+pub fn embedded_call(path: &Path) -> Option<Decision> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(JPEG_HEAD_BYTES)
+        .read_to_end(&mut head)
+        .ok()?;
+    if !head.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut at = 2;
+    while at + 4 <= head.len() && head[at] == 0xFF {
+        let marker = head[at + 1];
+        // Start of scan: the header segments are over.
+        if marker == 0xDA {
+            break;
+        }
+        let length = usize::from(u16::from_be_bytes([head[at + 2], head[at + 3]]));
+        let body = head.get(at + 4..at + 2 + length)?;
+        if marker == 0xE1 && body.starts_with(JPEG_XMP_SIGNATURE) {
+            let packet = String::from_utf8_lossy(&body[JPEG_XMP_SIGNATURE.len()..]);
+            return user_call(&packet);
+        }
+        at += 2 + length;
+    }
+    None
+}
+
 /// The user's call in the sidecars beside a shot's `files` (`name.ext.xmp` of each file, then
 /// `name.xmp` of the judged one), if any carries one, with when that sidecar was last written
 /// (seconds since 1970).
@@ -539,6 +575,32 @@ mod tests {
             user_call(&with_marks(None, &marks(3, None)).expect("xmp")),
             None
         );
+    }
+
+    #[test]
+    fn a_rating_embedded_in_a_jpeg_is_read_and_one_without_is_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let jpeg = crate::test_photos::jpeg(1);
+        let plain = dir.path().join("plain.jpg");
+        std::fs::write(&plain, &jpeg).expect("write");
+        assert_eq!(embedded_call(&plain), None);
+        // Lightroom's "Save metadata to file": an XMP APP1 segment after SOI.
+        let packet = LIGHTROOM.replace("crs:HasSettings=\"True\"", "xap:Rating=\"-1\"");
+        let mut segment = JPEG_XMP_SIGNATURE.to_vec();
+        segment.extend_from_slice(packet.as_bytes());
+        let mut rated = jpeg[..2].to_vec();
+        rated.extend_from_slice(&[0xFF, 0xE1]);
+        rated.extend_from_slice(
+            &u16::try_from(segment.len() + 2)
+                .expect("fits")
+                .to_be_bytes(),
+        );
+        rated.extend_from_slice(&segment);
+        rated.extend_from_slice(&jpeg[2..]);
+        let path = dir.path().join("rated.jpg");
+        std::fs::write(&path, &rated).expect("write");
+        assert_eq!(embedded_call(&path), Some(Decision::Reject));
+        assert_eq!(embedded_call(&dir.path().join("missing.jpg")), None);
     }
 
     #[test]
