@@ -57,7 +57,9 @@ pub fn run(
             printed.insert(report.key.clone());
             let stored = decisions.shot_by_key(&report.key)?;
             let (decision, group) = stored.map_or((None, None), |s| (s.decision, s.group));
-            if json {
+            // The shots an arrival joined: printed again with `--json`, their sidecars
+            // rewritten with `--xmp` (a new best changes the others' calls).
+            if json || xmp.is_some() {
                 if let Some(g) = &group {
                     mates.push(g.id);
                 }
@@ -84,14 +86,16 @@ pub fn run(
                     if let Some(naming) = xmp {
                         crate::write_sidecars([(&report, mate.decision)], naming);
                     }
-                    output::print_line(
-                        output::Shown {
-                            report: &report,
-                            decision: mate.decision,
-                            group: mate.group.as_ref(),
-                        },
-                        json,
-                    )?;
+                    if json {
+                        output::print_line(
+                            output::Shown {
+                                report: &report,
+                                decision: mate.decision,
+                                group: mate.group.as_ref(),
+                            },
+                            json,
+                        )?;
+                    }
                 }
             }
         }
