@@ -15,14 +15,7 @@ use cull_tests::{fixture_photos_dir, load_photo, scan_json};
 /// to floors, and no two different photos are ever grouped.
 #[test]
 fn real_bursts_copies_and_brackets_group_by_kind_and_different_photos_never_do() {
-    if !visp_available() {
-        assert!(
-            std::env::var_os("CULL_REQUIRE_REAL_PHOTOS").is_none(),
-            "the visp frames are missing: run tests/fixtures/fetch.sh"
-        );
-        eprintln!(
-            "skipped: the visp frames are not in the fixture cache (tests/fixtures/fetch.sh)"
-        );
+    if !fetched(visp_available(), "the visp frames") {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -36,15 +29,7 @@ fn real_bursts_copies_and_brackets_group_by_kind_and_different_photos_never_do()
             "{kind} on the tuning library:\n{score}"
         );
     }
-    assert_eq!(score.mixed, 0, "different photos grouped:\n{score}");
-    assert_eq!(
-        score.culled_sets.0, 0,
-        "a panorama or stack offered for culling:\n{score}"
-    );
-    assert_eq!(
-        score.soft_best.0, 0,
-        "a softened frame chosen as a burst's best:\n{score}"
-    );
+    never_wrong_where_it_matters(&score);
 }
 
 /// The same measurement on photos and sequences the rules were never tuned on (another
@@ -52,18 +37,32 @@ fn real_bursts_copies_and_brackets_group_by_kind_and_different_photos_never_do()
 /// must never happen is held to zero; recall and precision are printed, not tuned to.
 #[test]
 fn held_out_photos_never_mix_different_photos_or_offer_sets_made_to_be_merged() {
-    if !heldout_available() {
-        assert!(
-            std::env::var_os("CULL_REQUIRE_REAL_PHOTOS").is_none(),
-            "the held-out photos are missing: run tests/fixtures/fetch.sh"
-        );
-        eprintln!("skipped: the held-out photos are not in the fixture cache");
+    if !fetched(heldout_available(), "the held-out photos") {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let library = dir.path().join("library");
     let shots = heldout_library(&library).expect("library");
     let score = scan_and_score("held-out library", dir.path(), &library, &shots);
+    never_wrong_where_it_matters(&score);
+}
+
+/// Whether the fetched photos a test needs are there (`available`); when they are not, says so,
+/// and fails when real photos are required (`CULL_REQUIRE_REAL_PHOTOS`, as in CI).
+fn fetched(available: bool, what: &str) -> bool {
+    if !available {
+        assert!(
+            std::env::var_os("CULL_REQUIRE_REAL_PHOTOS").is_none(),
+            "{what} are missing: run tests/fixtures/fetch.sh"
+        );
+        eprintln!("skipped: {what} are not in the fixture cache (tests/fixtures/fetch.sh)");
+    }
+    available
+}
+
+/// What must never happen on any library: different photos grouped, a set made to be merged
+/// offered for culling, a softened frame chosen as a burst's best.
+fn never_wrong_where_it_matters(score: &cull_tests::bursts::GroupingScore) {
     assert_eq!(score.mixed, 0, "different photos grouped:\n{score}");
     assert_eq!(
         score.culled_sets.0, 0,
@@ -206,11 +205,7 @@ fn a_resized_copy_of_a_real_photo_is_its_duplicate_and_the_other_photos_stay_alo
 /// changed, and ends where grouping the whole library from scratch would.
 #[test]
 fn regrouping_after_a_new_frame_or_a_deleted_one_matches_grouping_everything_again() {
-    if !visp_available() {
-        assert!(
-            std::env::var_os("CULL_REQUIRE_REAL_PHOTOS").is_none(),
-            "the visp frames are missing: run tests/fixtures/fetch.sh"
-        );
+    if !fetched(visp_available(), "the visp frames") {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

@@ -2,6 +2,7 @@
 //! and print verdicts (one JSON object per line with `--json`), explain one photo's verdict, move
 //! rejected shots to the OS trash, and undo that.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use cull_core::groups::ShotGroup;
 use cull_core::judge::{Measurements, ReasonCode};
 use cull_core::library::JobLock;
 use cull_core::model::{Device, ModelHandle, OnnxModel};
@@ -193,21 +195,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let settings = library.settings().clone();
             // Lines go out once the scan has grouped what it judged: a shot's group (and whether
             // it lost to a better shot) is part of its line.
-            let mut reports = Vec::new();
-            let summary = run_scan(library.store_mut(), paths, threads, model, |report| {
-                reports.push(report.clone());
-                Ok(())
-            })?;
+            let (summary, shown, groups) = scan_as_shown(&mut library, paths, threads, model)?;
             // Read after the scan: it adopts calls made in other tools' sidecars.
             let decisions = library.store().decisions()?;
-            let groups = library.store().groups()?;
-            let shown: Vec<ShotReport> = reports
-                .into_iter()
-                .map(|r| {
-                    let group = groups.get(&r.key);
-                    settings.apply(r, group)
-                })
-                .collect();
             for report in &shown {
                 output::print_line(
                     output::Shown {
@@ -218,8 +208,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     json,
                 )?;
             }
-            let mut summary = summary;
-            summary.recount(&shown);
             eprintln!("{}", output::summary_line(&summary));
             if let Some(naming) = xmp.map(SidecarNaming::from).or(settings.xmp) {
                 let shots = shown.iter().map(|r| (r, decisions.get(&r.key).copied()));
@@ -391,6 +379,32 @@ fn run_scan(
     Ok(summary)
 }
 
+/// Scans, then gives every report as the user sees it — under the library's settings, with its
+/// group's reason — the summary counted the same way, and the groups by shot key.
+fn scan_as_shown(
+    library: &mut Library,
+    paths: Vec<PathBuf>,
+    threads: Option<usize>,
+    model: Option<ModelHandle>,
+) -> Result<(ScanSummary, Vec<ShotReport>, HashMap<String, ShotGroup>)> {
+    let mut judged = Vec::new();
+    let mut summary = run_scan(library.store_mut(), paths, threads, model, |r| {
+        judged.push(r.clone());
+        Ok(())
+    })?;
+    let groups = library.store().groups()?;
+    let settings = library.settings();
+    let shown: Vec<ShotReport> = judged
+        .into_iter()
+        .map(|r| {
+            let group = groups.get(&r.key);
+            settings.apply(r, group)
+        })
+        .collect();
+    summary.recount(&shown);
+    Ok((summary, shown, groups))
+}
+
 fn explain(file: &Path, json: bool, model: Option<ModelHandle>) -> Result<ExitCode> {
     let (judged, measurements) = match judge_file(file, model.as_deref()) {
         Ok(result) => result,
@@ -511,22 +525,8 @@ fn clean(
     dry_run: bool,
 ) -> Result<ExitCode> {
     let _job = wait_for_library(library, "a clean-up by `cull clean`")?;
-    let settings = library.settings().clone();
-    let mut judged = Vec::new();
-    let mut summary = run_scan(library.store_mut(), paths, threads, model, |r| {
-        judged.push(r.clone());
-        Ok(())
-    })?;
     // Under the library's sensitivities and groups, as the app would clean up.
-    let groups = library.store().groups()?;
-    let reports: Vec<ShotReport> = judged
-        .into_iter()
-        .map(|r| {
-            let group = groups.get(&r.key);
-            settings.apply(r, group)
-        })
-        .collect();
-    summary.recount(&reports);
+    let (summary, reports, _) = scan_as_shown(library, paths, threads, model)?;
     eprintln!("{}", output::summary_line(&summary));
     let store = library.store_mut();
     let plan = plan_cleanup(store, &reports)?;

@@ -299,28 +299,17 @@ fn collected(entries: Vec<WalkEntry>) -> Collected {
     }
 }
 
-/// A rating the user gave the shot in another tool (Lightroom, darktable, digiKam: its XMP
-/// sidecar) counts as their decision, unless they decided otherwise in Cull since.
-fn adopt_sidecar_call(store: &Store, report: &ShotReport) -> Result<()> {
-    if let Some((call, written)) = crate::xmp::sidecar_call(&report.files) {
-        store.adopt_outside_call(&report.key, call, written)?;
-    }
-    Ok(())
-}
-
-/// For a shot just judged: its sidecars' call, else the one in the XMP embedded in its JPEG
-/// (read only when the file is new or changed — it cannot change otherwise).
-fn adopt_outside_call(store: &Store, report: &ShotReport) -> Result<()> {
-    if let Some((call, written)) = crate::xmp::sidecar_call(&report.files) {
-        store.adopt_outside_call(&report.key, call, written)?;
-        return Ok(());
-    }
-    if let Some(call) = crate::xmp::embedded_call(&report.path) {
-        let written = std::fs::metadata(&report.path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+/// A rating the user gave the shot in another tool counts as their decision, unless they
+/// decided otherwise in Cull since: its XMP sidecar's, else (`embedded`, for a shot just judged:
+/// it cannot change without the file changing) the one in the XMP inside its JPEG.
+fn adopt_outside_call(store: &Store, report: &ShotReport, embedded: bool) -> Result<()> {
+    let call = crate::xmp::sidecar_call(&report.files).or_else(|| {
+        embedded
+            .then(|| crate::xmp::embedded_call(&report.path))
+            .flatten()
+            .map(|call| (call, crate::xmp::modified_secs(&report.path)))
+    });
+    if let Some((call, written)) = call {
         store.adopt_outside_call(&report.key, call, written)?;
     }
     Ok(())
@@ -490,7 +479,7 @@ impl<'a> Run<'a> {
                     }
                     match known {
                         Some(report) => {
-                            adopt_sidecar_call(store, &report)?;
+                            adopt_outside_call(store, &report, false)?;
                             self.summary.cached += 1;
                             // A shot under a new name is news even to those who hear only of
                             // what was judged.
@@ -609,7 +598,7 @@ impl<'a> Run<'a> {
     fn flush(&mut self, store: &mut Store, pending: &mut Vec<Fresh>) -> Result<()> {
         store.save(pending)?;
         for fresh in pending.drain(..) {
-            adopt_outside_call(store, &fresh.report)?;
+            adopt_outside_call(store, &fresh.report, true)?;
             self.changed.push(fresh.key.clone());
             self.report(&fresh.report);
         }

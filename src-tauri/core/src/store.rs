@@ -893,17 +893,8 @@ impl Store {
             }
         }
         // Whole groups: a shot's mates regroup with it, whatever brought it in.
-        let mut mates = self.conn.prepare_cached(
-            "SELECT key FROM shot_groups WHERE group_id IN
-               (SELECT group_id FROM shot_groups WHERE key = ?1)",
-        )?;
-        let mut with_mates = wanted.clone();
-        for key in &wanted {
-            let rows = mates.query_map([key], |r| r.get::<_, String>(0))?;
-            for row in rows {
-                with_mates.insert(row?);
-            }
-        }
+        let mut with_mates = self.group_mates(wanted.iter())?;
+        with_mates.extend(wanted);
         Ok(Some(with_mates.into_iter().collect()))
     }
 
@@ -912,6 +903,25 @@ impl Store {
         let mut shots = self.query_shots("WHERE g.group_id = ?1", [group_id])?;
         shots.sort_by_key(|s| s.group.as_ref().map_or(usize::MAX, |g| g.rank));
         Ok(shots)
+    }
+
+    /// The keys of every shot in the same group as one of `keys` (those keys included when
+    /// they are grouped).
+    fn group_mates<'a>(
+        &self,
+        keys: impl Iterator<Item = &'a String>,
+    ) -> Result<std::collections::BTreeSet<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT key FROM shot_groups WHERE group_id IN
+               (SELECT group_id FROM shot_groups WHERE key = ?1)",
+        )?;
+        let mut mates = std::collections::BTreeSet::new();
+        for key in keys {
+            for mate in stmt.query_map([key], |r| r.get::<_, String>(0))? {
+                mates.insert(mate?);
+            }
+        }
+        Ok(mates)
     }
 
     /// Every grouped shot's group, by shot key.
@@ -1014,18 +1024,7 @@ impl Store {
     /// Decisions stay, so an undone clean-up finds them again.
     /// Their group mates are regrouped without them.
     pub fn forget(&mut self, keys: &[String]) -> Result<()> {
-        let mut mates = std::collections::BTreeSet::new();
-        {
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT key FROM shot_groups WHERE group_id IN
-                   (SELECT group_id FROM shot_groups WHERE key = ?1)",
-            )?;
-            for key in keys {
-                for mate in stmt.query_map([key], |r| r.get::<_, String>(0))? {
-                    mates.insert(mate?);
-                }
-            }
-        }
+        let mut mates = self.group_mates(keys.iter())?;
         let tx = self.conn.transaction()?;
         for key in keys {
             drop_rows(&tx, key)?;

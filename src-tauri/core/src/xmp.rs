@@ -227,13 +227,18 @@ pub fn sidecar_call(files: &[PathBuf]) -> Option<(Decision, i64)> {
     candidates.into_iter().find_map(|path| {
         let bytes = std::fs::read(&path).ok()?;
         let call = user_call(&String::from_utf8_lossy(&bytes))?;
-        let written = std::fs::metadata(&path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        Some((call, written))
+        Some((call, modified_secs(&path)))
     })
+}
+
+/// When `path` was last written, in seconds since 1970 (0 when unknown): a call made in another
+/// tool is weighed against the user's call in Cull by it.
+pub fn modified_secs(path: &Path) -> i64 {
+    std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 fn escape(text: &str) -> String {
