@@ -8,14 +8,14 @@ use cull_tests::bursts::{
     grouping_library, heldout_available, heldout_library, score_grouping, visp_available,
     GroupedShot,
 };
-use cull_tests::{fixture_photos_dir, load_photo, scan_json};
+use cull_tests::{fixture_photos_dir, load_photo, require_fetched, scan_json};
 
 /// The real bursts, copies, brackets and look-alikes of `cull_tests::bursts`, scanned by `cull`:
 /// the pair precision and recall per kind are printed (the numbers the issue asks for) and held
 /// to floors, and no two different photos are ever grouped.
 #[test]
 fn real_bursts_copies_and_brackets_group_by_kind_and_different_photos_never_do() {
-    if !fetched(visp_available(), "the visp frames") {
+    if !require_fetched(visp_available(), "the visp frames") {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -37,7 +37,7 @@ fn real_bursts_copies_and_brackets_group_by_kind_and_different_photos_never_do()
 /// must never happen is held to zero; recall and precision are printed, not tuned to.
 #[test]
 fn held_out_photos_never_mix_different_photos_or_offer_sets_made_to_be_merged() {
-    if !fetched(heldout_available(), "the held-out photos") {
+    if !require_fetched(heldout_available(), "the held-out photos") {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -45,19 +45,6 @@ fn held_out_photos_never_mix_different_photos_or_offer_sets_made_to_be_merged() 
     let shots = heldout_library(&library).expect("library");
     let score = scan_and_score("held-out library", dir.path(), &library, &shots);
     never_wrong_where_it_matters(&score);
-}
-
-/// Whether the fetched photos a test needs are there (`available`); when they are not, says so,
-/// and fails when real photos are required (`CULL_REQUIRE_REAL_PHOTOS`, as in CI).
-fn fetched(available: bool, what: &str) -> bool {
-    if !available {
-        assert!(
-            std::env::var_os("CULL_REQUIRE_REAL_PHOTOS").is_none(),
-            "{what} are missing: run tests/fixtures/fetch.sh"
-        );
-        eprintln!("skipped: {what} are not in the fixture cache (tests/fixtures/fetch.sh)");
-    }
-    available
 }
 
 /// What must never happen on any library: different photos grouped, a set made to be merged
@@ -205,7 +192,7 @@ fn a_resized_copy_of_a_real_photo_is_its_duplicate_and_the_other_photos_stay_alo
 /// changed, and ends where grouping the whole library from scratch would.
 #[test]
 fn regrouping_after_a_new_frame_or_a_deleted_one_matches_grouping_everything_again() {
-    if !fetched(visp_available(), "the visp frames") {
+    if !require_fetched(visp_available(), "the visp frames") {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

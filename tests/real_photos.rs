@@ -6,18 +6,7 @@
 
 use std::path::PathBuf;
 
-use cull_tests::{cached_fixture, cached_fixtures, fixture_photos_dir, scan_json};
-
-fn require(found: bool, what: &str) -> bool {
-    if !found {
-        assert!(
-            std::env::var_os("CULL_REQUIRE_REAL_PHOTOS").is_none(),
-            "{what} missing: run tests/fixtures/fetch.sh"
-        );
-        eprintln!("skipped: {what} missing (run tests/fixtures/fetch.sh)");
-    }
-    found
-}
+use cull_tests::{cached_fixture, cached_fixtures, fixture_photos_dir, require_fetched, scan_json};
 
 fn scan_files(files: &[PathBuf]) -> cull_tests::ScanRun {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -34,7 +23,7 @@ fn scan_files(files: &[PathBuf]) -> cull_tests::ScanRun {
 #[test]
 fn real_bokeh_macros_are_not_called_out_of_focus() {
     let bokeh = cached_fixtures("bokeh", "jpg");
-    if !require(bokeh.len() >= 10, "the 10 real bokeh photos") {
+    if !require_fetched(bokeh.len() >= 10, "the 10 real bokeh photos") {
         return;
     }
     let run = scan_files(&bokeh);
@@ -73,7 +62,7 @@ fn real_motion_blur_is_caught_and_intentional_panning_is_kept() {
         cached_fixture("motion/storm.jpg"),
         cached_fixture("panning/cheetah.jpg"),
     ) else {
-        require(false, "motion/storm.jpg and panning/cheetah.jpg");
+        require_fetched(false, "motion/storm.jpg and panning/cheetah.jpg");
         return;
     };
     let run = scan_files(&[clock, storm, panning]);
@@ -98,7 +87,7 @@ fn real_motion_blur_is_caught_and_intentional_panning_is_kept() {
 #[test]
 fn real_night_hand_shake_is_caught() {
     let Some(night) = cached_fixture("shake/night_street.jpg") else {
-        require(false, "shake/night_street.jpg");
+        require_fetched(false, "shake/night_street.jpg");
         return;
     };
     let run = scan_files(&[night]);
@@ -119,7 +108,7 @@ fn no_real_good_photo_is_rejected() {
         .iter()
         .flat_map(|sub| cached_fixtures(sub, "jpg"))
         .collect();
-    if !require(good.len() >= 14, "the 14 real good photos") {
+    if !require_fetched(good.len() >= 14, "the 14 real good photos") {
         return;
     }
     let run = scan_files(&good);
@@ -134,7 +123,7 @@ fn no_real_good_photo_is_rejected() {
 #[test]
 fn real_sony_raw_is_judged_from_its_preview_with_its_exif() {
     let Some(raw) = cached_fixture("raw/sony_a7r3.arw") else {
-        require(false, "raw/sony_a7r3.arw");
+        require_fetched(false, "raw/sony_a7r3.arw");
         return;
     };
     let run = scan_files(&[raw]);
@@ -151,7 +140,7 @@ fn real_sony_raw_is_judged_from_its_preview_with_its_exif() {
 #[test]
 fn a_flag_the_model_takes_back_on_a_real_macro_is_still_explained() {
     let Some(meadow) = cached_fixture("bokeh/green_meadow.jpg") else {
-        require(false, "bokeh/green_meadow.jpg");
+        require_fetched(false, "bokeh/green_meadow.jpg");
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");

@@ -91,6 +91,20 @@ pub fn cached_fixtures(sub: &str, ext: &str) -> Vec<PathBuf> {
     v
 }
 
+/// Whether photos the fetch script caches are there (`found`): when not, says so on stderr, and
+/// fails the test when real photos are required (`CULL_REQUIRE_REAL_PHOTOS`, as `tests/run.sh`
+/// sets it) instead of letting it skip.
+pub fn require_fetched(found: bool, what: &str) -> bool {
+    if !found {
+        assert!(
+            std::env::var_os("CULL_REQUIRE_REAL_PHOTOS").is_none(),
+            "{what} missing: run tests/fixtures/fetch.sh"
+        );
+        eprintln!("skipped: {what} missing (run tests/fixtures/fetch.sh)");
+    }
+    found
+}
+
 /// Encode `img` as a baseline JPEG of `quality` (1–100) into a byte vector.
 pub fn encode_jpeg(img: &RgbImage, quality: u8) -> ImageResult<Vec<u8>> {
     let mut buf = Vec::new();

@@ -45,7 +45,7 @@ pub use degrade::{
 };
 pub use fixtures::{
     cached_fixture, cached_fixtures, decode_image, encode_jpeg, fixture_cache_dir, fixture_photos,
-    fixture_photos_dir, load_photo, manifest_dir, write_jpeg,
+    fixture_photos_dir, load_photo, manifest_dir, require_fetched, write_jpeg,
 };
 pub use library::{expected_code, labelled_library, Labelled, REAL_DEFECTS};
 pub use linear::LinearImage;
