@@ -5,16 +5,18 @@
 #    Linux  ~/.local/share/cull/onnxruntime/   macOS ~/Library/Application Support/cull/onnxruntime/
 #    A failed download is reported and does not stop the set-up: judging works without it.
 #  - a release build of the `cull` binary.
-#  - cmake and nasm, which build the bundled libjpeg-turbo (the fast JPEG decoder); installed with
+#  - cmake and nasm, which build the bundled libjpeg-turbo (the fast JPEG decoder), and libheif
+#    (HEIC/HEIF/AVIF); installed with
 #    apt-get on Debian/Ubuntu when missing (Homebrew or the installers elsewhere).
 # Needs: a Rust toolchain (rustup), python3 with pip, unzip.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-# Debian/Ubuntu packages: cmake + nasm build libjpeg-turbo; WebKitGTK and friends build the
+# Debian/Ubuntu packages: cmake + nasm build libjpeg-turbo; libheif (≥ 1.14) decodes HEIC/HEIF/AVIF;
+# WebKitGTK and friends build the
 # desktop app (Tauri); Xvfb, WebKitWebDriver and ImageMagick run its end-to-end tests;
 # python3-venv holds the model training code's pinned environment.
-DEB_PACKAGES="cmake nasm pkg-config build-essential libwebkit2gtk-4.1-dev libssl-dev \
+DEB_PACKAGES="cmake nasm pkg-config build-essential libheif-dev libwebkit2gtk-4.1-dev libssl-dev \
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver imagemagick \
   python3-venv"
 missing=""
@@ -28,7 +30,7 @@ if [ -n "$missing" ]; then
     # shellcheck disable=SC2086
     $sudo_cmd apt-get install -y -q $missing >&2 || { $sudo_cmd apt-get update -q >&2 && $sudo_cmd apt-get install -y -q $missing >&2; }
   else
-    echo "setup: please install cmake and nasm (e.g. 'brew install cmake nasm'); see README for the app's needs" >&2
+    echo "setup: please install cmake, nasm and libheif (e.g. 'brew install cmake nasm libheif'); see README for the app's needs" >&2
     command -v cmake >/dev/null && command -v nasm >/dev/null || exit 1
   fi
 fi

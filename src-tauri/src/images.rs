@@ -180,11 +180,17 @@ impl LastFullSize {
 
 static LAST_FULL: LastFullSize = LastFullSize::new();
 
-/// The photo upright at its own size: a JPEG by the core's libjpeg-turbo path, PNG, WebP and
-/// TIFF by the `image` crate; a RAW (and whatever the full decode refuses) falls back to the
-/// core's analysis-size preview, upscaled by the browser rather than left out.
+/// The photo upright at its own size: a JPEG by the core's libjpeg-turbo path, HEIC/HEIF/AVIF by
+/// the core's libheif path, PNG, WebP and TIFF by the `image` crate; a RAW (and whatever the full
+/// decode refuses) falls back to the core's analysis-size preview, upscaled by the browser rather
+/// than left out.
 fn full_size(path: &Path) -> Result<RgbImage, String> {
     let kind = FileKind::from_path(path).unwrap_or(FileKind::Jpeg);
+    if kind == FileKind::Heif {
+        if let Ok(image) = cull_core::media::decode_heif_upright(path) {
+            return Ok(image);
+        }
+    }
     if kind != FileKind::Raw {
         if let Ok(image) = cull_core::media::decode_jpeg_upright(path, 1) {
             return Ok(image);

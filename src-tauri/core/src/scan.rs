@@ -301,7 +301,7 @@ fn collected(entries: Vec<WalkEntry>) -> Collected {
 
 /// A rating the user gave the shot in another tool counts as their decision, unless they
 /// decided otherwise in Cull since: its XMP sidecar's, else (`embedded`, for a shot just judged:
-/// it cannot change without the file changing) the one in the XMP inside its JPEG.
+/// it cannot change without the file changing) the one in the XMP inside the file itself.
 fn adopt_outside_call(store: &Store, report: &ShotReport, embedded: bool) -> Result<()> {
     let call = crate::xmp::sidecar_call(&report.files).or_else(|| {
         embedded

@@ -185,19 +185,32 @@ const JPEG_XMP_SIGNATURE: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
 /// How much of a JPEG is read looking for its XMP: the APP segments come first.
 const JPEG_HEAD_BYTES: u64 = 512 * 1024;
 
-/// The user's call in the XMP embedded in a JPEG (`path`), as a sidecar's would count
-/// ([`user_call`]); `None` for other files, or when there is none.
+/// The user's call in the XMP embedded in the photo at `path`, as a sidecar's would count
+/// ([`user_call`]); `None` when it carries none. A JPEG keeps its packet in an APP1 segment at
+/// its head; TIFF and the TIFF-based RAWs (tag 700), HEIF (a `mime` item), PNG (`iTXt`) and WebP
+/// (`XMP ` chunk) store it as plain text wherever their writer put it, so those files are
+/// searched whole for the packet.
 pub fn embedded_call(path: &Path) -> Option<Decision> {
     use std::io::Read;
     let mut head = Vec::new();
-    std::fs::File::open(path)
-        .ok()?
+    let mut file = std::fs::File::open(path).ok()?;
+    (&mut file)
         .take(JPEG_HEAD_BYTES)
         .read_to_end(&mut head)
         .ok()?;
-    if !head.starts_with(&[0xFF, 0xD8]) {
+    if head.starts_with(&[0xFF, 0xD8]) {
+        return jpeg_packet(&head).and_then(|packet| user_call(&packet));
+    }
+    let size = file.metadata().ok()?.len();
+    if size > crate::media::MAX_FILE_BYTES {
         return None;
     }
+    file.read_to_end(&mut head).ok()?;
+    user_call(&String::from_utf8_lossy(packet_in(&head)?))
+}
+
+/// The XMP packet of a JPEG whose header segments are in `head`.
+fn jpeg_packet(head: &[u8]) -> Option<String> {
     let mut at = 2;
     while at + 4 <= head.len() && head[at] == 0xFF {
         let marker = head[at + 1];
@@ -208,12 +221,19 @@ pub fn embedded_call(path: &Path) -> Option<Decision> {
         let length = usize::from(u16::from_be_bytes([head[at + 2], head[at + 3]]));
         let body = head.get(at + 4..at + 2 + length)?;
         if marker == 0xE1 && body.starts_with(JPEG_XMP_SIGNATURE) {
-            let packet = String::from_utf8_lossy(&body[JPEG_XMP_SIGNATURE.len()..]);
-            return user_call(&packet);
+            return Some(String::from_utf8_lossy(&body[JPEG_XMP_SIGNATURE.len()..]).into_owned());
         }
         at += 2 + length;
     }
     None
+}
+
+/// The first `<x:xmpmeta>…</x:xmpmeta>` packet in `bytes`, stored as plain text.
+fn packet_in(bytes: &[u8]) -> Option<&[u8]> {
+    let start = memchr::memmem::find(bytes, b"<x:xmpmeta")?;
+    const END: &[u8] = b"</x:xmpmeta>";
+    let len = memchr::memmem::find(&bytes[start..], END)?;
+    Some(&bytes[start..start + len + END.len()])
 }
 
 /// The user's call in the sidecars beside a shot's `files` (`name.ext.xmp` of each file, then
@@ -606,6 +626,62 @@ mod tests {
         std::fs::write(&path, &rated).expect("write");
         assert_eq!(embedded_call(&path), Some(Decision::Reject));
         assert_eq!(embedded_call(&dir.path().join("missing.jpg")), None);
+    }
+
+    /// A one-pixel grey TIFF whose IFD carries `packet` in tag 700, as TIFF and the TIFF-based
+    /// RAWs store their XMP.
+    fn tiff_with_xmp(packet: &str) -> Vec<u8> {
+        let entries: [(u16, u16, u32, u32); 9] = [
+            (256, 3, 1, 1), // width
+            (257, 3, 1, 1), // height
+            (258, 3, 1, 8), // bits per sample
+            (259, 3, 1, 1), // no compression
+            (262, 3, 1, 1), // black is zero
+            (273, 4, 1, 0), // strip offset: patched below
+            (278, 3, 1, 1), // rows per strip
+            (279, 4, 1, 1), // strip byte count
+            (700, 1, 0, 0), // XMP: count and offset patched below
+        ];
+        let ifd_len = 2 + entries.len() * 12 + 4;
+        let pixel_at = u32::try_from(8 + ifd_len).expect("fits");
+        let packet_at = pixel_at + 1;
+        let mut tiff = b"II*\0".to_vec();
+        tiff.extend_from_slice(&8u32.to_le_bytes());
+        tiff.extend_from_slice(&u16::try_from(entries.len()).expect("fits").to_le_bytes());
+        for (tag, kind, count, value) in entries {
+            let (count, value) = match tag {
+                273 => (count, pixel_at),
+                700 => (u32::try_from(packet.len()).expect("fits"), packet_at),
+                _ => (count, value),
+            };
+            tiff.extend_from_slice(&tag.to_le_bytes());
+            tiff.extend_from_slice(&kind.to_le_bytes());
+            tiff.extend_from_slice(&count.to_le_bytes());
+            tiff.extend_from_slice(&value.to_le_bytes());
+        }
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        tiff.push(128);
+        tiff.extend_from_slice(packet.as_bytes());
+        tiff
+    }
+
+    #[test]
+    fn a_rating_embedded_in_a_tiff_is_read_and_culls_own_is_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let packet = LIGHTROOM.replace("crs:HasSettings=\"True\"", "xap:Rating=\"-1\"");
+        let tiff = tiff_with_xmp(&packet);
+        // A real TIFF, not just bytes with a packet in them.
+        let decoded = image::load_from_memory(&tiff).expect("a valid TIFF");
+        assert_eq!((decoded.width(), decoded.height()), (1, 1));
+        let path = dir.path().join("scan.tif");
+        std::fs::write(&path, &tiff).expect("write");
+        assert_eq!(embedded_call(&path), Some(Decision::Reject));
+        let ours = with_marks(Some(DARKTABLE), &marks(-1, None)).expect("xmp");
+        assert!(packet_in(&tiff_with_xmp(&ours)).is_some());
+        std::fs::write(&path, tiff_with_xmp(&ours)).expect("write");
+        assert_eq!(embedded_call(&path), None);
+        std::fs::write(&path, tiff_with_xmp("")).expect("write");
+        assert_eq!(embedded_call(&path), None);
     }
 
     #[test]

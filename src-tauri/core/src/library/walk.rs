@@ -23,7 +23,7 @@ impl FileKind {
             "png" => Self::Png,
             "webp" => Self::Webp,
             "tif" | "tiff" => Self::Tiff,
-            "heic" | "heif" | "hif" => Self::Heif,
+            "heic" | "heif" | "hif" | "avif" => Self::Heif,
             "cr2" | "cr3" | "nef" | "nrw" | "arw" | "srf" | "sr2" | "dng" | "orf" | "raf"
             | "rw2" | "pef" => Self::Raw,
             _ => return None,

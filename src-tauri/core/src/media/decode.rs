@@ -80,13 +80,7 @@ fn decode_bytes(bytes: Vec<u8>, kind: FileKind) -> Result<Preview, FileError> {
         Container::Tiff => decode_raw_preview(bytes, true),
         Container::TiffVariant | Container::FujiRaf => decode_raw_preview(bytes, false),
         Container::IsoMedia { brand } if &brand == b"crx " => decode_raw_preview(bytes, false),
-        Container::IsoMedia { brand } => Err(FileError::new(
-            FileErrorKind::Unsupported,
-            format!(
-                "HEIF/AVIF (brand '{}') cannot be decoded by this build of Cull",
-                String::from_utf8_lossy(&brand).trim()
-            ),
-        )),
+        Container::IsoMedia { brand } => decode_heif_preview(&bytes, brand),
         Container::Unknown => Err(FileError::new(
             FileErrorKind::Corrupt,
             "not an image: the content matches no known image format",
@@ -303,7 +297,7 @@ fn to_rgb(
         .ok_or_else(|| FileError::new(FileErrorKind::Corrupt, "decoded size does not match"))
 }
 
-fn check_pixel_count(width: u32, height: u32) -> Result<(), FileError> {
+pub(super) fn check_pixel_count(width: u32, height: u32) -> Result<(), FileError> {
     if width == 0 || height == 0 {
         return Err(FileError::new(
             FileErrorKind::Corrupt,
@@ -324,6 +318,59 @@ fn check_pixel_count(width: u32, height: u32) -> Result<(), FileError> {
     Ok(())
 }
 
+#[cfg(feature = "heif")]
+fn decode_heif_preview(bytes: &[u8], _brand: [u8; 4]) -> Result<Preview, FileError> {
+    let picture = super::heif::decode_heif(bytes)?;
+    Ok(analysis_preview(picture.image, picture.exif))
+}
+
+#[cfg(not(feature = "heif"))]
+fn decode_heif_preview(_bytes: &[u8], brand: [u8; 4]) -> Result<Preview, FileError> {
+    Err(FileError::new(
+        FileErrorKind::Unsupported,
+        format!(
+            "HEIF/AVIF (brand '{}') cannot be decoded by this build of Cull (built without libheif)",
+            String::from_utf8_lossy(&brand).trim()
+        ),
+    ))
+}
+
+/// The photo at `path` upright at its own size, when it is a HEIF/HEIC/AVIF file (the app's
+/// loupe at 100 % and its face crops); `Unsupported` for anything else, or without libheif.
+pub fn decode_heif_upright(path: &Path) -> Result<RgbImage, FileError> {
+    let bytes = std::fs::read(path).map_err(|e| FileError::from_io(&e))?;
+    match sniff(&bytes) {
+        Container::IsoMedia { brand } if &brand != b"crx " => heif_full(&bytes, brand),
+        _ => Err(FileError::new(
+            FileErrorKind::Unsupported,
+            "not a HEIF/HEIC/AVIF file",
+        )),
+    }
+}
+
+#[cfg(feature = "heif")]
+fn heif_full(bytes: &[u8], _brand: [u8; 4]) -> Result<RgbImage, FileError> {
+    super::heif::decode_heif(bytes).map(|picture| picture.image)
+}
+
+#[cfg(not(feature = "heif"))]
+fn heif_full(bytes: &[u8], brand: [u8; 4]) -> Result<RgbImage, FileError> {
+    decode_heif_preview(bytes, brand).map(|preview| preview.image)
+}
+
+/// An upright full-size picture brought to analysis size the same way for every decoder that
+/// cannot scale while it decodes.
+fn analysis_preview(rgb: RgbImage, exif: ExifInfo) -> Preview {
+    let (width, height) = rgb.dimensions();
+    let downscale = (width.max(height) / ANALYSIS_LONG_SIDE).max(1);
+    let image = if downscale > 1 {
+        box_downscale(&rgb, downscale)
+    } else {
+        rgb
+    };
+    finish(image, (width, height), downscale, exif, None, false)
+}
+
 fn decode_with_image(bytes: &[u8], format: image::ImageFormat) -> Result<Preview, FileError> {
     let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
@@ -331,21 +378,9 @@ fn decode_with_image(bytes: &[u8], format: image::ImageFormat) -> Result<Preview
     reader.limits(limits);
     let decoded = reader.decode().map_err(|err| image_error(&err))?;
     check_pixel_count(decoded.width(), decoded.height())?;
-    let (width, height) = (decoded.width(), decoded.height());
-    let rgb = decoded.into_rgb8();
-    let downscale = (width.max(height) / ANALYSIS_LONG_SIDE).max(1);
-    let image = if downscale > 1 {
-        box_downscale(&rgb, downscale)
-    } else {
-        rgb
-    };
-    Ok(finish(
-        image,
-        (width, height),
-        downscale,
+    Ok(analysis_preview(
+        decoded.into_rgb8(),
         read_exif_from_container(bytes),
-        None,
-        false,
     ))
 }
 

@@ -3,13 +3,15 @@
 
 mod decode;
 mod exif;
+#[cfg(feature = "heif")]
+mod heif;
 mod jpeg;
 mod raw;
 mod sniff;
 
 pub use decode::{
-    decode_finer, decode_jpeg_upright, decode_preview, Preview, ANALYSIS_LONG_SIDE, MAX_FILE_BYTES,
-    MAX_PIXELS,
+    decode_finer, decode_heif_upright, decode_jpeg_upright, decode_preview, Preview,
+    ANALYSIS_LONG_SIDE, MAX_FILE_BYTES, MAX_PIXELS,
 };
 pub use exif::{read_exif, ExifInfo};
 pub use jpeg::{estimate_quality, JpegHeader};
