@@ -16,7 +16,7 @@ use crate::api::{
 };
 use crate::state::{AppError, AppResult, AppState};
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
     tauri::async_runtime::spawn_blocking(work)

@@ -7,6 +7,7 @@
 
 pub mod api;
 mod commands;
+mod desktop;
 mod images;
 mod state;
 mod watcher;
@@ -45,5 +46,8 @@ pub fn builder() -> tauri::Builder<tauri::Wry> {
             commands::cleanup_plan,
             commands::cleanup,
             commands::undo_cleanup,
+            desktop::show_in_folder,
+            desktop::open_in_default_app,
+            desktop::drag_out,
         ])
 }

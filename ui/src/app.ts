@@ -22,6 +22,7 @@ import { compareIds, groupOf, keepBestPlan, keepBestQuestion, planCalls, stackOr
 import {
   EMPTY,
   click,
+  dragged,
   move,
   moveTo,
   only,
@@ -132,12 +133,15 @@ export class App {
         this.openLoupe();
       },
       onStackToggle: (id) => this.toggleStackOf(id),
+      onCellDrag: (id) => this.dragOut(id),
     });
     this.loupe = new Loupe({
       fetchDetail: (id) => api.shotDetail(id),
       onClose: () => this.closeLoupe(),
       onDecide: (d) => this.decide(d),
       onKeepBest: () => this.keepBestOfSelection(),
+      onReveal: () => this.revealSelection(),
+      onOpenExternal: () => this.openExternal(),
       onShowShot: (id) => this.showShot(id),
       onError: (m) => this.showError(m),
       position: (id) => ({ pos: this.ov.posOf(id) + 1, total: this.view.length }),
@@ -518,6 +522,35 @@ export class App {
     this.decideIds(ids, decision);
   }
 
+  // ------------------------------------------------------------------ other apps
+
+  /** The shots the loupe shows or the grid selects, in view order. */
+  private actedOn(): number[] {
+    return this.loupeOpen && this.sel.lead != null ? [this.sel.lead] : selectedInOrder(this.sel, this.ov);
+  }
+
+  private revealSelection(): void {
+    const ids = this.actedOn();
+    if (!ids.length) {
+      this.toast.show("Select a photo first (click it, or use the arrow keys).");
+      return;
+    }
+    api.showInFolder(ids).catch((e) => this.showError(`Could not show the files: ${errorMessage(e)}`));
+  }
+
+  private openExternal(): void {
+    const id = this.sel.lead;
+    if (id == null) {
+      this.toast.show("Select a photo first (click it, or use the arrow keys).");
+      return;
+    }
+    api.openInDefaultApp(id).catch((e) => this.showError(`Could not open the photo: ${errorMessage(e)}`));
+  }
+
+  private dragOut(id: number): void {
+    api.dragOut(dragged(this.sel, this.ov, id)).catch((e) => this.showError(`Could not drag the files: ${errorMessage(e)}`));
+  }
+
   private decideIds(ids: number[], decision: Decision | null): void {
     const change = planChange(ids, (id) => this.lib.get(id)?.decision, decision);
     if (!change) return;
@@ -779,6 +812,12 @@ export class App {
         break;
       case "compare":
         this.openCompare();
+        break;
+      case "reveal":
+        this.revealSelection();
+        break;
+      case "openExternal":
+        this.openExternal();
         break;
       case "escape":
         break;

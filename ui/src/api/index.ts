@@ -82,6 +82,12 @@ export const api = {
   cleanupPlan: () => invoke<CleanupPlanView>("cleanup_plan"),
   cleanup: () => invoke<CleanupResult>("cleanup"),
   undoCleanup: () => invoke<UndoResult>("undo_cleanup"),
+  /** The shots' files, selected in the system's file manager. */
+  showInFolder: (ids: number[]) => invoke<null>("show_in_folder", { ids }),
+  /** The shot's photo in the app the system opens such files with. */
+  openInDefaultApp: (id: number) => invoke<null>("open_in_default_app", { id }),
+  /** Hands a drag that started on a grid cell to the system, carrying the shots' files. */
+  dragOut: (ids: number[]) => invoke<null>("drag_out", { ids }),
   /** The folder watcher's news: photos that arrived, changed or left, without a rescan. */
   onLibraryNews: (handler: (news: LibraryNews) => void): Promise<UnlistenFn> =>
     listen<LibraryNews>("library-news", (e) => handler(e.payload)),

@@ -276,6 +276,11 @@ export function installMock(n = 2000, opts: MockOptions = {}): MockBackend {
         return 1;
       case "plugin:event|unlisten":
         return null;
+      // No file manager, default app or system drag in a browser: nothing to do.
+      case "show_in_folder":
+      case "open_in_default_app":
+      case "drag_out":
+        return null;
       case "plugin:dialog|open":
         return ["/home/me/Pictures/Trip"];
       default:

@@ -27,6 +27,18 @@ describe("keyAction", () => {
     expect(keyAction({ key: "a", ctrlKey: true })).toEqual({ type: "selectAll" });
   });
 
+  it("shows the files with Ctrl/Cmd+R and opens the photo elsewhere with Ctrl/Cmd+E", () => {
+    expect(keyAction({ key: "r", ctrlKey: true })).toEqual({ type: "reveal" });
+    expect(keyAction({ key: "r", metaKey: true }, true)).toEqual({ type: "reveal" });
+    expect(keyAction({ key: "e", ctrlKey: true })).toEqual({ type: "openExternal" });
+    expect(keyAction({ key: "E", metaKey: true }, true)).toEqual({ type: "openExternal" });
+    // Not with Shift, not the plain letters, not Ctrl on a Mac.
+    expect(keyAction({ key: "R", ctrlKey: true, shiftKey: true })).toBeNull();
+    expect(keyAction({ key: "r" })).toBeNull();
+    expect(keyAction({ key: "e" })).toBeNull();
+    expect(keyAction({ key: "r", ctrlKey: true }, true)).toBeNull();
+  });
+
   it("leaves other combinations alone", () => {
     expect(keyAction({ key: "p", ctrlKey: true })).toBeNull();
     expect(keyAction({ key: "p", altKey: true })).toBeNull();

@@ -13,7 +13,11 @@ export type Action =
   | { type: "overlay" }
   | { type: "compare" }
   /** Shift+B: keep the best of the selected stack, reject the rest. */
-  | { type: "keepBest" };
+  | { type: "keepBest" }
+  /** Ctrl/Cmd+R (Lightroom's "Show in Finder/Explorer"): the files in the file manager. */
+  | { type: "reveal" }
+  /** Ctrl/Cmd+E (Lightroom's "Edit in"): the photo in the system's default app. */
+  | { type: "openExternal" };
 
 export interface KeyLike {
   key: string;
@@ -36,6 +40,8 @@ export function keyAction(e: KeyLike, mac = false): Action | null {
     // Ctrl+Z / Cmd+Z (not Shift: that would be redo)
     if (key === "z" && !extend) return { type: "undo" };
     if (key === "a") return { type: "selectAll" };
+    if (key === "r" && !extend) return { type: "reveal" };
+    if (key === "e" && !extend) return { type: "openExternal" };
     return null;
   }
   // ctrl/cmd without being the platform's modifier (e.g. Ctrl on a Mac) passes through.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY, click, move, moveTo, only, reconcile, selectAll, selectedInOrder, type OrderView } from "./selection";
+import { EMPTY, click, dragged, move, moveTo, only, reconcile, selectAll, selectedInOrder, type OrderView } from "./selection";
 
 function view(ids: number[]): OrderView {
   const pos = new Map(ids.map((id, i) => [id, i]));
@@ -137,5 +137,17 @@ describe("reconcile", () => {
   it("empties when nothing is left", () => {
     expect(reconcile(only(1), view([]), 0)).toBe(EMPTY);
     expect(reconcile(EMPTY, v, -1)).toBe(EMPTY);
+  });
+});
+
+describe("dragged", () => {
+  it("drags the whole selection, in view order, from any selected shot", () => {
+    const s = click(click(only(16), v, 12, { toggle: true }), v, 14, { toggle: true });
+    expect(dragged(s, v, 14)).toEqual([12, 14, 16]);
+  });
+
+  it("drags only the shot under the pointer when it is not selected", () => {
+    expect(dragged(only(16), v, 11)).toEqual([11]);
+    expect(dragged(EMPTY, v, 11)).toEqual([11]);
   });
 });

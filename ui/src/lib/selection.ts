@@ -136,6 +136,14 @@ export function reconcile(sel: Selection, view: OrderView, oldLeadPos: number): 
 }
 
 /** The selected ids in view order (what P/X/U act on). */
+/**
+ * The shots a drag that starts on `id` carries: the whole selection in view order when `id` is
+ * part of it (as a file manager drags every selected file), else `id` alone.
+ */
+export function dragged(sel: Selection, view: OrderView, id: number): number[] {
+  return sel.ids.has(id) ? selectedInOrder(sel, view) : [id];
+}
+
 export function selectedInOrder(sel: Selection, view: OrderView): number[] {
   return [...sel.ids]
     .map((id) => [id, view.posOf(id)] as const)

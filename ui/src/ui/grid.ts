@@ -46,6 +46,8 @@ export interface GridEvents {
   onCellClick(id: number, e: MouseEvent): void;
   onCellOpen(id: number): void;
   onStackToggle(id: number): void;
+  /** A drag started on cell `id`: the system's drag takes it out of the window as files. */
+  onCellDrag(id: number): void;
 }
 
 export class Grid {
@@ -97,6 +99,13 @@ export class Grid {
     this.el.addEventListener("dblclick", (e) => {
       const id = this.idFromEvent(e);
       if (id != null && !(e.target as HTMLElement).closest(".stack-count")) this.events.onCellOpen(id);
+    });
+    // The page's own drag would carry a URL; the system's carries the files themselves.
+    this.el.addEventListener("dragstart", (e) => {
+      const id = this.idFromEvent(e);
+      if (id == null) return;
+      e.preventDefault();
+      this.events.onCellDrag(id);
     });
     // Missing thumbnails (error events do not bubble: capture them).
     this.el.addEventListener(
@@ -243,7 +252,7 @@ export class Grid {
     const stack = h("button", { class: "stack-count", "data-testid": "stack-count", tabindex: "-1", hidden: true });
     const el = h(
       "div",
-      { class: "cell", "data-testid": "cell", role: "option", "aria-selected": "false" },
+      { class: "cell", "data-testid": "cell", role: "option", "aria-selected": "false", draggable: "true" },
       h("div", { class: "thumb" }, img, err),
       verdict,
       decision,

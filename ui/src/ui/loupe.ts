@@ -11,6 +11,7 @@ import {
   formatCaptured,
   formatExposureTime,
 } from "../lib/format";
+import { isMac } from "../lib/keys";
 import { effectiveVerdict } from "../lib/library";
 import { DECISION_LABEL, VERDICT_LABEL, reasonHasMap, reasonTitle } from "../lib/reasons";
 import { containRect, mapStats, rectFrac, tileColour, tileFrac } from "../lib/sharpness";
@@ -23,6 +24,10 @@ export interface LoupeHost {
   onDecide(decision: Decision | null): void;
   /** Keep the best of the shown shot's stack, reject the rest. */
   onKeepBest(): void;
+  /** Show the shot's files in the file manager. */
+  onReveal(): void;
+  /** Open the photo in the system's default app. */
+  onOpenExternal(): void;
   /** Go to another shot (a stack member). */
   onShowShot(id: number): void;
   onError(message: string): void;
@@ -65,6 +70,9 @@ export class Loupe {
     e.stopPropagation();
     this.closeZoom();
   };
+
+  /** How the shortcuts' modifier is written on this platform. */
+  private readonly modKey = isMac(typeof navigator !== "undefined" ? navigator.platform || navigator.userAgent : "") ? "Cmd" : "Ctrl";
 
   constructor(private host: LoupeHost) {
     this.img = h("img", { class: "loupe-img", alt: "", decoding: "async", draggable: "false" });
@@ -490,6 +498,12 @@ export class Loupe {
         h("h3", null, s.files.length > 1 ? "Files (kept or trashed together)" : "File"),
         h("ul", { class: "file-list" }, (s.files.length ? s.files : [s.path]).map((f) => h("li", { title: f }, basename(f)))),
         h("p", { class: "muted small path", title: s.folder }, `${s.folder} · ${formatBytes(s.bytes)}`),
+        h(
+          "div",
+          { class: "decide-row" },
+          h("button", { class: "btn small", "data-testid": "reveal", title: `Show in the file manager (${this.modKey}+R)`, onclick: () => this.host.onReveal() }, "Show in folder"),
+          h("button", { class: "btn small", "data-testid": "open-external", title: `Open in the default app (${this.modKey}+E)`, onclick: () => this.host.onOpenExternal() }, "Open in default app"),
+        ),
       ),
     );
     if (s.decision) {
