@@ -288,7 +288,7 @@ fn decide_shots(
 
 /// Writes a shot's XMP sidecars (the library's setting): a sidecar that cannot be written costs
 /// only itself — the decision or the scan stands, and the reason goes to the log.
-fn write_sidecars(
+pub(crate) fn write_sidecars(
     report: &ShotReport,
     decision: Option<Decision>,
     naming: cull_core::xmp::SidecarNaming,

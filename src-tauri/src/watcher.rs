@@ -79,6 +79,8 @@ fn run<R: Runtime>(app: &AppHandle<R>, cancel: &CancelToken) -> crate::state::Ap
     // stack (or unstack) shots the batch never touched, so those are sent again after it.
     let mut groups = lookups.groups()?;
     let mut touched = false;
+    // The shots judged since the last batch ended: their sidecars are written once grouped.
+    let mut judged: Vec<String> = Vec::new();
     let mut news = LibraryNews::default();
     let mut last_sent = Instant::now();
     let mut send = |news: &mut LibraryNews, force: bool| {
@@ -103,6 +105,7 @@ fn run<R: Runtime>(app: &AppHandle<R>, cancel: &CancelToken) -> crate::state::Ap
                     groups.get(&report.key).cloned(),
                     &settings,
                 ));
+                judged.push(report.key.clone());
                 touched = true;
                 send(&mut news, false);
             }
@@ -113,7 +116,9 @@ fn run<R: Runtime>(app: &AppHandle<R>, cancel: &CancelToken) -> crate::state::Ap
             }
             Change::Idle => {
                 if std::mem::take(&mut touched) {
-                    regrouped(&lookups, &settings, &mut groups, &mut news);
+                    let mut keys = std::mem::take(&mut judged);
+                    keys.extend(regrouped(&lookups, &settings, &mut groups, &mut news));
+                    write_sidecars(&state, &lookups, &keys);
                 }
                 send(&mut news, true);
             }
@@ -125,7 +130,9 @@ fn run<R: Runtime>(app: &AppHandle<R>, cancel: &CancelToken) -> crate::state::Ap
         },
     );
     if touched {
-        regrouped(&lookups, &settings, &mut groups, &mut news);
+        let mut keys = judged;
+        keys.extend(regrouped(&lookups, &settings, &mut groups, &mut news));
+        write_sidecars(&state, &lookups, &keys);
     }
     send(&mut news, true);
     match outcome {
@@ -134,24 +141,46 @@ fn run<R: Runtime>(app: &AppHandle<R>, cancel: &CancelToken) -> crate::state::Ap
     }
 }
 
+/// With the library's XMP sidecars on (read now: the setting may change while the watcher runs),
+/// writes the sidecars of the shots `keys` — a batch's arrivals and the shots whose group it
+/// changed (a new best changes the others' calls) — as the grid shows them.
+fn write_sidecars(state: &AppState, store: &Store, keys: &[String]) {
+    let settings = state.settings();
+    let Some(naming) = settings.xmp else {
+        return;
+    };
+    let mut done = std::collections::HashSet::new();
+    for key in keys {
+        if !done.insert(key) {
+            continue;
+        }
+        if let Ok(Some(shot)) = store.shot_by_key(key) {
+            let shown = settings.apply(shot.report, shot.group.as_ref());
+            crate::commands::write_sidecars(&shown, shot.decision, naming);
+        }
+    }
+}
+
 /// Adds to `news` every shot whose group changed since `known`, which then becomes the current
-/// grouping. The views sent for judged shots before the regrouping are replaced by these.
+/// grouping, and returns their keys. The views sent for judged shots before the regrouping are
+/// replaced by these.
 fn regrouped(
     store: &Store,
     settings: &Settings,
     known: &mut HashMap<String, ShotGroup>,
     news: &mut LibraryNews,
-) {
+) -> Vec<String> {
     let Ok(now) = store.groups() else {
-        return;
+        return Vec::new();
     };
-    let changed: Vec<&String> = now
+    let changed: Vec<String> = now
         .iter()
         .filter(|(key, group)| known.get(*key) != Some(*group))
         .map(|(key, _)| key)
         .chain(known.keys().filter(|key| !now.contains_key(*key)))
+        .cloned()
         .collect();
-    for key in changed {
+    for key in &changed {
         if let Ok(Some(shot)) = store.shot_by_key(key) {
             if settings.in_library(&shot.report.path) {
                 let view = ShotView::of_stored(shot, settings);
@@ -161,11 +190,45 @@ fn regrouped(
         }
     }
     *known = now;
+    changed
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With sidecars on, a batch's arrivals and the shots it regrouped get theirs (the copy that
+    /// lost carries why); with them off, nothing is written.
+    #[test]
+    fn a_batchs_arrivals_and_regrouped_shots_get_their_sidecars_when_the_library_writes_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = crate::state::with_a_copy(dir.path());
+        // The watcher's own connection, as in `run` (the state's is for the window's queries).
+        let lookups = Library::open(&state.home)
+            .and_then(|mut l| l.open_store())
+            .expect("store");
+        let keys: Vec<String> = lookups.groups().expect("groups").into_keys().collect();
+        assert_eq!(keys.len(), 2);
+        let sidecars = [
+            dir.path().join("photos/cup.jpg.xmp"),
+            dir.path().join("photos/cup copy.jpg.xmp"),
+        ];
+        write_sidecars(&state, &lookups, &keys);
+        assert!(sidecars.iter().all(|s| !s.exists()), "off by default");
+
+        let mut settings = state.settings();
+        settings.xmp = Some(cull_core::xmp::SidecarNaming::WithExtension);
+        state.save_settings(settings).expect("settings");
+        write_sidecars(&state, &lookups, &keys);
+        let written: Vec<String> = sidecars
+            .iter()
+            .map(|s| std::fs::read_to_string(s).expect("a sidecar per shot"))
+            .collect();
+        assert!(
+            written.iter().any(|x| x.contains("duplicate")),
+            "the copy that lost says why: {written:?}"
+        );
+    }
 
     /// A batch that stacks two shots tells the grid of both, with their group; a batch that
     /// changes no group tells nothing more.
