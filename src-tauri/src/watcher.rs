@@ -205,7 +205,7 @@ mod tests {
         let state = crate::state::with_a_copy(dir.path());
         // The watcher's own connection, as in `run` (the state's is for the window's queries).
         let lookups = Library::open(&state.home)
-            .and_then(|mut l| l.open_store())
+            .and_then(|l| l.open_store())
             .expect("store");
         let keys: Vec<String> = lookups.groups().expect("groups").into_keys().collect();
         assert_eq!(keys.len(), 2);
