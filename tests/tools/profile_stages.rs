@@ -1,37 +1,79 @@
-//! Times each stage of judging (decode, planes, each detector) over a folder of photos, single
-//! threaded, to see where scan time goes.
+//! Times each stage of judging a photo over a folder, single threaded, to see where scan time
+//! goes: decode, each detector, faces, the model's input and its inference, the thumbnail.
 //!
-//! `cargo run --release -p cull-tests --example profile_stages -- DIR`
+//! `cargo run --release -p cull-tests --example profile_stages -- DIR [--no-model]`
 
 use std::time::{Duration, Instant};
 
+use cull_core::judge::{Planes, TileGrid};
 use cull_core::library::FileKind;
 use cull_core::media::decode_preview;
+use cull_core::model::{Device, Model, ModelInput, OnnxModel};
+
+#[derive(Default)]
+struct Stages(Vec<(&'static str, Duration)>);
+
+impl Stages {
+    fn time<T>(&mut self, name: &'static str, work: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = work();
+        let spent = start.elapsed();
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, total)) => *total += spent,
+            None => self.0.push((name, spent)),
+        }
+        out
+    }
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).ok_or("usage: profile_stages DIR")?;
-    let mut decode = Duration::ZERO;
-    let mut measure = Duration::ZERO;
+    let mut args = std::env::args().skip(1);
+    let dir = args
+        .next()
+        .ok_or("usage: profile_stages DIR [--no-model]")?;
+    let with_model = args.next().as_deref() != Some("--no-model");
+    let model = with_model
+        .then(|| OnnxModel::find(&[], Device::Cpu))
+        .transpose()?;
+    let mut stages = Stages::default();
     let mut count = 0u32;
-    for entry in std::fs::read_dir(&dir)? {
-        let path = entry?.path();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    for path in files {
         let Some(kind) = FileKind::from_path(&path) else {
             continue;
         };
-        let t0 = Instant::now();
-        let preview = decode_preview(&path, kind)?;
-        let t1 = Instant::now();
-        let _ = cull_core::judge::judge(&preview);
-        let t2 = Instant::now();
-        decode += t1 - t0;
-        measure += t2 - t1;
+        let preview = stages.time("decode", || decode_preview(&path, kind))?;
+        stages.time("planes (part of measure)", || {
+            let planes = Planes::from_rgb(&preview.image);
+            TileGrid::for_size(planes.width, planes.height)
+        });
+        let measurements = stages.time("all detectors (measure)", || {
+            cull_core::judge::measure(&preview)
+        });
+        if let Some(model) = &model {
+            if let Some(finder) = model.faces() {
+                stages.time("faces", || finder.faces(&preview.image).map(|f| f.len()))?;
+            }
+            let input = stages.time("model input", || {
+                ModelInput::from_preview(&preview, &measurements)
+            });
+            stages.time("model inference", || model.infer(&[input]))?;
+        }
+        stages.time("likeness (dhash + focus)", || {
+            cull_core::groups::dhash(&preview.image)
+        });
+        stages.time("thumbnail", || {
+            cull_core::scan::encode_thumbnail(&preview.image)
+        });
         count += 1;
     }
     let per = |d: Duration| d.as_secs_f64() * 1000.0 / f64::from(count.max(1));
-    println!(
-        "{count} photos: decode {:.1} ms/photo, measure+judge {:.1} ms/photo (one thread)",
-        per(decode),
-        per(measure)
-    );
+    println!("{count} photos, ms per photo on one thread:");
+    for (name, total) in &stages.0 {
+        println!("  {name:<26} {:>7.1}", per(*total));
+    }
     Ok(())
 }

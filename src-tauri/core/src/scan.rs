@@ -967,7 +967,7 @@ pub fn judge_file(
 }
 
 /// A grid thumbnail from the (already upright, already small) analysis preview.
-fn encode_thumbnail(image: &image::RgbImage) -> Option<Vec<u8>> {
+pub fn encode_thumbnail(image: &image::RgbImage) -> Option<Vec<u8>> {
     let (w, h) = image.dimensions();
     let scale = THUMBNAIL_SIDE as f32 / w.max(h) as f32;
     let small = if scale < 1.0 {
