@@ -41,6 +41,10 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The binaries' allocator (`cull`, the app), so the engine runs here as it does there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use cull_core::model::{Device, Model, ModelHandle, OnnxModel};
 use cull_core::progress::NoProgress;
 use cull_core::{scan, CancelToken, ScanOptions, ScanSummary, Store};
@@ -159,15 +163,24 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// Reads and decodes every file to RGB with libjpeg-turbo at 1/`scale` (1 or 8) on `pool`.
+/// Reads and decodes every file to RGB with libjpeg-turbo at 1/`scale` (1 or 8) on `pool`: the
+/// file itself, or a RAW's largest embedded JPEG (what Cull judges a RAW by).
 fn turbo_decode(pool: &rayon::ThreadPool, files: &[PathBuf], scale: usize) -> Duration {
     let started = Instant::now();
     let pixels: u64 = pool.install(|| {
         files
             .par_iter()
             .map(|p| {
-                let bytes =
+                let file =
                     fs::read(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
+                let start = if file.starts_with(&[0xFF, 0xD8]) {
+                    0
+                } else {
+                    cull_core::media::largest_embedded_jpeg(&file)
+                        .unwrap_or_else(|| panic!("no preview in {}", p.display()))
+                        .0
+                };
+                let bytes = &file[start..];
                 TURBO.with(|cell| {
                     let mut slot = cell.borrow_mut();
                     let (turbo, buffer) = slot.get_or_insert_with(|| {
@@ -177,10 +190,9 @@ fn turbo_decode(pool: &rayon::ThreadPool, files: &[PathBuf], scale: usize) -> Du
                     let factor = turbojpeg::ScalingFactor::new(1, scale);
                     turbo.set_scaling_factor(factor).expect("a scaling factor");
                     let header = turbo
-                        .read_header(&bytes)
+                        .read_header(bytes)
                         .expect("a JPEG header")
                         .scaled(factor);
-                    assert_eq!(header.width * scale, WIDTH as usize, "{}", p.display());
                     buffer.resize(header.width * header.height * 3, 0);
                     let image = turbojpeg::Image {
                         pixels: buffer.as_mut_slice(),
@@ -190,7 +202,7 @@ fn turbo_decode(pool: &rayon::ThreadPool, files: &[PathBuf], scale: usize) -> Du
                         format: turbojpeg::PixelFormat::RGB,
                     };
                     turbo
-                        .decompress(&bytes, image)
+                        .decompress(bytes, image)
                         .unwrap_or_else(|e| panic!("cannot decode {}: {e}", p.display()));
                     black_box(&buffer);
                     (header.width * header.height) as u64
@@ -402,5 +414,45 @@ fn main() {
         "stretch (at least 0.8× the rate of the 1/8 decode): {} ({stretch:.2}×)",
         if stretch >= 0.8 { "met" } else { "NOT met" }
     );
+    raw_case(&pool, threads, rounds, &model);
     print_peak_rss();
+}
+
+/// The RAW-heavy case: copies of the one real camera RAW the fixtures have (Sony α7R III `.ARW`,
+/// fetched by `tests/fixtures/fetch.sh`), judged through their embedded previews, against
+/// libjpeg-turbo decoding those previews at full size. Skipped when the RAW is not fetched.
+fn raw_case(pool: &rayon::ThreadPool, threads: usize, rounds: usize, model: &ModelHandle) {
+    let Some(raw) = cull_tests::cached_fixture("raw/sony_a7r3.arw") else {
+        println!("RAW case skipped: run tests/fixtures/fetch.sh for the Sony ARW");
+        return;
+    };
+    let n = env_usize("CULL_BENCH_RAWS", 12);
+    let dir = cache_dir().with_file_name("cull-bench-raw");
+    fs::create_dir_all(&dir).expect("a folder for the RAW copies");
+    let size = |p: &Path| fs::metadata(p).map(|m| m.len()).ok();
+    let files: Vec<PathBuf> = (0..n)
+        .map(|i| {
+            let copy = dir.join(format!("raw_{i:04}.arw"));
+            if size(&copy) != size(&raw) {
+                fs::copy(&raw, &copy).expect("a RAW copy");
+            }
+            copy
+        })
+        .collect();
+    warm_page_cache(&files);
+    let (mut full_times, mut model_times) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        full_times.push(turbo_decode(pool, &files, 1));
+        model_times.push(cull_scan(&dir, n, threads, Some(model)).0);
+    }
+    let (_, full) = best_and_median(&full_times);
+    let (_, with_model) = best_and_median(&model_times);
+    println!();
+    println!(
+        "RAW case ({n} copies of a Sony α7R III ARW, judged by the embedded preview; medians): \
+         preview full decode {:.2} ph/s, scan + model {:.2} ph/s, time {:.2}×",
+        per_second(n, full),
+        per_second(n, with_model),
+        with_model.as_secs_f64() / full.as_secs_f64()
+    );
 }

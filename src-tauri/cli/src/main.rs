@@ -23,6 +23,11 @@ use cull_core::{
 use indicatif::{ProgressBar, ProgressStyle};
 use output::human_bytes;
 
+/// A scan allocates and frees a few large buffers per photo: mimalloc reuses them where glibc
+/// gave them back to the kernel and faulted them in again (see the workspace's Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod output;
 mod watch;
 

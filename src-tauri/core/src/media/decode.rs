@@ -462,7 +462,48 @@ pub(crate) fn orient(image: RgbImage, orientation: u16) -> RgbImage {
 
 /// Averages `factor`×`factor` blocks, as a scaled DCT decode would, so every format reaches the
 /// judges at a comparable scale.
-fn box_downscale(image: &RgbImage, factor: u32) -> RgbImage {
+/// The mean of each `factor`×`factor` block (integer division, as the judges were tuned with),
+/// a row at a time: sums of whole rows in `u32` lanes instead of a lookup per pixel.
+pub(crate) fn box_downscale(image: &RgbImage, factor: u32) -> RgbImage {
+    let (width, height) = image.dimensions();
+    let factor = factor.max(1);
+    let (w, h) = (width / factor, height / factor);
+    if w == 0 || h == 0 {
+        return box_downscale_clamped(image, factor);
+    }
+    let (k, row_len) = (factor as usize, width as usize * 3);
+    let area = factor * factor;
+    let raw = image.as_raw();
+    // A block's sum is at most 255 × area: its mean is looked up rather than divided for.
+    let mean: Vec<u8> = (0..=255 * area)
+        .map(|s| u8::try_from(s / area).unwrap_or(u8::MAX))
+        .collect();
+    let mut out = Vec::with_capacity(w as usize * h as usize * 3);
+    // Column sums over a block's rows first (a plain element-wise add, which vectorises), then
+    // each block's columns.
+    let mut columns = vec![0u32; row_len];
+    for block_row in raw.chunks_exact(row_len * k).take(h as usize) {
+        columns.fill(0);
+        for row in block_row.chunks_exact(row_len) {
+            for (sum, &v) in columns.iter_mut().zip(row) {
+                *sum += u32::from(v);
+            }
+        }
+        for block in columns.chunks_exact(3 * k).take(w as usize) {
+            let mut sum = [0u32; 3];
+            for px in block.chunks_exact(3) {
+                sum[0] += px[0];
+                sum[1] += px[1];
+                sum[2] += px[2];
+            }
+            out.extend(sum.map(|s| mean.get(s as usize).copied().unwrap_or(u8::MAX)));
+        }
+    }
+    RgbImage::from_raw(w, h, out).unwrap_or_else(|| box_downscale_clamped(image, factor))
+}
+
+/// [`box_downscale`] for a frame smaller than one block: its edge pixels repeat.
+fn box_downscale_clamped(image: &RgbImage, factor: u32) -> RgbImage {
     let (w, h) = (image.width() / factor, image.height() / factor);
     let area = factor * factor;
     RgbImage::from_fn(w.max(1), h.max(1), |x, y| {
@@ -485,6 +526,24 @@ fn box_downscale(image: &RgbImage, factor: u32) -> RgbImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_row_wise_box_downscale_equals_the_per_pixel_one() {
+        for (w, h, k) in [
+            (301, 203, 3),
+            (64, 48, 4),
+            (17, 9, 2),
+            (5, 5, 8),
+            (40, 30, 1),
+        ] {
+            let img = gradient(w, h);
+            assert_eq!(
+                box_downscale(&img, k),
+                box_downscale_clamped(&img, k),
+                "{w}×{h} by {k}"
+            );
+        }
+    }
 
     fn gradient(w: u32, h: u32) -> RgbImage {
         RgbImage::from_fn(w, h, |x, y| {

@@ -9,10 +9,12 @@ mod jpeg;
 mod raw;
 mod sniff;
 
+pub(crate) use decode::box_downscale;
 pub use decode::{
     decode_finer, decode_heif_upright, decode_jpeg_upright, decode_preview, Preview,
     ANALYSIS_LONG_SIDE, MAX_FILE_BYTES, MAX_PIXELS,
 };
 pub use exif::{read_exif, ExifInfo};
 pub use jpeg::{estimate_quality, JpegHeader};
+pub use raw::largest_embedded_jpeg;
 pub use sniff::{sniff, Container};
