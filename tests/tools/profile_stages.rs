@@ -10,6 +10,10 @@ use cull_core::library::FileKind;
 use cull_core::media::decode_preview;
 use cull_core::model::{Device, Model, ModelInput, OnnxModel};
 
+/// The binaries' allocator, so the stages cost here what they cost in `cull` and the app.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Default)]
 struct Stages(Vec<(&'static str, Duration)>);
 
