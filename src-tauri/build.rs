@@ -14,6 +14,9 @@ fn main() {
         "cleanup_plan",
         "cleanup",
         "undo_cleanup",
+        "show_in_folder",
+        "open_in_default_app",
+        "drag_out",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -62,6 +62,9 @@ describe('Cull', () => {
       () => browser.execute(() => [...document.querySelectorAll('[data-testid="loupe"] img')].some((img) => img.complete && img.naturalWidth > 0)),
       { timeoutMsg: 'the preview loads from cull://' },
     );
+    // The desktop's conventions for the shown photo's file.
+    await (await byTestId('reveal')).waitForDisplayed({ timeoutMsg: 'the loupe offers Show in folder' });
+    await (await byTestId('open-external')).waitForDisplayed({ timeoutMsg: 'the loupe offers Open in default app' });
     await browser.keys('s');
     await browser.waitUntil(async () => (await (await byTestId('sharpness-toggle')).getAttribute('aria-pressed')) === 'true', {
       timeoutMsg: 'S shows the sharpness map',
@@ -70,6 +73,23 @@ describe('Cull', () => {
     await browser.saveScreenshot(path.join(shots, '3-loupe.png'));
     await browser.keys('Escape');
     await loupe.waitForDisplayed({ reverse: true });
+  });
+
+  // Regression: the commands were registered but not granted to the window (Tauri's ACL), so
+  // every click was refused. Asked about a shot that does not exist, each answers for itself, and
+  // none takes a path: the page cannot point them at a file outside the library.
+  it('lets the page reach the desktop commands, by shot id only', async () => {
+    const answers = await browser.executeAsync((done) => {
+      const call = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args).then(() => 'ok', (e) => String(e));
+      Promise.all([
+        call('show_in_folder', { ids: [987654321] }),
+        call('open_in_default_app', { id: 987654321 }),
+        call('drag_out', { ids: [987654321] }),
+        call('open_in_default_app', { path: '/etc/hostname' }),
+      ]).then(done);
+    });
+    expect(answers.slice(0, 3)).toEqual(Array(3).fill('no shot 987654321 in the library'));
+    expect(answers[3]).toMatch(/missing required key id/);
   });
 
   it('rejects with the keyboard and clears the filter', async () => {
