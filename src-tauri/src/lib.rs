@@ -51,3 +51,35 @@ pub fn builder() -> tauri::Builder<tauri::Wry> {
             desktop::drag_out,
         ])
 }
+
+#[cfg(test)]
+mod tests {
+    /// Regression: commands registered in the handler but missing from `build.rs`'s app manifest
+    /// or from the window's capability were refused by Tauri's ACL in the real window, while every
+    /// test that calls them directly passed.
+    #[test]
+    fn every_command_is_in_the_manifest_and_granted_to_the_window() {
+        let lib = include_str!("lib.rs");
+        let manifest = include_str!("../build.rs");
+        let capability = include_str!("../capabilities/default.json");
+        let start = lib.find("generate_handler![").expect("the handler list");
+        let end = start + lib[start..].find("])").expect("its end");
+        let names: Vec<&str> = lib[start..end]
+            .split([',', '\n', ' ', '['])
+            .filter_map(|token| token.trim().rsplit_once("::").map(|(_, name)| name))
+            .filter(|name| !name.is_empty())
+            .collect();
+        assert!(names.len() >= 16, "{names:?}");
+        for name in names {
+            assert!(
+                manifest.contains(&format!("\"{name}\"")),
+                "{name} is not in build.rs's app manifest"
+            );
+            let permission = format!("\"allow-{}\"", name.replace('_', "-"));
+            assert!(
+                capability.contains(&permission),
+                "{permission} is not granted in capabilities/default.json"
+            );
+        }
+    }
+}
