@@ -4,7 +4,7 @@
 //! folder watcher collects only the folders where something changed and runs the rest
 //! ([`judge_collected`]); `cull explain` judges one file outside any library ([`judge_file`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -18,10 +18,10 @@ use crate::judge::{
     fuse, fuse_with_model, measure, Judgement, Measurements, Reason, Sensitivities, Verdict,
 };
 use crate::library::{group_into_shots, walk, walk_shallow, FileKind, Shot, WalkEntry};
-use crate::media::{decode_finer, decode_preview, ExifInfo, Preview};
+use crate::media::{decode_finer, decode_preview_and, ExifInfo, Preview};
 use crate::model::{Face, FaceFinder, Model, ModelHandle, ModelInfo, ModelInput, ModelOutput};
 use crate::progress::{CancelToken, Progress, ProgressSink, Stage, Throttle};
-use crate::store::{Fresh, Store};
+use crate::store::{Decision, Fresh, Store};
 use crate::ANALYSER_VERSION;
 
 /// How a scan runs.
@@ -300,15 +300,15 @@ fn collected(entries: Vec<WalkEntry>) -> Collected {
 }
 
 /// A rating the user gave the shot in another tool counts as their decision, unless they
-/// decided otherwise in Cull since: its XMP sidecar's, else (`embedded`, for a shot just judged:
-/// it cannot change without the file changing) the one in the XMP inside the file itself.
-fn adopt_outside_call(store: &Store, report: &ShotReport, embedded: bool) -> Result<()> {
-    let call = crate::xmp::sidecar_call(&report.files).or_else(|| {
-        embedded
-            .then(|| crate::xmp::embedded_call(&report.path))
-            .flatten()
-            .map(|call| (call, crate::xmp::modified_secs(&report.path)))
-    });
+/// decided otherwise in Cull since: its XMP sidecar's, else `embedded`, the one in the XMP inside
+/// the file itself with when the file was written (read by the worker that judged the shot: it
+/// cannot change without the file changing).
+fn adopt_outside_call(
+    store: &Store,
+    report: &ShotReport,
+    embedded: Option<(Decision, i64)>,
+) -> Result<()> {
+    let call = crate::xmp::sidecar_call(&report.files).or(embedded);
     if let Some((call, written)) = call {
         store.adopt_outside_call(&report.key, call, written)?;
     }
@@ -379,12 +379,16 @@ struct Run<'a> {
     on_report: &'a mut dyn FnMut(&ShotReport),
     /// Keys of the shots judged or adopted under a new name: their groups may have changed.
     changed: Vec<String>,
+    /// The call in the XMP inside each judged file that carries one, by shot key, until the shot
+    /// is stored.
+    embedded_calls: HashMap<String, (Decision, i64)>,
 }
 
 impl<'a> Run<'a> {
     fn new(sink: &'a dyn ProgressSink, on_report: &'a mut dyn FnMut(&ShotReport)) -> Self {
         Self {
             changed: Vec::new(),
+            embedded_calls: HashMap::new(),
             started: Instant::now(),
             summary: ScanSummary::default(),
             throttle: Throttle::new(Duration::from_millis(250)),
@@ -479,7 +483,7 @@ impl<'a> Run<'a> {
                     }
                     match known {
                         Some(report) => {
-                            adopt_outside_call(store, &report, false)?;
+                            adopt_outside_call(store, &report, None)?;
                             self.summary.cached += 1;
                             // A shot under a new name is news even to those who hear only of
                             // what was judged.
@@ -567,6 +571,7 @@ impl<'a> Run<'a> {
                     report,
                     cacheable,
                     content,
+                    embedded_call,
                     ..
                 } = judged;
                 done += 1;
@@ -574,6 +579,9 @@ impl<'a> Run<'a> {
                 // Reports go out once stored, so whoever hears of a shot can already read it
                 // back (its thumbnail, its row); uncacheable ones have nothing to wait for.
                 if cacheable {
+                    if let Some(call) = embedded_call {
+                        self.embedded_calls.insert(report.key.clone(), call);
+                    }
                     pending.push(Fresh {
                         key: report.key.clone(),
                         fingerprint,
@@ -598,7 +606,8 @@ impl<'a> Run<'a> {
     fn flush(&mut self, store: &mut Store, pending: &mut Vec<Fresh>) -> Result<()> {
         store.save(pending)?;
         for fresh in pending.drain(..) {
-            adopt_outside_call(store, &fresh.report, true)?;
+            let embedded = self.embedded_calls.remove(&fresh.key);
+            adopt_outside_call(store, &fresh.report, embedded)?;
             self.changed.push(fresh.key.clone());
             self.report(&fresh.report);
         }
@@ -718,6 +727,9 @@ struct Judged {
     cacheable: bool,
     /// What the model still has to see, when a model takes part.
     for_model: Option<(Measurements, ModelInput)>,
+    /// The user's call in the XMP inside the judged file (the primary, when none decoded), with
+    /// when that file was written.
+    embedded_call: Option<(Decision, i64)>,
 }
 
 /// Judges a shot from its primary file, falling back to the other files of the pair when the
@@ -731,8 +743,11 @@ fn judge_shot(job: &ToJudge, with_input: bool, faces: Option<&dyn FaceFinder>) -
     let fingerprint = fingerprint.clone();
     let files: Vec<PathBuf> = shot.files().map(|f| f.path.clone()).collect();
     let mut first_error = None;
+    let mut primary_call = None;
     for file in shot.files() {
-        match judge_path(&file.path, file.kind, true, with_input, faces) {
+        let (outcome, call) = judge_path(&file.path, file.kind, true, with_input, faces);
+        let call = call.map(|c| (c, crate::xmp::modified_secs(&file.path)));
+        match outcome {
             Ok(judged) => {
                 let report = ShotReport {
                     key: shot.key.clone(),
@@ -751,10 +766,14 @@ fn judge_shot(job: &ToJudge, with_input: bool, faces: Option<&dyn FaceFinder>) -
                     report,
                     cacheable: true,
                     for_model: judged.input.map(|i| (judged.measurements, i)),
+                    embedded_call: call,
                 };
             }
             Err(error) => {
-                first_error.get_or_insert(error);
+                if first_error.is_none() {
+                    first_error = Some(error);
+                    primary_call = call;
+                }
             }
         }
     }
@@ -767,6 +786,7 @@ fn judge_shot(job: &ToJudge, with_input: bool, faces: Option<&dyn FaceFinder>) -
         report: ShotReport::failed(shot.key.clone(), shot.primary.path.clone(), files, error),
         cacheable,
         for_model: None,
+        embedded_call: primary_call,
     }
 }
 
@@ -854,15 +874,20 @@ struct JudgedPath {
     input: Option<ModelInput>,
 }
 
+/// Judges one file; beside the outcome, the user's call in the XMP inside it, read from the bytes
+/// decoded (even when they do not decode).
 fn judge_path(
     path: &Path,
     kind: FileKind,
     with_thumbnail: bool,
     with_input: bool,
     faces: Option<&dyn FaceFinder>,
-) -> Result<JudgedPath, FileError> {
+) -> (Result<JudgedPath, FileError>, Option<Decision>) {
+    let mut embedded = None;
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let preview = decode_preview(path, kind)?;
+        let (preview, call) = decode_preview_and(path, kind, crate::xmp::embedded_call);
+        embedded = call.flatten();
+        let preview = preview?;
         let measurements = measure(&preview);
         let faces = faces.map_or_else(Vec::new, |finder| faces_in(finder, &preview, path));
         let Judgement {
@@ -893,7 +918,7 @@ fn judge_path(
             input,
         })
     }));
-    outcome.unwrap_or_else(|panic| {
+    let outcome = outcome.unwrap_or_else(|panic| {
         let detail = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -903,7 +928,8 @@ fn judge_path(
             FileErrorKind::Internal,
             format!("Cull failed on this file (a bug, please report it): {detail}"),
         ))
-    })
+    });
+    (outcome, embedded)
 }
 
 /// The faces in a decoded preview, their boxes scaled to the photo's own pixels. A face finder
@@ -946,7 +972,8 @@ pub fn judge_file(
         false,
         model.is_some(),
         model.and_then(|m| m.faces()),
-    )?;
+    )
+    .0?;
     if let (Some(model), Some(input)) = (model, judged.input.take()) {
         let output = model
             .infer(std::slice::from_ref(&input))

@@ -182,31 +182,17 @@ pub fn user_call(doc: &str) -> Option<Decision> {
 
 /// The APP1 signature of an XMP packet embedded in a JPEG.
 const JPEG_XMP_SIGNATURE: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
-/// How much of a JPEG is read looking for its XMP: the APP segments come first.
-const JPEG_HEAD_BYTES: u64 = 512 * 1024;
 
-/// The user's call in the XMP embedded in the photo at `path`, as a sidecar's would count
-/// ([`user_call`]); `None` when it carries none. A JPEG keeps its packet in an APP1 segment at
-/// its head; TIFF and the TIFF-based RAWs (tag 700), HEIF (a `mime` item), PNG (`iTXt`) and WebP
-/// (`XMP ` chunk) store it as plain text wherever their writer put it, so those files are
-/// searched whole for the packet.
-pub fn embedded_call(path: &Path) -> Option<Decision> {
-    use std::io::Read;
-    let mut head = Vec::new();
-    let mut file = std::fs::File::open(path).ok()?;
-    (&mut file)
-        .take(JPEG_HEAD_BYTES)
-        .read_to_end(&mut head)
-        .ok()?;
-    if head.starts_with(&[0xFF, 0xD8]) {
-        return jpeg_packet(&head).and_then(|packet| user_call(&packet));
+/// The user's call in the XMP embedded in a photo (its `bytes`, as the scan read them to decode
+/// it), as a sidecar's would count ([`user_call`]); `None` when it carries none. A JPEG keeps its
+/// packet in an APP1 segment among its headers; TIFF and the TIFF-based RAWs (tag 700), HEIF (a
+/// `mime` item), PNG (`iTXt`) and WebP (`XMP ` chunk) store it as plain text wherever their writer
+/// put it, so those files are searched whole for the packet.
+pub fn embedded_call(bytes: &[u8]) -> Option<Decision> {
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        return jpeg_packet(bytes).and_then(|packet| user_call(&packet));
     }
-    let size = file.metadata().ok()?.len();
-    if size > crate::media::MAX_FILE_BYTES {
-        return None;
-    }
-    file.read_to_end(&mut head).ok()?;
-    user_call(&String::from_utf8_lossy(packet_in(&head)?))
+    user_call(&String::from_utf8_lossy(packet_in(bytes)?))
 }
 
 /// The XMP packet of a JPEG whose header segments are in `head`.
@@ -604,11 +590,8 @@ mod tests {
 
     #[test]
     fn a_rating_embedded_in_a_jpeg_is_read_and_one_without_is_none() {
-        let dir = tempfile::tempdir().expect("tempdir");
         let jpeg = crate::test_photos::jpeg(1);
-        let plain = dir.path().join("plain.jpg");
-        std::fs::write(&plain, &jpeg).expect("write");
-        assert_eq!(embedded_call(&plain), None);
+        assert_eq!(embedded_call(&jpeg), None);
         // Lightroom's "Save metadata to file": an XMP APP1 segment after SOI.
         let packet = LIGHTROOM.replace("crs:HasSettings=\"True\"", "xap:Rating=\"-1\"");
         let mut segment = JPEG_XMP_SIGNATURE.to_vec();
@@ -622,10 +605,7 @@ mod tests {
         );
         rated.extend_from_slice(&segment);
         rated.extend_from_slice(&jpeg[2..]);
-        let path = dir.path().join("rated.jpg");
-        std::fs::write(&path, &rated).expect("write");
-        assert_eq!(embedded_call(&path), Some(Decision::Reject));
-        assert_eq!(embedded_call(&dir.path().join("missing.jpg")), None);
+        assert_eq!(embedded_call(&rated), Some(Decision::Reject));
     }
 
     /// A one-pixel grey TIFF whose IFD carries `packet` in tag 700, as TIFF and the TIFF-based
@@ -667,21 +647,16 @@ mod tests {
 
     #[test]
     fn a_rating_embedded_in_a_tiff_is_read_and_culls_own_is_not() {
-        let dir = tempfile::tempdir().expect("tempdir");
         let packet = LIGHTROOM.replace("crs:HasSettings=\"True\"", "xap:Rating=\"-1\"");
         let tiff = tiff_with_xmp(&packet);
         // A real TIFF, not just bytes with a packet in them.
         let decoded = image::load_from_memory(&tiff).expect("a valid TIFF");
         assert_eq!((decoded.width(), decoded.height()), (1, 1));
-        let path = dir.path().join("scan.tif");
-        std::fs::write(&path, &tiff).expect("write");
-        assert_eq!(embedded_call(&path), Some(Decision::Reject));
+        assert_eq!(embedded_call(&tiff), Some(Decision::Reject));
         let ours = with_marks(Some(DARKTABLE), &marks(-1, None)).expect("xmp");
         assert!(packet_in(&tiff_with_xmp(&ours)).is_some());
-        std::fs::write(&path, tiff_with_xmp(&ours)).expect("write");
-        assert_eq!(embedded_call(&path), None);
-        std::fs::write(&path, tiff_with_xmp("")).expect("write");
-        assert_eq!(embedded_call(&path), None);
+        assert_eq!(embedded_call(&tiff_with_xmp(&ours)), None);
+        assert_eq!(embedded_call(&tiff_with_xmp("")), None);
     }
 
     #[test]

@@ -38,6 +38,28 @@ pub struct Preview {
 
 /// Decodes `path` into an upright preview, refusing bad files with a specific error.
 pub fn decode_preview(path: &Path, kind: FileKind) -> Result<Preview, FileError> {
+    decode_preview_and(path, kind, |_| ()).0
+}
+
+/// [`decode_preview`], first handing the file's bytes to `inspect` for whatever else the caller
+/// wants from a file read anyway (the XMP inside it); `None` beside a file that was not read (a
+/// folder, empty, too large, unreadable). `inspect` sees the bytes even when decoding then fails.
+pub fn decode_preview_and<T>(
+    path: &Path,
+    kind: FileKind,
+    inspect: impl FnOnce(&[u8]) -> T,
+) -> (Result<Preview, FileError>, Option<T>) {
+    match read_photo(path) {
+        Ok(bytes) => {
+            let seen = inspect(&bytes);
+            (decode_bytes(bytes, kind), Some(seen))
+        }
+        Err(err) => (Err(err), None),
+    }
+}
+
+/// The file's bytes, refusing what is not a photo to read: not a file, empty, too large.
+fn read_photo(path: &Path) -> Result<Vec<u8>, FileError> {
     let meta = std::fs::metadata(path).map_err(|e| FileError::from_io(&e))?;
     if !meta.is_file() {
         return Err(FileError::new(
@@ -61,8 +83,7 @@ pub fn decode_preview(path: &Path, kind: FileKind) -> Result<Preview, FileError>
             ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| FileError::from_io(&e))?;
-    decode_bytes(bytes, kind)
+    std::fs::read(path).map_err(|e| FileError::from_io(&e))
 }
 
 fn decode_bytes(bytes: Vec<u8>, kind: FileKind) -> Result<Preview, FileError> {
@@ -526,6 +547,26 @@ fn box_downscale_clamped(image: &RgbImage, factor: u32) -> RgbImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bytes_are_inspected_when_read_even_if_decoding_fails_and_not_otherwise() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let garbage = dir.path().join("garbage.jpg");
+        std::fs::write(&garbage, b"not a photo at all").expect("write");
+        let (decoded, seen) = decode_preview_and(&garbage, FileKind::Jpeg, <[u8]>::len);
+        assert!(decoded.is_err());
+        assert_eq!(seen, Some(18));
+        let missing = dir.path().join("missing.jpg");
+        let (decoded, seen) = decode_preview_and(&missing, FileKind::Jpeg, <[u8]>::len);
+        assert!(decoded.is_err());
+        assert_eq!(seen, None);
+        let empty = dir.path().join("empty.jpg");
+        std::fs::write(&empty, b"").expect("write");
+        assert_eq!(
+            decode_preview_and(&empty, FileKind::Jpeg, <[u8]>::len).1,
+            None
+        );
+    }
 
     #[test]
     fn the_row_wise_box_downscale_equals_the_per_pixel_one() {

@@ -11,8 +11,8 @@ mod sniff;
 
 pub(crate) use decode::box_downscale;
 pub use decode::{
-    decode_finer, decode_heif_upright, decode_jpeg_upright, decode_preview, Preview,
-    ANALYSIS_LONG_SIDE, MAX_FILE_BYTES, MAX_PIXELS,
+    decode_finer, decode_heif_upright, decode_jpeg_upright, decode_preview, decode_preview_and,
+    Preview, ANALYSIS_LONG_SIDE, MAX_FILE_BYTES, MAX_PIXELS,
 };
 pub use exif::{read_exif, ExifInfo};
 pub use jpeg::{estimate_quality, JpegHeader};
