@@ -146,30 +146,14 @@ fn drag_paths(files: Vec<PathBuf>) -> Vec<PathBuf> {
     }
 }
 
-/// `path` as the path part of a `file://` URI: unreserved characters and `/` as they are, every
-/// other byte (of the raw OS name, so a name that is not UTF-8 survives) as `%XX`.
+/// `path` as the path part of a `file://` URI (RFC 8089), percent-encoded from the raw OS name
+/// (a name that is not UTF-8 survives) by the `url` crate, as the opener plugin encodes what it
+/// shows; a relative path, which a library never holds, stays as it is.
 fn percent_encode_path(path: &std::path::Path) -> String {
-    let bytes = path_bytes(path);
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes.iter() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-#[cfg(unix)]
-fn path_bytes(path: &std::path::Path) -> std::borrow::Cow<'_, [u8]> {
-    use std::os::unix::ffi::OsStrExt;
-    std::borrow::Cow::Borrowed(path.as_os_str().as_bytes())
-}
-
-#[cfg(not(unix))]
-fn path_bytes(path: &std::path::Path) -> std::borrow::Cow<'_, [u8]> {
-    std::borrow::Cow::Owned(path.to_string_lossy().into_owned().into_bytes())
+    tauri::Url::from_file_path(path).map_or_else(
+        |()| path.to_string_lossy().into_owned(),
+        |uri| uri.path().to_string(),
+    )
 }
 
 #[cfg(test)]
