@@ -248,7 +248,7 @@ pub fn measure(preview: &Preview) -> Measurements {
         analysed_width: planes.width,
         analysed_height: planes.height,
         downscale: preview.downscale,
-        exposure: exposure::measure(&preview.image, &planes),
+        exposure: exposure::measure(&planes),
         contrast: contrast::measure(&planes),
         noise: noise::measure(&planes, &grid),
         jpeg: jpeg::measure(&planes, preview.jpeg_quality, preview.downscale),

@@ -11,6 +11,10 @@ pub struct Planes {
     pub luma: Vec<f32>,
     /// Linear-light luminance Y, 0–1: what the sensor recorded, used for exposure.
     pub linear: Vec<f32>,
+    /// Pixels with some channel at 250 or above, and with every channel there: counted in the
+    /// same pass over the colours, for exposure.
+    pub clipped: usize,
+    pub white: usize,
 }
 
 fn srgb_to_linear(v: f32) -> f32 {
@@ -57,11 +61,25 @@ impl Planes {
                     + 0.0722 * lut[usize::from(px[2])]
             })
             .collect();
+        let (mut clipped, mut white) = (0usize, 0usize);
+        // Near-white pixels are rare: sixteen pixels at a time are passed over by their
+        // brightest byte, and only blocks that hold one are looked at pixel by pixel.
+        for block in raw.chunks(48) {
+            if block.iter().fold(0u8, |m, &b| m.max(b)) < 250 {
+                continue;
+            }
+            for px in block.chunks_exact(3) {
+                clipped += usize::from(px[0].max(px[1]).max(px[2]) >= 250);
+                white += usize::from(px[0].min(px[1]).min(px[2]) >= 250);
+            }
+        }
         Self {
             width: image.width(),
             height: image.height(),
             luma,
             linear,
+            clipped,
+            white,
         }
     }
 
@@ -165,6 +183,27 @@ mod tests {
             .sum();
         assert_eq!(area, 1400 * 933);
         assert_eq!(grid.cols, 12);
+    }
+
+    #[test]
+    fn near_white_pixels_are_counted_wherever_they_sit_among_dark_blocks() {
+        // Scattered near-white pixels, some with one channel high, some with all three, across
+        // block boundaries and in the last, partial block.
+        let img = RgbImage::from_fn(37, 11, |x, y| match (x * 7 + y * 3) % 23 {
+            0 => image::Rgb([255, 10, 10]),
+            1 => image::Rgb([250, 251, 252]),
+            2 => image::Rgb([249, 255, 249]),
+            3 => image::Rgb([249, 249, 249]),
+            _ => image::Rgb([(x * 5) as u8, (y * 9) as u8, 40]),
+        });
+        let (mut clipped, mut white) = (0, 0);
+        for p in img.pixels() {
+            clipped += usize::from(p.0.iter().any(|&c| c >= 250));
+            white += usize::from(p.0.iter().all(|&c| c >= 250));
+        }
+        let planes = Planes::from_rgb(&img);
+        assert_eq!((planes.clipped, planes.white), (clipped, white));
+        assert!(clipped > white && white > 0);
     }
 
     #[test]

@@ -377,8 +377,22 @@ fn tile_sums(luma: &[f32], width: u32, height: u32, rect: TileRect) -> TileSums 
             let from = start.wrapping_add_signed(k);
             &luma[from..from + len]
         };
-        sum += f64::from(here.iter().sum::<f32>());
-        sum_sq += f64::from(here.iter().map(|v| v * v).sum::<f32>());
+        // In lanes, like the edge sums below: one running sum is a chain of dependent adds,
+        // about a third of this function's time.
+        let (mut lane_sum, mut lane_sq) = ([0f32; 8], [0f32; 8]);
+        let mut rest = here.chunks_exact(8);
+        for v in &mut rest {
+            for i in 0..8 {
+                lane_sum[i] += v[i];
+                lane_sq[i] += v[i] * v[i];
+            }
+        }
+        for (i, v) in rest.remainder().iter().enumerate() {
+            lane_sum[i] += v;
+            lane_sq[i] += v * v;
+        }
+        sum += f64::from(lane_sum.iter().sum::<f32>());
+        sum_sq += f64::from(lane_sq.iter().sum::<f32>());
         n += len;
         // Same-length slices zipped together: no per-pixel bounds checks, and the loops vectorise.
         for (d, &step) in steps.iter().enumerate() {
