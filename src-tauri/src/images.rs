@@ -118,11 +118,8 @@ fn preview(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(image)
-        .map_err(|e| e.to_string())?;
-    Ok(out)
+    cull_core::media::encode_jpeg(image, quality)
+        .ok_or_else(|| "the image could not be encoded as JPEG".to_string())
 }
 
 /// Face `bbox` (photo pixels of a `photo` = width × height frame), with its margin, cut from the

@@ -1011,11 +1011,7 @@ pub fn encode_thumbnail(image: &image::RgbImage) -> Option<Vec<u8>> {
     } else {
         image.clone()
     };
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
-        .encode_image(&small)
-        .ok()?;
-    Some(out)
+    crate::media::encode_jpeg(&small, 80)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ mod sniff;
 pub(crate) use decode::box_downscale;
 pub use decode::{
     decode_finer, decode_heif_upright, decode_jpeg_upright, decode_preview, decode_preview_and,
-    Preview, ANALYSIS_LONG_SIDE, MAX_FILE_BYTES, MAX_PIXELS,
+    encode_jpeg, Preview, ANALYSIS_LONG_SIDE, MAX_FILE_BYTES, MAX_PIXELS,
 };
 pub use exif::{read_exif, ExifInfo};
 pub use jpeg::{estimate_quality, JpegHeader};
