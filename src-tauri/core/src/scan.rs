@@ -7,10 +7,10 @@
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, FileError, FileErrorKind, Result};
@@ -539,6 +539,7 @@ impl<'a> Run<'a> {
         let mut pending = Vec::new();
         let mut last_flush = Instant::now();
         let mut done = 0usize;
+        let taken = AtomicUsize::new(0);
         std::thread::scope(|scope| -> Result<()> {
             // Workers decode and measure in parallel; with a model, one thread batches whatever
             // they have finished through the network, so inference overlaps decoding.
@@ -552,18 +553,25 @@ impl<'a> Run<'a> {
             };
             let with_input = model.is_some();
             let faces = model.and_then(|m| m.faces());
+            let ahead = READ_AHEAD_PER_WORKER * pool.current_num_threads();
+            let taken = &taken;
+            scope.spawn(move || read_ahead(to_judge, taken, ahead, cancel));
             scope.spawn(move || {
-                pool.install(|| {
-                    to_judge.par_iter().for_each_with(worker_tx, |tx, job| {
+                // Shots are taken in order, one at a time, so the reader knows which come next.
+                pool.broadcast(|_| {
+                    let tx = worker_tx.clone();
+                    while let Some(job) = to_judge.get(taken.fetch_add(1, Ordering::Relaxed)) {
                         if cancel.is_cancelled() {
-                            return;
+                            break;
                         }
-                        let judged = judge_shot(job, with_input, faces);
                         // The receiver only goes away when storing failed; then there is
-                        // nobody to tell.
-                        let _ = tx.send(judged);
-                    });
+                        // nobody to tell, nor any point in judging more.
+                        if tx.send(judge_shot(job, with_input, faces)).is_err() {
+                            break;
+                        }
+                    }
                 });
+                drop(worker_tx);
             });
             for judged in rx {
                 let Judged {
@@ -787,6 +795,37 @@ fn judge_shot(job: &ToJudge, with_input: bool, faces: Option<&dyn FaceFinder>) -
         cacheable,
         for_model: None,
         embedded_call: primary_call,
+    }
+}
+
+/// Shots per worker whose files the reader brings into the system's cache ahead of the workers.
+const READ_AHEAD_PER_WORKER: usize = 2;
+
+/// Reads the files the workers will ask for next, a few shots ahead of them (`taken` is how many
+/// they have started), so that a library on a disk that is not yet in the system's cache (a card,
+/// a drive, a share) is read while the cores decode, rather than each worker waiting for its
+/// own file. The bytes are dropped: the system's cache keeps them for the worker's own read.
+fn read_ahead(jobs: &[ToJudge], taken: &AtomicUsize, ahead: usize, cancel: &CancelToken) {
+    use std::io::Read;
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut next = 0;
+    while !cancel.is_cancelled() {
+        let started = taken.load(Ordering::Relaxed);
+        // Never read what a worker already has.
+        next = next.max(started);
+        let Some(job) = jobs.get(next) else {
+            return;
+        };
+        if next >= started + ahead {
+            std::thread::sleep(Duration::from_millis(2));
+            continue;
+        }
+        if let Ok(file) = std::fs::File::open(&job.shot.primary.path) {
+            // As much as a worker would read; an unreadable file is the worker's to report.
+            let mut file = file.take(crate::media::MAX_FILE_BYTES);
+            while matches!(file.read(&mut buffer), Ok(n) if n > 0) {}
+        }
+        next += 1;
     }
 }
 
@@ -1046,6 +1085,56 @@ mod tests {
 
     fn write_photo(path: &Path, seed: u32) {
         crate::test_photos::image(seed).save(path).expect("save");
+    }
+
+    fn jobs_for(paths: &[PathBuf]) -> Vec<ToJudge> {
+        group_into_shots(paths.iter().map(|p| (p.clone(), FileKind::Jpeg)).collect())
+            .into_iter()
+            .map(|shot| ToJudge {
+                shot,
+                fingerprint: String::new(),
+                content: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_reader_stays_a_few_shots_ahead_and_stops_when_every_shot_is_taken_or_on_cancel() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Readable, missing and unreadable (a folder) files: none stops the reader.
+        let mut paths: Vec<PathBuf> = (0..6)
+            .map(|i| dir.path().join(format!("{i}.jpg")))
+            .collect();
+        for p in &paths[..4] {
+            std::fs::write(p, vec![7u8; 3 << 20]).expect("write");
+        }
+        std::fs::create_dir(&paths[5]).expect("dir");
+        paths.push(dir.path().join("gone.jpg"));
+        let jobs = jobs_for(&paths);
+        assert_eq!(jobs.len(), 7);
+
+        // Every shot taken: nothing is left to read ahead.
+        let started = Instant::now();
+        read_ahead(&jobs, &AtomicUsize::new(7), 2, &CancelToken::new());
+        assert!(started.elapsed() < Duration::from_secs(1));
+
+        // Workers stuck on the first shot: the reader waits two shots ahead until cancelled.
+        let (taken, cancel) = (AtomicUsize::new(1), CancelToken::new());
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(|| read_ahead(&jobs, &taken, 2, &cancel));
+            std::thread::sleep(Duration::from_millis(50));
+            assert!(!reader.is_finished(), "waits for the workers");
+            taken.store(7, Ordering::Relaxed);
+            std::thread::sleep(Duration::from_millis(50));
+            assert!(reader.is_finished(), "stops once every shot is taken");
+        });
+        let (taken, cancel) = (AtomicUsize::new(0), CancelToken::new());
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(|| read_ahead(&jobs, &taken, 1, &cancel));
+            std::thread::sleep(Duration::from_millis(50));
+            cancel.cancel();
+            reader.join().expect("the reader returns when cancelled");
+        });
     }
 
     #[test]
