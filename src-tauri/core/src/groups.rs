@@ -707,6 +707,10 @@ fn rank(kind: GroupKind, set: &[&GroupInput]) -> Vec<Member> {
             })
             .collect();
     }
+    // "Clearly better" and "as sharp" are thresholds, so these orders are not transitive and a
+    // sort's result depends on where it starts: start from the ids, not from the order in which
+    // the parallel workers happened to finish, or two scans of one folder may rank it apart.
+    order.sort_by_key(|s| s.id);
     if kind == GroupKind::Duplicate {
         order.sort_by(|a, b| better_copy(a, b).then(a.id.cmp(&b.id)));
     } else {
@@ -1165,6 +1169,46 @@ mod tests {
             }
         }
         hash
+    }
+
+    /// Regression: a group's ranks depended on the order its shots reached the store (the order
+    /// parallel workers finished in), because "as sharp" is a threshold and three shots can
+    /// each beat the next around a circle.
+    #[test]
+    fn a_group_ranks_the_same_whatever_order_its_shots_were_stored_in() {
+        let shot = |id: i64, edge: f32, score: f32| GroupInput {
+            id,
+            name: format!("IMG_{id}"),
+            subject_edge_px: Some(edge),
+            score,
+            pixels: 1_000_000,
+            ..GroupInput::default()
+        };
+        let s = SAME_SHARPNESS_PX;
+        // 1 beats 3 on sharpness; 3 beats 2 and 2 beats 1 on score, being as sharp.
+        let (a, b, c) = (
+            shot(1, 2.0, 80.0),
+            shot(2, 2.0 + 0.6 * s, 90.0),
+            shot(3, 2.0 + 1.2 * s, 100.0),
+        );
+        let orders = [
+            [&a, &b, &c],
+            [&a, &c, &b],
+            [&b, &a, &c],
+            [&b, &c, &a],
+            [&c, &a, &b],
+            [&c, &b, &a],
+        ];
+        for kind in [GroupKind::Burst, GroupKind::Duplicate] {
+            let ranked: Vec<Vec<i64>> = orders
+                .iter()
+                .map(|set| rank(kind, set).iter().map(|m| m.id).collect())
+                .collect();
+            assert!(
+                ranked.windows(2).all(|w| w[0] == w[1]),
+                "{kind:?}: {ranked:?}"
+            );
+        }
     }
 
     #[test]
