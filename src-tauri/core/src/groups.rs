@@ -710,11 +710,12 @@ fn rank(kind: GroupKind, set: &[&GroupInput]) -> Vec<Member> {
     // "Clearly better" and "as sharp" are thresholds, so these orders are not transitive and a
     // sort's result depends on where it starts: start from the ids, not from the order in which
     // the parallel workers happened to finish, or two scans of one folder may rank it apart.
+    // And not the standard sort: it may panic on an order that is not total.
     order.sort_by_key(|s| s.id);
     if kind == GroupKind::Duplicate {
-        order.sort_by(|a, b| better_copy(a, b).then(a.id.cmp(&b.id)));
+        insertion_sort(&mut order, |a, b| better_copy(a, b).then(a.id.cmp(&b.id)));
     } else {
-        order.sort_by(|a, b| better(a, b).then(a.id.cmp(&b.id)));
+        insertion_sort(&mut order, |a, b| better(a, b).then(a.id.cmp(&b.id)));
     }
     let best = order[0];
     order
@@ -733,6 +734,19 @@ fn rank(kind: GroupKind, set: &[&GroupInput]) -> Vec<Member> {
             }),
         })
         .collect()
+}
+
+/// A stable insertion sort: for any `compare`, total or not, it ends, never panics, and gives
+/// one result for one starting order. Groups are small (a burst of some dozens), and what it
+/// costs on a few hundred shots is still a fraction of a millisecond.
+fn insertion_sort<T>(items: &mut [T], compare: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && compare(&items[j - 1], &items[j]) == std::cmp::Ordering::Greater {
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 /// Scores this far apart tell two copies apart (a copy ruined by recompression, say).
@@ -1208,6 +1222,31 @@ mod tests {
                 ranked.windows(2).all(|w| w[0] == w[1]),
                 "{kind:?}: {ranked:?}"
             );
+        }
+    }
+
+    /// Regression: the standard sort may panic when the order is not total, and "as sharp"
+    /// within a threshold makes cycles; a long burst full of them must rank, and rank alike.
+    #[test]
+    fn a_long_burst_whose_order_has_cycles_ranks_without_panicking() {
+        let shots: Vec<GroupInput> = (0..300)
+            .map(|i| GroupInput {
+                id: i,
+                name: format!("IMG_{i}"),
+                // Sharpness creeping up by less than the threshold, scores going the other way.
+                subject_edge_px: Some(2.0 + (i % 37) as f32 * 0.2 * SAME_SHARPNESS_PX),
+                score: 100.0 - (i % 23) as f32,
+                pixels: 1_000_000,
+                ..GroupInput::default()
+            })
+            .collect();
+        let forward: Vec<&GroupInput> = shots.iter().collect();
+        let backward: Vec<&GroupInput> = shots.iter().rev().collect();
+        for kind in [GroupKind::Burst, GroupKind::Duplicate] {
+            let one: Vec<i64> = rank(kind, &forward).iter().map(|m| m.id).collect();
+            let other: Vec<i64> = rank(kind, &backward).iter().map(|m| m.id).collect();
+            assert_eq!(one.len(), 300);
+            assert_eq!(one, other, "{kind:?}");
         }
     }
 
