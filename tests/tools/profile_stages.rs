@@ -24,21 +24,27 @@ impl Stages {
     fn time<T>(&mut self, name: &'static str, work: impl FnOnce() -> T) -> T {
         let start = Instant::now();
         let out = work();
-        let spent = start.elapsed();
-        match self.0.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, total)) => *total += spent,
-            None => self.0.push((name, spent)),
-        }
+        self.record(name, start.elapsed(), |total, spent| total + spent);
         out
     }
 
     /// Keeps, per stage, the faster of this and `round`.
     fn keep_faster(&mut self, round: Stages) {
         for (name, spent) in round.0 {
-            match self.0.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, kept)) => *kept = (*kept).min(spent),
-                None => self.0.push((name, spent)),
-            }
+            self.record(name, spent, Duration::min);
+        }
+    }
+
+    /// `spent` as the stage's first time, or combined with the one it has.
+    fn record(
+        &mut self,
+        name: &'static str,
+        spent: Duration,
+        combine: impl FnOnce(Duration, Duration) -> Duration,
+    ) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, kept)) => *kept = combine(*kept, spent),
+            None => self.0.push((name, spent)),
         }
     }
 }
@@ -47,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let dir = args
         .next()
-        .ok_or("usage: profile_stages DIR [--no-model]")?;
+        .ok_or("usage: profile_stages DIR [--no-model] [--rounds N]")?;
     let rest: Vec<String> = args.collect();
     let with_model = !rest.iter().any(|a| a == "--no-model");
     let rounds: usize = rest

@@ -32,6 +32,7 @@ pub(crate) fn measure(planes: &Planes, quality: Option<f32>, downscale: u32) -> 
         if quality.is_some() {
             grid_steps(&sums, 0)
         } else {
+            // Pixels from a PNG or TIFF may carry an old JPEG grid at any offset.
             (0..p as usize)
                 .filter_map(|phase| grid_steps(&sums, phase))
                 .max_by(|a, b| a.excess().total_cmp(&b.excess()))
@@ -60,8 +61,6 @@ impl GridSteps {
     }
 }
 
-/// Compares steps at positions `x ≡ phase (mod period)` (between pixel x−1 and x) with the rest,
-/// across both axes.
 /// The summed absolute steps between neighbouring pixels, and how many, by where each step
 /// sits in the `period`: horizontal steps by the right-hand pixel's column, vertical ones by the
 /// lower pixel's row. `None` for frames too small to hold a grid.
@@ -110,7 +109,8 @@ fn residue_sums(planes: &Planes, period: u32) -> Option<Vec<(f64, u64)>> {
     Some(sums)
 }
 
-/// The mean step on the grid line at `phase` against the mean step elsewhere.
+/// Compares steps at positions `x ≡ phase (mod period)` (between pixel x−1 and x) with the rest,
+/// across both axes, from [`residue_sums`].
 fn grid_steps(sums: &[(f64, u64)], phase: usize) -> Option<GridSteps> {
     let boundary = *sums.get(phase)?;
     let inside = sums

@@ -25,6 +25,13 @@ pub(crate) fn measure(planes: &Planes, grid: &TileGrid) -> NoiseStats {
     }
 }
 
+/// The absolute response of the 3×3 Laplacian-of-differences kernel to a neighbourhood, row by
+/// row from the top left.
+#[inline]
+fn laplacian([ul, u, ur, l, m, r, dl, d, dr]: [f32; 9]) -> f32 {
+    (ul - 2.0 * u + ur - 2.0 * l + 4.0 * m - 2.0 * r + dl - 2.0 * d + dr).abs()
+}
+
 fn tile_sigma(planes: &Planes, rect: super::planes::TileRect) -> f32 {
     let w = planes.width as usize;
     let x0 = rect.x0.max(1) as usize;
@@ -45,11 +52,6 @@ fn tile_sigma(planes: &Planes, rect: super::planes::TileRect) -> f32 {
         let (dl, d, dr) = (at(y + 1, 0), at(y + 1, 1), at(y + 1, 2));
         // Eight running sums, not one: a single sum is a chain of dependent adds.
         let mut lanes = [0f32; 8];
-        let response = |x: usize| {
-            (ul[x] - 2.0 * u[x] + ur[x] - 2.0 * l[x] + 4.0 * m[x] - 2.0 * r[x] + dl[x] - 2.0 * d[x]
-                + dr[x])
-                .abs()
-        };
         let whole = len - len % 8;
         for start in (0..whole).step_by(8) {
             // Fixed-size windows: one bounds check per eight pixels, and the lanes vectorise.
@@ -59,15 +61,11 @@ fn tile_sigma(planes: &Planes, rect: super::planes::TileRect) -> f32 {
             let (l, m, r) = (window(l), window(m), window(r));
             let (dl, d, dr) = (window(dl), window(d), window(dr));
             for i in 0..8 {
-                lanes[i] += (ul[i] - 2.0 * u[i] + ur[i] - 2.0 * l[i] + 4.0 * m[i] - 2.0 * r[i]
-                    + dl[i]
-                    - 2.0 * d[i]
-                    + dr[i])
-                    .abs();
+                lanes[i] += laplacian([ul[i], u[i], ur[i], l[i], m[i], r[i], dl[i], d[i], dr[i]]);
             }
         }
         for (x, lane) in (whole..len).zip(lanes.iter_mut()) {
-            *lane += response(x);
+            *lane += laplacian([ul[x], u[x], ur[x], l[x], m[x], r[x], dl[x], d[x], dr[x]]);
         }
         total += f64::from(lanes.iter().sum::<f32>());
     }

@@ -211,12 +211,9 @@ fn decode_jpeg(bytes: &[u8], whole_file: bool) -> Result<DecodedJpeg, FileError>
 }
 
 thread_local! {
-    /// libjpeg-turbo handles are costly to create; each worker thread keeps one.
+    /// libjpeg-turbo handles are costly to create; each worker thread keeps one of each.
     static TURBO: std::cell::RefCell<Option<turbojpeg::Decompressor>> =
         const { std::cell::RefCell::new(None) };
-}
-
-thread_local! {
     static TURBO_OUT: std::cell::RefCell<Option<turbojpeg::Compressor>> =
         const { std::cell::RefCell::new(None) };
 }
